@@ -1,0 +1,3 @@
+from fake_redcap.cli import main
+
+raise SystemExit(main())
