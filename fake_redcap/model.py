@@ -138,6 +138,13 @@ class StoredFile:
         if (self.data is None) == (self.path is None):
             raise ValueError("a StoredFile has exactly one of data or path")
 
+    def read_bytes(self) -> bytes:
+        """The whole content (for tests and small files; the server streams instead)."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
 
 @dataclass(frozen=True)
 class RecordRow:
