@@ -1,0 +1,172 @@
+"""The Flask view: wire -> parameters -> token/user -> method -> response, in REDCap's order.
+
+Source for the order and texts: V15 `API/index.php` and `Classes/RestUtility.php` (reference §1.1-1.2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from flask import Flask, Request, Response, request
+
+from fake_redcap import messages as msg
+from fake_redcap.call import Call
+from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.messages import Profile
+from fake_redcap.methods.file import export_file
+from fake_redcap.methods.project_info import export_version
+from fake_redcap.model import User
+from fake_redcap.params import Params, parse_urlencoded
+from fake_redcap.responses import GLOBAL_HEADERS, HEADER_VARIANTS, Reply, error_reply
+from fake_redcap.state import FakeState, Served
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9]+\n?")  # PHP's `$` also matches before a final newline
+
+Method = Callable[[Call], Reply]
+# (content, lower-cased action) -> method. Everything else REDCap accepts answers "not implemented".
+METHODS: dict[tuple[str, str], Method] = {
+    ("file", "export"): export_file,
+    ("version", ""): export_version,
+}
+
+
+def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
+    """A Flask app serving `state` at `/api/`, like a REDCap server's API endpoint."""
+    if header_variant not in HEADER_VARIANTS:
+        raise ValueError(
+            f"unknown header variant {header_variant!r}; choose one of {', '.join(HEADER_VARIANTS)}"
+        )
+    app = Flask("fake_redcap")
+    app.config["FAKE_STATE"] = state
+
+    def api() -> Response:
+        return _to_response(handle(state, request, header_variant))
+
+    def api_without_slash() -> Response:
+        # Apache's DirectorySlash answers /api with a 301 to /api/; clients that follow it with a GET
+        # then meet the 501 (REDCapR issue #166).
+        response = Response(status=301)
+        response.headers["Location"] = request.root_url.rstrip("/") + "/api/"
+        return response
+
+    app.add_url_rule("/api/", "api", api, methods=ALL_METHODS, provide_automatic_options=False)
+    app.add_url_rule(
+        "/api", "api_without_slash", api_without_slash, methods=ALL_METHODS, provide_automatic_options=False
+    )
+    return app
+
+
+def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> Reply:
+    """One API request, start to end. Never raises: every failure is a REDCap answer."""
+    default_profile = state.served[0].profile if state.served else Profile.for_version(msg.DEFAULT_VERSION)
+    # §1.1 #4: only POST. $_POST is empty on other methods, so the envelope is always xml.
+    if req.method != "POST":
+        return error_reply(ApiError(501, msg.METHOD_NOT_IMPLEMENTED), ReturnFormat.XML, default_profile)
+    params = read_params(req)
+    fmt = return_format(params)
+    profile = default_profile
+    try:
+        served, user = authenticate(state, params)
+        profile = served.profile
+        return route(params, served, user, fmt, header_variant)
+    except ApiError as error:
+        return error_reply(error, fmt, profile)
+
+
+def read_params(req: Request) -> Params:
+    """`$_POST`: the urlencoded or multipart body only; the query string and JSON bodies are ignored."""
+    if req.mimetype == "application/x-www-form-urlencoded":
+        return Params.from_pairs(parse_urlencoded(req.get_data(cache=True)))
+    if req.mimetype == "multipart/form-data":
+        return Params.from_pairs(req.form.items(multi=True))
+    return Params({})
+
+
+def return_format(params: Params) -> ReturnFormat:
+    """§1.2: `format` counts only as exactly json/csv/odm; `returnFormat` is lower-cased; anything else
+    is xml."""
+    content_format = params.text("format")
+    if content_format not in ("json", "csv", "odm"):
+        content_format = "xml"
+    chosen = params.text("returnFormat").lower() or content_format.lower()
+    return {"json": ReturnFormat.JSON, "csv": ReturnFormat.CSV}.get(chosen, ReturnFormat.XML)
+
+
+def authenticate(state: FakeState, params: Params) -> tuple[Served, User]:
+    """§1.1 #5-#7: token format, token known and user not suspended, rights not expired."""
+    token = params.text("token")
+    if not _TOKEN_FORMAT.fullmatch(token):
+        raise ApiError(403, msg.NO_API_PERMISSION)
+    found = state.authenticate(token)
+    if found is None or found[1].suspended:
+        raise ApiError(403, msg.NO_API_PERMISSION)
+    served, user = found
+    if not user.super_user and user.expiration is not None and user.expiration <= dt.date.today():
+        raise ApiError(403, msg.EXPIRED.format(expiration=user.expiration.isoformat()))
+    return served, user
+
+
+def route(params: Params, served: Served, user: User, fmt: ReturnFormat, header_variant: str) -> Reply:
+    """§1.1 #9-#16: content, action, API rights, then the method."""
+    profile = served.profile
+    content = params.text("content")
+    action = params.text("action")
+    if content not in msg.VALID_CONTENT:
+        raise ApiError(400, msg.CONTENT_INVALID)
+    if content in msg.FILE_CONTENTS:
+        if action.lower() not in msg.FILE_ACTIONS_LOWER:
+            raise ApiError(400, msg.ACTION_INVALID)
+        if (
+            content == "file"
+            and profile.has("case_sensitive_file_action")
+            and action not in msg.FILE_ACTIONS_EXACT
+        ):
+            raise ApiError(400, msg.ACTION_INVALID)
+    _check_api_rights(user, content, action.lower())
+    fileinfo = content in ("filesize", "fileinfo")
+    if content == "fileinfo":
+        # §1.1 #16: the action is derived, not read.
+        action = "import" if "data" in params else "export"
+    key = ("file" if fileinfo else content, action.lower() if content in msg.FILE_CONTENTS else "")
+    method = METHODS.get(key)
+    if method is None:
+        what = f"content={content}" + (f"&action={action}" if content in msg.FILE_CONTENTS else "")
+        raise ApiError(
+            400,
+            msg.NOT_IMPLEMENTED_BY_FAKE.format(what=what),
+            headers={msg.NOT_IMPLEMENTED_HEADER: what},
+        )
+    call = Call(params, served, user, fmt, fileinfo=fileinfo, header_variant=header_variant)
+    return method(call)
+
+
+def _check_api_rights(user: User, content: str, action: str) -> None:
+    """§1.1 #12 and §4: export needs API Export, import needs API Import/Update, and file delete needs
+    the Delete Records right (not API import: a REDCap quirk). Super users have every right."""
+    if user.super_user:
+        return
+    if content in msg.FILE_CONTENTS and action == "delete":
+        if not user.record_delete:
+            raise ApiError(403, msg.NO_RECORD_DELETE)
+    elif action in ("import", "import_app", "delete"):
+        if not user.api_import:
+            raise ApiError(403, msg.NO_API_IMPORT)
+    elif not user.api_export:
+        raise ApiError(403, msg.NO_API_EXPORT)
+
+
+def _to_response(reply: Reply) -> Response:
+    response = Response(reply.body, status=reply.status)
+    headers = response.headers
+    headers.clear()
+    for name, value in GLOBAL_HEADERS:
+        headers[name] = value
+    for name, value in reply.headers:
+        headers[name] = value  # replaces a global header of the same name (the download CSP)
+    headers["Content-type"] = reply.content_type
+    if reply.streamed:
+        response.implicit_sequence_conversion = False
+    return response

@@ -1,0 +1,160 @@
+"""`fake-redcap serve` and `fake-redcap check`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from fake_redcap.fixture import FixtureError, check_unique_tokens, describe_project, load_fixture
+from fake_redcap.messages import Profile
+from fake_redcap.model import ExportRight
+from fake_redcap.responses import HEADER_VARIANTS
+from fake_redcap.server import FakeServer
+from fake_redcap.state import FakeState, Served
+
+DEFAULT_PORT = 8765
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fake-redcap", description="A fake REDCap API server for file methods."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve fixtures (default: the bundled demo projects)")
+    serve.add_argument(
+        "--fixture",
+        action="append",
+        metavar="PATH",
+        help="a project fixture (YAML or JSON); repeat for several projects. Default: the bundled demos",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    serve.add_argument("--redcap-version", metavar="V", help="behave as this REDCap version (e.g. 13.6.1)")
+    serve.add_argument(
+        "--header-variant",
+        choices=HEADER_VARIANTS,
+        default="redcap",
+        help="how the file name is sent (default: as real REDCap does)",
+    )
+
+    check = commands.add_parser("check", help="load fixtures and print what they hold, or what is wrong")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return check(args.paths)
+    return serve(args)
+
+
+def check(paths: Sequence[str]) -> int:
+    try:
+        projects = [load_fixture(p) for p in paths]
+        check_unique_tokens(projects)
+    except FixtureError as error:
+        print(f"fake-redcap: {error}", file=sys.stderr)
+        return 1
+    print("\n\n".join(describe_project(p) for p in projects))
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    if args.redcap_version is not None:
+        try:
+            Profile.for_version(args.redcap_version)
+        except ValueError as error:
+            print(f"fake-redcap: --redcap-version: {error}", file=sys.stderr)
+            return 2
+    try:
+        state = FakeState(args.fixture, redcap_version=args.redcap_version)
+    except FixtureError as error:
+        print(f"fake-redcap: {error}", file=sys.stderr)
+        return 2
+    server = FakeServer(state, args.host, args.port, header_variant=args.header_variant)
+    try:
+        server.start()
+    except OSError as error:
+        print(
+            f"fake-redcap: cannot listen on {args.host}:{args.port} ({error.strerror}). "
+            "Pass --port 0 to pick a free port, or another --port.",
+            file=sys.stderr,
+        )
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(server.url, flush=True)
+    print(banner(server), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    print("fake-redcap: stopped", file=sys.stderr)
+    return 0
+
+
+def banner(server: FakeServer) -> str:
+    """What a user needs to start: each project's users and tokens, and a request to paste."""
+    lines: list[str] = []
+    example: tuple[str, str, str, str | None] | None = None
+    for served in server.state.served:
+        project = served.project
+        kind = "longitudinal" if project.is_longitudinal else "classic"
+        lines.append("")
+        lines.append(
+            f"Project {project.project_id}: {project.title} ({kind}, REDCap {served.profile.version}, "
+            f"{project.source.name})"
+        )
+        for user in project.users:
+            lines.append(f"  {user.username:<28} {user.token}")
+        if example is None:
+            example = _first_file(served)
+    if example is not None:
+        token, record, field, event = example
+        event_part = f" -d event={event}" if event else ""
+        lines.append("")
+        lines.append("Try:")
+        lines.append(
+            f"  curl -sS -D - -o exported.bin {server.url} -d token={token} -d content=file -d action=export "
+            f"-d record={record} -d field={field}{event_part} -d returnFormat=json"
+        )
+    lines.append("")
+    lines.append("Ctrl-C stops the server.")
+    return "\n".join(lines)
+
+
+def _first_file(served: Served) -> tuple[str, str, str, str | None] | None:
+    """A user with full export rights and a file of theirs, for the example request."""
+    project = served.project
+    user = next(
+        (
+            u
+            for u in project.users
+            if u.api_export
+            and not u.suspended
+            and u.expiration is None
+            and u.export_rights() == ExportRight.FULL
+        ),
+        None,
+    )
+    if user is None:
+        return None
+    for row in project.records:
+        for field, _stored in row.files.items():
+            if row.instance == 1 and " " not in row.record:
+                return user.token, row.record, field, row.event
+    return None

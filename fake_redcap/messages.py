@@ -1,0 +1,218 @@
+"""Every REDCap message text and every version difference, in one place.
+
+Sources are keyed as in `shared/reference/redcap-file-api-behaviour.md` §0:
+V7 = 7.1.2, V10 = 10.0.13, V13 = 13.6.1, V14 = 14.5.11, V15 = 15.7.6 (`API/index.php`,
+`Classes/RestUtility.php`, `API/file/*.php`, `LanguageUpdater/English.ini`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+
+# ---------------------------------------------------------------------------------------------------
+# Global / request level (V15 API/index.php, RestUtility::processRequest)
+
+METHOD_NOT_IMPLEMENTED = "The requested method is not implemented."  # 501 default text
+NO_API_PERMISSION = "You do not have permissions to use the API"  # 403 default text
+EXPIRED = (
+    "You do not have API rights because your privileges have expired for this project as of {expiration}."
+)
+CONTENT_INVALID = 'The value of the parameter "content" is not valid'
+ACTION_INVALID = 'The value of the parameter "action" is not valid'
+NO_API_EXPORT = "You do not have API Export privileges"  # V7+
+NO_API_IMPORT = "You do not have API Import/Update privileges"  # V7+
+NO_RECORD_DELETE = "You do not have Delete Record privileges"  # V7+: file delete checks record_delete
+DEFAULT_400 = (
+    "There were errors with your request. If you are sending data, then it might be due to the data being "
+    "misformatted. "
+)
+
+# ---------------------------------------------------------------------------------------------------
+# Export File (V15 API/file/export.php, E1-E8)
+
+EXPORT_NO_ACCESS = (
+    'The API request cannot complete because currently you have "No Access" data export rights. '
+    "Higher level data export rights are required for this operation."
+)
+EXPORT_IDENTIFIER = (
+    "The API request cannot complete because this File Upload field is an Identifier field while at the "
+    'same time you currently have either "De-Identified" data export rights or "Remove all tagged '
+    'Identifier fields" data export rights, which prevent you from exporting fields tagged as Identifiers. '
+    "Higher level data export rights are required for this operation."
+)
+INVALID_EVENT = "invalid event"
+NO_FILE_TO_DOWNLOAD = "There is no file to download for this record"
+FIELD_NOT_FILE = "The field '{field}' does not exist or is not a 'file' field"
+
+# Marks answers the fake gives for things it does not implement (never a silent success).
+NOT_IMPLEMENTED_BY_FAKE = (
+    "The fake REDCap server does not implement {what} yet. A real REDCap server accepts this request; "
+    "this answer comes from the fake, not from REDCap."
+)
+NOT_IMPLEMENTED_HEADER = "X-Fake-REDCap-Not-Implemented"
+
+# The `content` values REDCap's API/index.php accepts (check #9). Source: the content list exercised by a
+# public REDCap external-module test of API user rights (ApiUserRightsTest), plus filesize/fileinfo from
+# V15 API/index.php (§1.1 #16).
+VALID_CONTENT = frozenset(
+    {
+        "record",
+        "metadata",
+        "file",
+        "filesize",
+        "fileinfo",
+        "fileRepository",
+        "repeatingFormsEvents",
+        "instrument",
+        "event",
+        "arm",
+        "user",
+        "project_settings",
+        "report",
+        "version",
+        "pdf",
+        "surveyLink",
+        "surveyQueueLink",
+        "surveyReturnCode",
+        "participantList",
+        "exportFieldNames",
+        "formEventMapping",
+        "project",
+        "generateNextRecordName",
+        "project_xml",
+        "dag",
+        "userDagMapping",
+        "log",
+        "userRole",
+        "userRoleMapping",
+    }
+)
+FILE_CONTENTS = frozenset({"file", "filesize", "fileinfo"})
+# §1.1 #10: strtolower(action) must be one of these for content file/filesize/fileinfo.
+FILE_ACTIONS_LOWER = frozenset({"export", "import", "import_app", "delete"})
+# §1.1 #11 (V13+): the raw action, case-sensitively, for content=file.
+FILE_ACTIONS_EXACT = frozenset({"export", "delete", "import", "import_app", "switch", "list", "createFolder"})
+
+# ---------------------------------------------------------------------------------------------------
+# Version profiles
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", text.strip())
+        if not m:
+            raise ValueError(f"{text!r} is not a REDCap version like 15.7.6")
+        return cls(int(m[1]), int(m[2]), int(m[3]))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return (self.major, self.minor, self.patch) < (other.major, other.minor, other.patch)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+OLDEST_SUPPORTED = Version(7, 0, 0)
+DEFAULT_VERSION = "15.7.6"
+
+# Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
+# the change to an interval, the fake takes the first release of the upper major and says so.
+CHANGES: dict[str, tuple[Version, str]] = {
+    "csv_errors_are_text_csv": (
+        Version(10, 0, 0),
+        "csv error Content-type text/csv (V10+); text/html in V7. Changed in (7.1.2, 10.0.13].",
+    ),
+    "case_sensitive_file_action": (
+        Version(13, 0, 0),
+        "second, case-sensitive action check for content=file (V13+). Changed in (10.0.13, 13.6.1].",
+    ),
+    "per_form_export_rights": (
+        Version(12, 2, 0),
+        "per-instrument export rights aggregated into export_rights (Resources/sql/upgrade_12.02.00.php).",
+    ),
+    "record_message_escaped": (
+        Version(14, 0, 0),
+        "export: The record \"<rec>\" (RCView::escape) instead of '<rec>' raw; field name escaped too. "
+        "Changed in (13.6.1, 14.5.11].",
+    ),
+    "download_csp": (
+        Version(14, 0, 0),
+        "Content-Security-Policy: script-src 'none' on file downloads (V14+). Changed in (13.6.1, 14.5.11].",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The behaviour of one REDCap version, as far as the file API shows it."""
+
+    version: Version
+
+    @classmethod
+    def for_version(cls, text: str) -> Profile:
+        v = Version.parse(text)
+        if v < OLDEST_SUPPORTED:
+            raise ValueError(f"REDCap {v} is older than the oldest profile the fake has ({OLDEST_SUPPORTED})")
+        return cls(v)
+
+    def has(self, change: str) -> bool:
+        return self.version >= CHANGES[change][0]
+
+    @property
+    def csv_error_content_type(self) -> str:
+        return "text/csv" if self.has("csv_errors_are_text_csv") else "text/html"
+
+    def record_missing(self, record: str) -> str:
+        """Export File's E5 text."""
+        if self.has("record_message_escaped"):
+            return f'The record "{rcview_escape(record)}" does not exist'
+        return f"The record '{record}' does not exist"
+
+    def field_not_file(self, field: str) -> str:
+        return FIELD_NOT_FILE.format(
+            field=rcview_escape(field) if self.has("record_message_escaped") else field
+        )
+
+
+# ---------------------------------------------------------------------------------------------------
+# PHP string helpers REDCap's messages pass through
+
+_TAG = re.compile(r"<(?!\s)[^>]*>?")
+
+
+def rcview_escape(text: str) -> str:
+    """REDCap's `RCView::escape`: html-decode, strip tags, then `htmlspecialchars(ENT_QUOTES)`.
+
+    PHP's htmlspecialchars returns "" for invalid UTF-8 (no ENT_SUBSTITUTE); parameters carry invalid
+    bytes as surrogate escapes, so such a value comes out empty, as on a real server.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    decoded = html.unescape(text)
+    stripped = strip_tags(decoded)
+    return (
+        stripped.replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("'", "&#039;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def strip_tags(text: str) -> str:
+    """PHP's strip_tags, closely enough: a `<` not followed by white space starts a tag that runs to the
+    next `>` or to the end of the string."""
+    return _TAG.sub("", text)

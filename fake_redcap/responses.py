@@ -1,0 +1,134 @@
+"""What REDCap sends back: headers, error envelopes and streamed files, as plain `Reply` values.
+
+Methods return a `Reply` (or raise `ApiError`); only `api` turns it into a WSGI response, so methods
+know nothing of Flask.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from fake_redcap.errors import ApiError, ReturnFormat, content_type_for, error_body
+from fake_redcap.messages import Profile
+from fake_redcap.model import StoredFile
+
+CHUNK = 256 * 1024
+
+# Headers V15 sets for every request (System::init -> setCacheControlAndOtherHeaders; reference §2).
+# Permissions-Policy is left out: the reference does not give its value.
+GLOBAL_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Expires", "0"),
+    ("Cache-control", "no-store, no-cache, must-revalidate"),
+    ("Pragma", "no-cache"),
+    ("X-XSS-Protection", "1; mode=block"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Access-Control-Allow-Origin", "*"),
+    (
+        "Content-Security-Policy",
+        "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:; script-src * 'unsafe-inline' "
+        "'unsafe-eval' data: blob:; style-src * 'unsafe-inline' data: blob:;",
+    ),
+)
+# V14+ RestUtility::sendFile replaces the global policy on downloads.
+DOWNLOAD_CSP = "script-src 'none'"
+
+# How the file name is put on the wire. "redcap" is what real REDCap sends; the others exist so that
+# clients can be tested against what REDCap's docs show (single quotes) and what other servers send.
+HEADER_VARIANTS = ("redcap", "single_quote", "unquoted", "rfc5987", "content_disposition")
+
+
+@dataclass
+class Reply:
+    status: int
+    content_type: str
+    body: bytes | Iterable[bytes] = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    streamed: bool = False  # no Content-Length: the body goes out chunked, as REDCap's readfile_chunked
+
+
+def error_reply(error: ApiError, fmt: ReturnFormat, profile: Profile) -> Reply:
+    return Reply(
+        status=error.status,
+        content_type=content_type_for(fmt, profile),
+        body=error_body(error.message, fmt),
+        headers=list(error.headers.items()),
+    )
+
+
+def text_reply(text: str, fmt: ReturnFormat, profile: Profile, status: int = 200) -> Reply:
+    """A successful plain answer (`sendResponse(200, ...)`): the body as given, the format's type."""
+    return Reply(status=status, content_type=content_type_for(fmt, profile), body=text.encode("utf-8"))
+
+
+def php_default_charset(mime: str) -> str:
+    """PHP's SAPI appends `;charset=UTF-8` to `text/*` types without one (php-src main/SAPI.c,
+    sapi_apply_default_charset; a case-sensitive prefix test)."""
+    if mime.startswith("text/") and "charset=" not in mime:
+        return ";charset=UTF-8"
+    return ""
+
+
+def wire(text: str) -> str:
+    """A header value whose UTF-8 bytes go on the wire raw (WSGI header strings are latin-1)."""
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def file_reply(stored: StoredFile, profile: Profile, variant: str = "redcap") -> Reply:
+    """Export File success (V15 RestUtility::sendFile): `Content-type: <mime>; name="<doc_name>"`, the
+    stored bytes streamed, no Content-Length and no Content-Disposition."""
+    mime, name = stored.mime, stored.name
+    headers: list[tuple[str, str]] = []
+    if variant == "redcap":
+        content_type = f'{mime}; name="{name}"'
+    elif variant == "single_quote":
+        content_type = f"{mime}; name='{name}'"
+    elif variant == "unquoted":
+        content_type = f"{mime}; name={name}"
+    elif variant == "rfc5987":
+        content_type = f"{mime}; name*=UTF-8''{urllib.parse.quote(name, safe='')}"
+    elif variant == "content_disposition":
+        content_type = mime
+        ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
+        headers.append(
+            (
+                "Content-Disposition",
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name, safe='')}",
+            )
+        )
+    else:
+        raise ValueError(f"unknown header variant {variant!r}; choose one of {', '.join(HEADER_VARIANTS)}")
+    content_type += php_default_charset(mime)
+    if profile.has("download_csp"):
+        headers.append(("Content-Security-Policy", DOWNLOAD_CSP))
+    return Reply(
+        status=200,
+        content_type=wire(content_type),
+        body=stream(stored),
+        headers=headers,
+        streamed=True,
+    )
+
+
+def stream(stored: StoredFile) -> Iterator[bytes]:
+    """The stored bytes in chunks. A file on disk is opened now, so the answer is the version stored at
+    this moment even if the field is replaced while it is being sent."""
+    if stored.data is not None:
+        return _chunks(stored.data)
+    assert stored.path is not None
+    return _read(stored.path.open("rb"))
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(view), CHUNK):
+        yield bytes(view[start : start + CHUNK])
+
+
+def _read(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk

@@ -1,0 +1,91 @@
+"""A real-socket, threaded, production-grade server (cheroot) for one fake REDCap world."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from cheroot import wsgi
+
+from fake_redcap.api import create_app
+from fake_redcap.state import FakeState
+
+
+class FakeServer:
+    """Serves `state` on HOST:PORT (port 0 picks a free one). `url` is the API URL, ending in `/api/`.
+
+    >>> with FakeServer(FakeState()) as server:   # doctest: +SKIP
+    ...     requests.post(server.url, data={...})
+    """
+
+    def __init__(
+        self,
+        state: FakeState | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_variant: str = "redcap",
+        threads: int = 16,
+    ) -> None:
+        self.state = state if state is not None else FakeState()
+        self.host = host
+        self._requested_port = port
+        self.app = create_app(self.state, header_variant=header_variant)
+        self._threads = threads
+        self._server: wsgi.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the server is not started; call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The API URL, as a REDCap server's: `http://HOST:PORT/api/`."""
+        return self.base_url + "/api/"
+
+    def start(self) -> FakeServer:
+        if self._server is not None:
+            raise RuntimeError("the server is already started")
+        server = wsgi.Server(
+            (self.host, self._requested_port),
+            self.app,
+            numthreads=self._threads,
+            server_name="Apache",
+            timeout=10,
+            shutdown_timeout=0.25,
+            request_queue_size=64,
+        )
+        server.prepare()  # binds and listens: requests are accepted from here on
+        self.port = int(server.bind_addr[1])
+        self._server = server
+        self._thread = threading.Thread(target=server.serve, name=f"fake-redcap:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.stop()
+        if thread is not None:
+            thread.join(timeout=2)
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self.port is not None else "not started"
+        return f"FakeServer({where})"

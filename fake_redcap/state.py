@@ -1,0 +1,116 @@
+"""The one object that holds a fake world: the served projects and their stored files.
+
+No module globals: every test, server or app gets its own `FakeState`. `reset()` rebuilds it from the
+fixtures exactly. Methods that change a project (import, delete) replace its `Served` snapshot under the
+lock; readers take a snapshot and never see a half-applied change.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fake_redcap.fixture import check_unique_tokens, demo_fixture_paths, load_fixture
+from fake_redcap.messages import Profile
+from fake_redcap.model import Project, RecordRow, User
+
+
+def db_key(text: str) -> str:
+    """How REDCap's MySQL columns (utf8mb4_unicode_ci, PAD SPACE) compare strings (reference §6).
+
+    Case-insensitive, accent-insensitive, trailing spaces ignored. An approximation of the UCA 4.0.0
+    collation that is exact for the ASCII, Latin and CJK values the fixtures hold.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.rstrip(" "))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+@dataclass(frozen=True)
+class Served:
+    """One project as served right now, with indexes for O(1) lookups (no scans over records)."""
+
+    project: Project
+    profile: Profile
+    # (db_key(record), event) -> rows of that record in that event
+    by_record_event: dict[tuple[str, str | None], tuple[RecordRow, ...]] = field(repr=False)
+    # db_key(record) -> True when the record has a row in any event
+    records: frozenset[str] = field(repr=False)
+
+    @classmethod
+    def build(cls, project: Project) -> Served:
+        grouped: dict[tuple[str, str | None], list[RecordRow]] = {}
+        for row in project.records:
+            grouped.setdefault((db_key(row.record), row.event), []).append(row)
+        return cls(
+            project=project,
+            profile=Profile.for_version(project.redcap_version),
+            by_record_event={k: tuple(v) for k, v in grouped.items()},
+            records=frozenset(k for k, _ in grouped),
+        )
+
+    def rows(self, record: str, event: str | None) -> tuple[RecordRow, ...]:
+        return self.by_record_event.get((db_key(record), event), ())
+
+
+class FakeState:
+    """The served projects of one fake REDCap world."""
+
+    def __init__(
+        self,
+        fixtures: Sequence[str | os.PathLike[str]] | None = None,
+        *,
+        redcap_version: str | None = None,
+    ) -> None:
+        self._fixtures: tuple[Path, ...] = tuple(
+            Path(p) for p in (demo_fixture_paths() if fixtures is None else fixtures)
+        )
+        self._redcap_version = redcap_version
+        self.lock = threading.RLock()
+        self._served: tuple[Served, ...] = self._load()
+
+    def _load(self) -> tuple[Served, ...]:
+        projects = [load_fixture(p, redcap_version=self._redcap_version) for p in self._fixtures]
+        check_unique_tokens(projects)
+        return tuple(Served.build(p) for p in projects)
+
+    @property
+    def fixtures(self) -> tuple[Path, ...]:
+        return self._fixtures
+
+    @property
+    def served(self) -> tuple[Served, ...]:
+        return self._served
+
+    @property
+    def projects(self) -> tuple[Project, ...]:
+        return tuple(s.project for s in self._served)
+
+    def reset(self) -> None:
+        """Rebuild every project from its fixture file, dropping all changes."""
+        fresh = self._load()
+        with self.lock:
+            self._served = fresh
+
+    def authenticate(self, token: str) -> tuple[Served, User] | None:
+        """The project and user a token belongs to, suspended users included.
+
+        Compares against every token in constant time per comparison, case-insensitively as the
+        `api_token` column's collation does (reference §5, §6).
+        """
+        wanted = token.upper().encode("utf-8", "surrogateescape")
+        found: tuple[Served, User] | None = None
+        for served in self._served:
+            for user in served.project.users:
+                if hmac.compare_digest(wanted, user.token.upper().encode("ascii")) and found is None:
+                    found = (served, user)
+        return found
+
+    def __repr__(self) -> str:
+        names = ", ".join(p.name for p in self._fixtures)
+        return f"FakeState(fixtures=[{names}])"
