@@ -5,6 +5,7 @@ Source for the order and texts: V15 `API/index.php` and `Classes/RestUtility.php
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -12,10 +13,10 @@ from collections.abc import Callable
 from flask import Flask, Request, Response, request
 
 from fake_redcap import messages as msg
-from fake_redcap.call import Call
+from fake_redcap.call import Call, Upload
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.messages import Profile
-from fake_redcap.methods.file import export_file
+from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.project_info import export_version
 from fake_redcap.model import User
 from fake_redcap.params import Params, parse_urlencoded
@@ -29,6 +30,8 @@ Method = Callable[[Call], Reply]
 # (content, lower-cased action) -> method. Everything else REDCap accepts answers "not implemented".
 METHODS: dict[tuple[str, str], Method] = {
     ("file", "export"): export_file,
+    ("file", "import"): import_file,
+    ("file", "delete"): delete_file,
     ("version", ""): export_version,
 }
 
@@ -71,7 +74,11 @@ def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> Re
     try:
         served, user = authenticate(state, params)
         profile = served.profile
-        return route(params, served, user, fmt, header_variant)
+        call = route(state, params, served, user, fmt)
+        call = dataclasses.replace(
+            call, header_variant=header_variant, uploads=read_uploads(req), max_upload_mb=state.max_upload_mb
+        )
+        return METHODS[call_key(call)](call)
     except ApiError as error:
         return error_reply(error, fmt, profile)
 
@@ -109,8 +116,25 @@ def authenticate(state: FakeState, params: Params) -> tuple[Served, User]:
     return served, user
 
 
-def route(params: Params, served: Served, user: User, fmt: ReturnFormat, header_variant: str) -> Reply:
-    """§1.1 #9-#16: content, action, API rights, then the method."""
+def read_uploads(req: Request) -> dict[str, Upload]:
+    """`$_FILES`: multipart file parts (spooled to disk by werkzeug, not held in memory)."""
+    if req.mimetype != "multipart/form-data":
+        return {}
+    return {
+        name: Upload(filename=part.filename or "", stream=part.stream, error=0 if part.filename else 4)
+        for name, part in req.files.items(multi=True)
+    }
+
+
+def call_key(call: Call) -> tuple[str, str]:
+    content = call.params.text("content")
+    if content in msg.FILE_CONTENTS:
+        return ("file", call.action)
+    return (content, "")
+
+
+def route(state: FakeState, params: Params, served: Served, user: User, fmt: ReturnFormat) -> Call:
+    """§1.1 #9-#16: content, action, API rights; the call for a method the fake has."""
     profile = served.profile
     content = params.text("content")
     action = params.text("action")
@@ -130,17 +154,15 @@ def route(params: Params, served: Served, user: User, fmt: ReturnFormat, header_
     if content == "fileinfo":
         # §1.1 #16: the action is derived, not read.
         action = "import" if "data" in params else "export"
-    key = ("file" if fileinfo else content, action.lower() if content in msg.FILE_CONTENTS else "")
-    method = METHODS.get(key)
-    if method is None:
+    call = Call(params, state, served, user, fmt, action=action.lower(), fileinfo=fileinfo)
+    if call_key(call) not in METHODS:
         what = f"content={content}" + (f"&action={action}" if content in msg.FILE_CONTENTS else "")
         raise ApiError(
             400,
             msg.NOT_IMPLEMENTED_BY_FAKE.format(what=what),
             headers={msg.NOT_IMPLEMENTED_HEADER: what},
         )
-    call = Call(params, served, user, fmt, fileinfo=fileinfo, header_variant=header_variant)
-    return method(call)
+    return call
 
 
 def _check_api_rights(user: User, content: str, action: str) -> None:

@@ -47,6 +47,33 @@ INVALID_EVENT = "invalid event"
 NO_FILE_TO_DOWNLOAD = "There is no file to download for this record"
 FIELD_NOT_FILE = "The field '{field}' does not exist or is not a 'file' field"
 
+# ---------------------------------------------------------------------------------------------------
+# Import File (V15 API/file/import.php, reference §4.1) and Delete File (API/file/delete.php, §4.2)
+
+NO_VALID_FILE = "No valid file was uploaded"
+UPLOAD_PROBLEM = "There was a problem with the uploaded file"
+IMPORT_ANALYSIS = "The file cannot be uploaded because the project is in Analysis/Cleanup status."
+DELETE_ANALYSIS = "The file cannot be deleted because the project is in Analysis/Cleanup status."
+RECORD_LOCKED = 'The uploaded file could not be saved because record "{record}" is locked.'
+FORM_LOCKED = (
+    'The uploaded file could not be saved because the field\'s instrument is locked for record "{record}".'
+)
+TOO_LARGE = "The uploaded file exceeded the maximum file size limit of {mb} MB for File Upload fields."
+TOO_LARGE_OLD = "The uploaded file exceeded the maximum file size limit of {mb} MB"  # V5/V7/V10
+FILE_TYPE_NOT_PERMITTED = (
+    "ERROR: The file cannot be uploaded because its file type is not permitted."  # docs_1136
+)
+IMPORT_RECORD_MISSING = (
+    "The record '{record}' does not exist. It must exist to upload a file"  # raw, all versions
+)
+SIGNATURE_IMPORT = (
+    "The field '{field}' is a signature field, which cannot be imported using the API but can only be "
+    "created using the web interface. However, it can be downloaded or deleted using the API."
+)
+SAVE_FAILED = "A problem occurred while trying to save the uploaded file"
+DELETE_RECORD_MISSING = "The record '{record}' does not exist"  # single quotes and raw, even in V15
+NO_FILE_TO_DELETE = "There is no file to delete for this record"
+
 # Marks answers the fake gives for things it does not implement (never a silent success).
 NOT_IMPLEMENTED_BY_FAKE = (
     "The fake REDCap server does not implement {what} yet. A real REDCap server accepts this request; "
@@ -145,6 +172,23 @@ CHANGES: dict[str, tuple[Version, str]] = {
         Version(14, 0, 0),
         "export: The record \"<rec>\" (RCView::escape) instead of '<rec>' raw; field name escaped too. "
         "Changed in (13.6.1, 14.5.11].",
+    ),
+    "upload_size_message_names_field_type": (
+        Version(13, 0, 0),
+        "size-limit text ends 'for File Upload fields.' (V13+; not in V10.0.13).",
+    ),
+    "file_type_check": (
+        Version(13, 0, 0),
+        "uploads refused when the file type is not permitted (docs_1136, V13+).",
+    ),
+    "sanitize_file_name": (
+        Version(14, 0, 0),
+        "upload names pass through Files::sanitizeFileName (V15); V10 only removes ' and tags. "
+        "Changed somewhere in (10.0.13, 15.7.6]; the fake takes 14.0.0.",
+    ),
+    "upload_instance_isinteger": (
+        Version(15, 0, 0),
+        "import reads repeat_instance with isinteger (V15); is_numeric before.",
     ),
     "download_csp": (
         Version(14, 0, 0),

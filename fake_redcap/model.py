@@ -15,7 +15,8 @@ from types import MappingProxyType
 
 
 class ExportRight(enum.IntEnum):
-    """REDCap's data export rights codes (V15 `UserRights`, `English.ini` rights_47/48/49, data_export_tool_290)."""
+    """REDCap's data export rights codes (V15 `UserRights`; `English.ini` rights_47/48/49 and
+    data_export_tool_290)."""
 
     NO_ACCESS = 0
     FULL = 1

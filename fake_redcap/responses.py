@@ -93,11 +93,9 @@ def file_reply(stored: StoredFile, profile: Profile, variant: str = "redcap") ->
     elif variant == "content_disposition":
         content_type = mime
         ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
+        encoded = urllib.parse.quote(name, safe="")
         headers.append(
-            (
-                "Content-Disposition",
-                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name, safe='')}",
-            )
+            ("Content-Disposition", f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}")
         )
     else:
         raise ValueError(f"unknown header variant {variant!r}; choose one of {', '.join(HEADER_VARIANTS)}")

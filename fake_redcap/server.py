@@ -57,7 +57,7 @@ class FakeServer:
             numthreads=self._threads,
             server_name="Apache",
             timeout=10,
-            shutdown_timeout=0.25,
+            shutdown_timeout=0.25,  # type: ignore[arg-type]  # cheroot's stub says int; floats work
             request_queue_size=64,
         )
         server.prepare()  # binds and listens: requests are accepted from here on

@@ -7,17 +7,24 @@ lock; readers take a snapshot and never see a half-applied change.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import os
+import shutil
+import tempfile
 import threading
 import unicodedata
-from collections.abc import Sequence
+import uuid
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import IO
 
 from fake_redcap.fixture import check_unique_tokens, demo_fixture_paths, load_fixture
 from fake_redcap.messages import Profile
-from fake_redcap.model import Project, RecordRow, User
+from fake_redcap.model import Project, RecordRow, StoredFile, User
 
 
 def db_key(text: str) -> str:
@@ -58,6 +65,9 @@ class Served:
         return self.by_record_event.get((db_key(record), event), ())
 
 
+MimeSniffer = Callable[[Path], str]
+
+
 class FakeState:
     """The served projects of one fake REDCap world."""
 
@@ -66,7 +76,11 @@ class FakeState:
         fixtures: Sequence[str | os.PathLike[str]] | None = None,
         *,
         redcap_version: str | None = None,
+        max_upload_mb: int = 32,
     ) -> None:
+        self.max_upload_mb = max_upload_mb  # REDCap's maxUploadSizeEdoc() for File Upload fields
+        self._storage = Path(tempfile.mkdtemp(prefix="fake-redcap-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._storage, True)
         self._fixtures: tuple[Path, ...] = tuple(
             Path(p) for p in (demo_fixture_paths() if fixtures is None else fixtures)
         )
@@ -92,10 +106,69 @@ class FakeState:
         return tuple(s.project for s in self._served)
 
     def reset(self) -> None:
-        """Rebuild every project from its fixture file, dropping all changes."""
+        """Rebuild every project from its fixture file, dropping all changes (and uploaded files)."""
         fresh = self._load()
         with self.lock:
             self._served = fresh
+            for blob in self._storage.iterdir():
+                blob.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Remove the uploaded files from disk (also done when the state is garbage-collected)."""
+        self._cleanup()
+
+    def store(self, source: IO[bytes], name: str, mime_of: MimeSniffer) -> StoredFile:
+        """Copy an upload into this state's storage in chunks, never whole in memory. A stored file is
+        never changed afterwards: a replacement is a new file."""
+        path = self._storage / uuid.uuid4().hex
+        size = 0
+        with path.open("xb") as out:
+            while chunk := source.read(1024 * 1024):
+                out.write(chunk)
+                size += len(chunk)
+        return StoredFile(name=name, mime=mime_of(path), size=size, path=path)
+
+    def set_file(
+        self,
+        project_id: int,
+        record: str,
+        event: str | None,
+        instance: int,
+        field: str,
+        stored: StoredFile | None,
+    ) -> None:
+        """Store (or, with None, delete) the file of one field in one record/event/instance.
+
+        A row that does not exist yet (a new event or instance of an existing record) is created.
+        The project is replaced whole under the lock, so readers never see half a change.
+        """
+        with self.lock:
+            index = next(i for i, s in enumerate(self._served) if s.project.project_id == project_id)
+            project = self._served[index].project
+            rows = list(project.records)
+            key = (db_key(record), event)
+            position = next(
+                (
+                    i
+                    for i, r in enumerate(rows)
+                    if (db_key(r.record), r.event) == key and r.instance == instance
+                ),
+                None,
+            )
+            if position is None:
+                canonical = next((r.record for r in rows if db_key(r.record) == key[0]), record)
+                rows.append(RecordRow(record=canonical, event=event, instance=instance))
+                position = len(rows) - 1
+            row = rows[position]
+            files = dict(row.files)
+            if stored is None:
+                files.pop(field, None)
+            else:
+                files[field] = stored
+            rows[position] = dataclasses.replace(row, files=MappingProxyType(files))
+            served = list(self._served)
+            served[index] = Served.build(dataclasses.replace(project, records=tuple(rows)))
+            self._served = tuple(served)
 
     def authenticate(self, token: str) -> tuple[Served, User] | None:
         """The project and user a token belongs to, suspended users included.

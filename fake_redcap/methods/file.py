@@ -1,16 +1,24 @@
-"""Export File (`content=file&action=export`) and fileinfo, in REDCap's order.
+"""The file methods: Export File (and fileinfo), Import File and Delete File, in REDCap's order.
 
-Source: V15 `API/file/export.php`, reference §1.3 E1–E9. Each step is numbered as there.
+Sources: V15 `API/file/export.php` (reference §1.3 E1–E9), `import.php` (§4.1), `delete.php` (§4.2).
+Each step is numbered as there.
 """
 
 from __future__ import annotations
 
+import html
+import os
 import re
+import unicodedata
+from pathlib import Path
+from typing import IO
+
+import magic
 
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
-from fake_redcap.errors import ApiError, php_json_encode
-from fake_redcap.model import ExportRight, Field, Project
+from fake_redcap.errors import ApiError, content_type_for, php_json_encode
+from fake_redcap.model import ExportRight, Field, Project, ProjectStatus
 from fake_redcap.responses import Reply, file_reply
 from fake_redcap.state import db_key
 
@@ -38,12 +46,7 @@ def export_file(call: Call) -> Reply:
         raise ApiError(403, msg.EXPORT_IDENTIFIER)
     # E3: longitudinal projects need an existing unique event name (exact match); classic projects
     # ignore `event` entirely.
-    event: str | None = None
-    if project.is_longitudinal:
-        wanted = params.text("event")
-        if not wanted or project.event(wanted) is None:
-            raise ApiError(400, msg.INVALID_EVENT)
-        event = wanted
+    event = _event(call)
     # E4: the instance, silently defaulted and reset to 1.
     instance = repeat_instance(project, event, exact_field, params.text("repeat_instance"))
     # E5: the record must have a row in this event (any field, any instance).
@@ -90,6 +93,132 @@ def repeat_instance(project: Project, event: str | None, field: Field | None, ra
     return instance if repeats else 1.0
 
 
+def _event(call: Call) -> str | None:
+    """E3 / import 4 / delete 2: longitudinal projects need an existing unique event name (exact,
+    case-sensitive match); classic projects ignore `event` entirely."""
+    if not call.project.is_longitudinal:
+        return None
+    wanted = call.params.text("event")
+    if not wanted or call.project.event(wanted) is None:
+        raise ApiError(400, msg.INVALID_EVENT)
+    return wanted
+
+
+def _is_integer(raw: str) -> bool:
+    return bool(_PHP_NUMERIC.fullmatch(raw)) and float(raw).is_integer()
+
+
+def _size(stream: IO[bytes]) -> int:
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def sniff_mime(path: Path) -> str:
+    """The stored MIME type, sniffed from the content with libmagic as REDCap 10+ does
+    (`mime_content_type`, V15 `Classes/Files.php`); the client's part Content-Type is ignored."""
+    return str(magic.from_file(str(path), mime=True))
+
+
+# Files::sanitizeFileName (V15 Classes/Files.php), reference §3.1.
+_REMOVED = re.compile(r'[?/\\<>:"*|~`!«»”“\x00]')
+_DASHES = re.compile(r"[\r\n\t-]+")
+
+
+def sanitize_file_name(name: str) -> str:
+    """REDCap 15's stored doc_name: html-decode, strip tags, drop ? / \\ < > : " * | ~ ` ! « » ” “ and NUL,
+    transliterate accented Latin letters, `%20` and `+` to `-`, runs of CR/LF/TAB/`-` to one `-`,
+    then trim `.-_` from both ends."""
+    text = msg.strip_tags(html.unescape(name))
+    text = _REMOVED.sub("", text)
+    text = "".join(_transliterate(ch) for ch in text)
+    text = text.replace("%20", "-").replace("+", "-")
+    text = _DASHES.sub("-", text)
+    return text.strip(".-_")
+
+
+def _transliterate(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base if base.isascii() and base.isalpha() else ch
+
+
+def _v10_file_name(name: str) -> str:
+    """Before the sanitiser (V10): only tags and `'` were removed."""
+    return msg.strip_tags(name).replace("'", "")
+
+
 def _file_field(project: Project, name: str) -> Field | None:
     key = db_key(name)
     return next((f for f in project.fields if f.is_file and db_key(f.name) == key), None)
+
+
+def import_file(call: Call) -> Reply:
+    """Import File (V15 `API/file/import.php`, reference §4.1), in REDCap's order."""
+    project, profile, params = call.project, call.profile, call.params
+    record, field_name = params.text("record"), params.text("field")
+    # 1-2: something uploaded, and under the name `file`.
+    if not call.uploads:
+        raise ApiError(400, msg.NO_VALID_FILE)
+    upload = call.uploads.get("file")
+    if upload is None or upload.error != 0:
+        raise ApiError(400, msg.UPLOAD_PROBLEM)
+    # 3: Analysis/Cleanup status blocks changes.
+    if project.status == ProjectStatus.ANALYSIS:
+        raise ApiError(403, msg.IMPORT_ANALYSIS)
+    # 4: the event; classic projects use their only event.
+    event = _event(call)
+    # 5: the instance (isinteger in V15, is_numeric before), reset to 1 unless the form/event repeats.
+    raw_instance = params.text("repeat_instance")
+    if profile.has("upload_instance_isinteger") and not _is_integer(raw_instance):
+        raw_instance = "1"
+    instance = repeat_instance(project, event, project.field(field_name), raw_instance)
+    # 7: REDCap's size limit for File Upload fields.
+    size = _size(upload.stream)
+    if size > call.max_upload_mb * 1024 * 1024:
+        template = msg.TOO_LARGE if profile.has("upload_size_message_names_field_type") else msg.TOO_LARGE_OLD
+        raise ApiError(400, template.format(mb=call.max_upload_mb))
+    name = (
+        sanitize_file_name(upload.filename)
+        if profile.has("sanitize_file_name")
+        else _v10_file_name(upload.filename)
+    )
+    # 8: files without an extension are not permitted (V13+).
+    if profile.has("file_type_check") and "." not in name.strip("."):
+        raise ApiError(400, msg.FILE_TYPE_NOT_PERMITTED)
+    # 9: the record must exist in some event (project-wide, unlike export).
+    if db_key(record) not in call.served.records:
+        raise ApiError(400, msg.IMPORT_RECORD_MISSING.format(record=record))
+    # 10-11: a file field, and not a signature.
+    file_field = _file_field(project, field_name)
+    if file_field is None:
+        raise ApiError(400, profile.field_not_file(field_name))
+    if file_field.is_signature:
+        raise ApiError(400, msg.SIGNATURE_IMPORT.format(field=field_name))
+    # 13: store it; the new file replaces the field's value, creating the instance if needed.
+    upload.stream.seek(0)
+    stored = call.state.store(upload.stream, name, sniff_mime)
+    call.state.set_file(project.project_id, record, event, int(instance), file_field.name, stored)
+    return Reply(status=200, content_type=content_type_for(call.return_format, profile))
+
+
+def delete_file(call: Call) -> Reply:
+    """Delete File (V15 `API/file/delete.php`, reference §4.2), in REDCap's order."""
+    project, profile, params = call.project, call.profile, call.params
+    record, field_name = params.text("record"), params.text("field")
+    if project.status == ProjectStatus.ANALYSIS:
+        raise ApiError(403, msg.DELETE_ANALYSIS)
+    event = _event(call)
+    instance = repeat_instance(project, event, project.field(field_name), params.text("repeat_instance"))
+    rows = call.served.rows(record, event)
+    if not rows:
+        raise ApiError(400, msg.DELETE_RECORD_MISSING.format(record=record))
+    file_field = _file_field(project, field_name)
+    if file_field is None:
+        raise ApiError(400, profile.field_not_file(field_name))
+    if not any(row.instance == instance and file_field.name in row.files for row in rows):
+        raise ApiError(400, msg.NO_FILE_TO_DELETE)
+    call.state.set_file(project.project_id, record, event, int(instance), file_field.name, None)
+    return Reply(status=200, content_type=content_type_for(call.return_format, profile))
