@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -51,9 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "check":
-        return check(args.paths)
-    return serve(args)
+    try:
+        if args.command == "check":
+            return check(args.paths)
+        return serve(args)
+    except BrokenPipeError:
+        # The reader went away (`fake-redcap check x.yaml | head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def check(paths: Sequence[str]) -> int:

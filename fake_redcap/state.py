@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO
 
-from fake_redcap.fixture import check_unique_tokens, demo_fixture_paths, load_fixture
+from fake_redcap.fixture import FixtureError, check_unique_tokens, demo_fixture_paths, load_fixture
 from fake_redcap.messages import Profile
 from fake_redcap.model import Project, RecordRow, StoredFile, User
 
@@ -65,6 +65,20 @@ class Served:
         return self.by_record_event.get((db_key(record), event), ())
 
 
+def check_unique_project_ids(projects: Sequence[Project]) -> None:
+    """One server never holds two projects with the same project_id."""
+    seen: dict[int, Project] = {}
+    for project in projects:
+        other = seen.setdefault(project.project_id, project)
+        if other is not project:
+            raise FixtureError(
+                project.source,
+                "project.project_id",
+                f"project_id {project.project_id} is also the id of the project in {other.source}",
+                "give each served project its own project_id",
+            )
+
+
 MimeSniffer = Callable[[Path], str]
 
 
@@ -91,6 +105,7 @@ class FakeState:
     def _load(self) -> tuple[Served, ...]:
         projects = [load_fixture(p, redcap_version=self._redcap_version) for p in self._fixtures]
         check_unique_tokens(projects)
+        check_unique_project_ids(projects)
         return tuple(Served.build(p) for p in projects)
 
     @property
