@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from flask import Flask, Request, Response, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from fake_redcap import messages as msg
 from fake_redcap.call import Call, Upload
@@ -20,7 +21,7 @@ from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.project_info import export_version
 from fake_redcap.model import User
 from fake_redcap.params import Params, parse_urlencoded
-from fake_redcap.responses import GLOBAL_HEADERS, HEADER_VARIANTS, Reply, error_reply
+from fake_redcap.responses import GLOBAL_HEADERS, HEADER_VARIANTS, Reply, error_reply, status_line
 from fake_redcap.state import FakeState, Served
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -51,14 +52,22 @@ def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
     def api_without_slash() -> Response:
         # Apache's DirectorySlash answers /api with a 301 to /api/; clients that follow it with a GET
         # then meet the 501 (REDCapR issue #166).
-        response = Response(status=301)
+        response = Response(status=status_line(301))
         response.headers["Location"] = request.root_url.rstrip("/") + "/api/"
         return response
+
+    def other_method(error: MethodNotAllowed) -> Response:
+        # A method outside ALL_METHODS (PROPFIND, MKCOL, ...) is still "not POST": REDCap answers 501,
+        # never Flask's 405 page.
+        if request.path == "/api":
+            return api_without_slash()
+        return api()
 
     app.add_url_rule("/api/", "api", api, methods=ALL_METHODS, provide_automatic_options=False)
     app.add_url_rule(
         "/api", "api_without_slash", api_without_slash, methods=ALL_METHODS, provide_automatic_options=False
     )
+    app.register_error_handler(MethodNotAllowed, other_method)
     return app
 
 
@@ -181,7 +190,9 @@ def _check_api_rights(user: User, content: str, action: str) -> None:
 
 
 def _to_response(reply: Reply) -> Response:
-    response = Response(reply.body, status=reply.status)
+    # RestUtility's reason phrases (reference §2: 403 Forbidden, 501 Not Implemented, ...), not
+    # Werkzeug's upper-case ones.
+    response = Response(reply.body, status=status_line(reply.status))
     headers = response.headers
     headers.clear()
     for name, value in GLOBAL_HEADERS:

@@ -92,7 +92,7 @@ _USER_KEYS = (
     "suspended",
     "super_user",
 )
-_RECORD_KEYS = ("record", "event", "instance", "values", "files")
+_RECORD_KEYS = ("record", "event", "instance", "values", "files", "locked", "locked_forms")
 _FILE_KEYS = ("path", "text", "base64", "name", "mime")
 _FILE_SOURCES = ("path", "text", "base64")
 
@@ -829,9 +829,27 @@ class _Builder:
                     instance=instance,
                     values=MappingProxyType(values),
                     files=MappingProxyType(files),
+                    record_locked=self.boolean(m, "locked", place, False),
+                    locked_forms=self.row_locked_forms(m.get("locked_forms"), place, event, designated),
                 )
             )
         return tuple(rows)
+
+    def row_locked_forms(
+        self, value: object, place: str, event: str | None, designated: Sequence[str]
+    ) -> frozenset[str]:
+        """Instruments locked in this row's event and instance (REDCap's form-level locking)."""
+        if value is None:
+            return frozenset()
+        forms = self.sequence(value, f"{place}.locked_forms", "locked_forms")
+        for j, form in enumerate(forms):
+            if not isinstance(form, str) or form not in designated:
+                self.fail(
+                    f"{place}.locked_forms[{j}]",
+                    f"{_show_value(form)} is not an instrument{_event_words(event)}",
+                    f"use one of {', '.join(designated)}",
+                )
+        return frozenset(forms)
 
     def record_name(self, value: object, place: str) -> str:
         if isinstance(value, int) and not isinstance(value, bool):

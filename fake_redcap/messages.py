@@ -173,6 +173,10 @@ CHANGES: dict[str, tuple[Version, str]] = {
         "export: The record \"<rec>\" (RCView::escape) instead of '<rec>' raw; field name escaped too. "
         "Changed in (13.6.1, 14.5.11].",
     ),
+    "locking_blocks_file_changes": (
+        Version(13, 0, 0),
+        "record and instrument locking refuse file import/delete (V13+). Appeared in (10.0.13, 13.6.1].",
+    ),
     "upload_size_message_names_field_type": (
         Version(13, 0, 0),
         "size-limit text ends 'for File Upload fields.' (V13+; not in V10.0.13).",
@@ -222,6 +226,10 @@ class Profile:
         if self.has("record_message_escaped"):
             return f'The record "{rcview_escape(record)}" does not exist'
         return f"The record '{record}' does not exist"
+
+    def record_in_message(self, record: str) -> str:
+        """The record as the locking messages show it: escaped in V14+, raw in V13."""
+        return rcview_escape(record) if self.has("record_message_escaped") else record
 
     def field_not_file(self, field: str) -> str:
         return FIELD_NOT_FILE.format(

@@ -156,6 +156,8 @@ class RecordRow:
     instance: int  # 1 when not repeating
     values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     files: Mapping[str, StoredFile] = field(default_factory=lambda: MappingProxyType({}))
+    record_locked: bool = False  # "Lock entire record": blocks file import/delete in every event (V13+)
+    locked_forms: frozenset[str] = frozenset()  # instruments locked in this event and instance
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ know nothing of Flask.
 
 from __future__ import annotations
 
+import http
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,10 +65,17 @@ def text_reply(text: str, fmt: ReturnFormat, profile: Profile, status: int = 200
     return Reply(status=status, content_type=content_type_for(fmt, profile), body=text.encode("utf-8"))
 
 
-def php_default_charset(mime: str) -> str:
-    """PHP's SAPI appends `;charset=UTF-8` to `text/*` types without one (php-src main/SAPI.c,
-    sapi_apply_default_charset; a case-sensitive prefix test)."""
-    if mime.startswith("text/") and "charset=" not in mime:
+def status_line(status: int) -> str:
+    """`<code> <reason>` with the reason phrases of RestUtility's table (reference §2), e.g.
+    `403 Forbidden`; they are the standard phrases."""
+    return f"{status} {http.HTTPStatus(status).phrase}"
+
+
+def php_default_charset(content_type: str) -> str:
+    """PHP's SAPI appends `;charset=UTF-8` to a Content-Type value that starts with `text/` and holds
+    no `charset=` anywhere (php-src main/SAPI.c, sapi_apply_default_charset: a case-sensitive prefix
+    test and a strstr over the whole value, so a file name containing `charset=` suppresses it)."""
+    if content_type.startswith("text/") and "charset=" not in content_type:
         return ";charset=UTF-8"
     return ""
 
@@ -99,7 +107,7 @@ def file_reply(stored: StoredFile, profile: Profile, variant: str = "redcap") ->
         )
     else:
         raise ValueError(f"unknown header variant {variant!r}; choose one of {', '.join(HEADER_VARIANTS)}")
-    content_type += php_default_charset(mime)
+    content_type += php_default_charset(content_type)
     if profile.has("download_csp"):
         headers.append(("Content-Security-Policy", DOWNLOAD_CSP))
     return Reply(

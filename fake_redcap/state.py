@@ -46,8 +46,10 @@ class Served:
     profile: Profile
     # (db_key(record), event) -> rows of that record in that event
     by_record_event: dict[tuple[str, str | None], tuple[RecordRow, ...]] = field(repr=False)
-    # db_key(record) -> True when the record has a row in any event
+    # db_key(record) of every record with a row in any event
     records: frozenset[str] = field(repr=False)
+    # db_key(record) of every record locked whole
+    locked_records: frozenset[str] = field(repr=False)
 
     @classmethod
     def build(cls, project: Project) -> Served:
@@ -59,6 +61,7 @@ class Served:
             profile=Profile.for_version(project.redcap_version),
             by_record_event={k: tuple(v) for k, v in grouped.items()},
             records=frozenset(k for k, _ in grouped),
+            locked_records=frozenset(db_key(r.record) for r in project.records if r.record_locked),
         )
 
     def rows(self, record: str, event: str | None) -> tuple[RecordRow, ...]:

@@ -281,7 +281,7 @@ def test_describe_project_masks_tokens(demos: dict[int, Project]) -> None:
     assert "consent_form [file, identifier]" in classic_text
     assert "participant_signature [file, signature]" in classic_text
     assert "instrument labs" in classic_text
-    assert "Records: 3 records in 4 rows, 10 stored files" in classic_text
+    assert "Records: 5 records in 6 rows, 12 stored files" in classic_text
     long_text = describe_project(demos[15])
     assert "visit_2_arm_1 (repeating event" in long_text and "arm 2: Control" in long_text
 

@@ -104,6 +104,23 @@ def _event(call: Call) -> str | None:
     return wanted
 
 
+def _check_locks(call: Call, record: str, event: str | None, instance: float) -> None:
+    """Import 6 / delete 3 (V13+): a record locked whole, or the field's instrument locked in this
+    event and instance."""
+    profile = call.profile
+    if not profile.has("locking_blocks_file_changes"):
+        return
+    shown = profile.record_in_message(record)
+    if db_key(record) in call.served.locked_records:
+        raise ApiError(400, msg.RECORD_LOCKED.format(record=shown))
+    field = call.project.field(call.params.text("field"))
+    if field is None:
+        return
+    for row in call.served.rows(record, event):
+        if row.instance == instance and field.form in row.locked_forms:
+            raise ApiError(400, msg.FORM_LOCKED.format(record=shown))
+
+
 def _is_integer(raw: str) -> bool:
     return bool(_PHP_NUMERIC.fullmatch(raw)) and float(raw).is_integer()
 
@@ -175,6 +192,8 @@ def import_file(call: Call) -> Reply:
     if profile.has("upload_instance_isinteger") and not _is_integer(raw_instance):
         raw_instance = "1"
     instance = repeat_instance(project, event, project.field(field_name), raw_instance)
+    # 6: record and instrument locking.
+    _check_locks(call, record, event, instance)
     # 7: REDCap's size limit for File Upload fields.
     size = _size(upload.stream)
     if size > call.max_upload_mb * 1024 * 1024:
@@ -212,6 +231,8 @@ def delete_file(call: Call) -> Reply:
         raise ApiError(403, msg.DELETE_ANALYSIS)
     event = _event(call)
     instance = repeat_instance(project, event, project.field(field_name), params.text("repeat_instance"))
+    # 3: locking, with import's "could not be saved" texts (copied in REDCap's delete.php too).
+    _check_locks(call, record, event, instance)
     rows = call.served.rows(record, event)
     if not rows:
         raise ApiError(400, msg.DELETE_RECORD_MISSING.format(record=record))
