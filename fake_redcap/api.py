@@ -15,7 +15,12 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from fake_redcap import messages as msg
 from fake_redcap.call import Call, Upload
+from fake_redcap.control import control_blueprint
 from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.faults import apply as apply_fault
+from fake_redcap.faults import fault_message
+from fake_redcap.journal import CountingBody, JournalEntry, redacted
+from fake_redcap.lint import lint
 from fake_redcap.messages import Profile
 from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.project_info import export_version
@@ -47,7 +52,7 @@ def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
     app.config["FAKE_STATE"] = state
 
     def api() -> Response:
-        return _to_response(handle(state, request, header_variant))
+        return respond(state, request, header_variant)
 
     def api_without_slash() -> Response:
         # Apache's DirectorySlash answers /api with a 301 to /api/; clients that follow it with a GET
@@ -68,28 +73,76 @@ def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
         "/api", "api_without_slash", api_without_slash, methods=ALL_METHODS, provide_automatic_options=False
     )
     app.register_error_handler(MethodNotAllowed, other_method)
+    app.register_blueprint(control_blueprint(state))
     return app
 
 
-def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> Reply:
+@dataclasses.dataclass
+class Outcome:
+    """What the journal and the faults need to know of a request once it is answered."""
+
+    params: Params
+    return_format: ReturnFormat
+    profile: Profile
+    served: Served | None = None
+    user: User | None = None
+    message: str | None = None
+
+
+def respond(state: FakeState, req: Request, header_variant: str = "redcap") -> Response:
+    """Answer, inject a matching fault, journal it (without the token) and count what goes out."""
+    reply, outcome = handle(state, req, header_variant)
+    params = outcome.params
+    username = outcome.user.username if outcome.user else None
+    entry = state.journal.open(req.method, req.path, redacted(params, username))
+    entry.uploads = (
+        {name: part.filename or "" for name, part in req.files.items(multi=True)} if req.files else {}
+    )
+    entry.user = username
+    entry.project_id = outcome.served.project.project_id if outcome.served else None
+    entry.content, entry.action = params.text("content"), params.text("action")
+    entry.record, entry.field = params.text("record"), params.text("field")
+    entry.lint = lint(params, outcome.served) if req.method == "POST" else []
+    fault = state.faults.take(
+        {
+            "content": entry.content,
+            "action": entry.action.lower(),
+            "record": entry.record,
+            "field": entry.field,
+            "user": username or "",
+        }
+    )
+    entry.message = outcome.message
+    if fault is not None:
+        reply = apply_fault(fault, reply, outcome.return_format, outcome.profile)
+        entry.fault = fault.kind
+        entry.message = fault_message(fault, outcome.message)
+    entry.status = reply.status
+    return _to_response(reply, entry)
+
+
+def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> tuple[Reply, Outcome]:
     """One API request, start to end. Never raises: every failure is a REDCap answer."""
     default_profile = state.served[0].profile if state.served else Profile.for_version(msg.DEFAULT_VERSION)
     # §1.1 #4: only POST. $_POST is empty on other methods, so the envelope is always xml.
     if req.method != "POST":
-        return error_reply(ApiError(501, msg.METHOD_NOT_IMPLEMENTED), ReturnFormat.XML, default_profile)
+        outcome = Outcome(Params({}), ReturnFormat.XML, default_profile, message=msg.METHOD_NOT_IMPLEMENTED)
+        return error_reply(
+            ApiError(501, msg.METHOD_NOT_IMPLEMENTED), ReturnFormat.XML, default_profile
+        ), outcome
     params = read_params(req)
-    fmt = return_format(params)
-    profile = default_profile
+    outcome = Outcome(params, return_format(params), default_profile)
     try:
-        served, user = authenticate(state, params)
-        profile = served.profile
-        call = route(state, params, served, user, fmt)
+        outcome.served, outcome.user = authenticate(state, params)
+        outcome.profile = outcome.served.profile
+        call = route(state, params, outcome.served, outcome.user, outcome.return_format)
         call = dataclasses.replace(
             call, header_variant=header_variant, uploads=read_uploads(req), max_upload_mb=state.max_upload_mb
         )
-        return METHODS[call_key(call)](call)
+        return METHODS[call_key(call)](call), outcome
     except ApiError as error:
-        return error_reply(error, fmt, profile)
+        outcome.message = error.message
+        return error_reply(error, outcome.return_format, outcome.profile), outcome
 
 
 def read_params(req: Request) -> Params:
@@ -189,10 +242,12 @@ def _check_api_rights(user: User, content: str, action: str) -> None:
         raise ApiError(403, msg.NO_API_EXPORT)
 
 
-def _to_response(reply: Reply) -> Response:
+def _to_response(reply: Reply, entry: JournalEntry) -> Response:
     # RestUtility's reason phrases (reference §2: 403 Forbidden, 501 Not Implemented, ...), not
     # Werkzeug's upper-case ones.
-    response = Response(reply.body, status=status_line(reply.status))
+    body = [reply.body] if isinstance(reply.body, bytes) else reply.body
+    response = Response(CountingBody(body, entry), status=status_line(reply.status))
+    response.implicit_sequence_conversion = False
     headers = response.headers
     headers.clear()
     for name, value in GLOBAL_HEADERS:
@@ -200,6 +255,8 @@ def _to_response(reply: Reply) -> Response:
     for name, value in reply.headers:
         headers[name] = value  # replaces a global header of the same name (the download CSP)
     headers["Content-type"] = reply.content_type
-    if reply.streamed:
-        response.implicit_sequence_conversion = False
+    if not reply.streamed and isinstance(reply.body, bytes):
+        headers["Content-Length"] = str(len(reply.body))
+    if reply.close_connection:
+        headers["Connection"] = "close"
     return response

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from functools import total_ordering
 
 # ---------------------------------------------------------------------------------------------------
-# Global / request level (V15 API/index.php, RestUtility::processRequest)
+# Global / request level
+
+# V15 System::checkSystemStatus (§1.1 #0a)
+SYSTEM_OFFLINE = (
+    "REDCap is currently offline. Please return at another time. We apologize for any inconvenience."
+)
+# $lang['api_01']; 400 since V10, 503 in V5/V7 (V15 API/index.php)
+API_DISABLED = "The REDCap API is not enabled."
 
 METHOD_NOT_IMPLEMENTED = "The requested method is not implemented."  # 501 default text
 NO_API_PERMISSION = "You do not have permissions to use the API"  # 403 default text
@@ -73,6 +80,39 @@ SIGNATURE_IMPORT = (
 SAVE_FAILED = "A problem occurred while trying to save the uploaded file"
 DELETE_RECORD_MISSING = "The record '{record}' does not exist"  # single quotes and raw, even in V15
 NO_FILE_TO_DELETE = "There is no file to delete for this record"
+
+# ---------------------------------------------------------------------------------------------------
+# Read-only project exports (V15 Classes/Project.php getArmRecords / getEventRecords /
+# getInstrEventMapRecords, API/repeatingFormsEvents/export.php, API/exportFieldNames/export.php,
+# API/record/export.php)
+
+ARMS_CLASSIC = "You cannot export arms for classic projects"
+EVENTS_CLASSIC = "You cannot export events for classic projects"
+MAPPING_CLASSIC = "You cannot export form/event mappings for classic projects"
+NO_REPEATING = (
+    "You cannot export repeating instruments and events because the project does not contain any "
+    "repeating instruments and events"
+)
+DESIGN_RIGHTS_NEEDED = (  # api_227
+    "Insufficient user privileges: You must have 'API Export' privileges and 'Project Setup/Design' "
+    "privileges in the project."
+)
+INVALID_FIELD = "Invalid field"  # exportFieldNames with an unknown `field`
+UNKNOWN_ERROR = "An unknown error occurred"  # exportFieldNames when nothing is exportable
+RECORD_EVENTS_INVALID = 'The following values in the parameter "events" are not valid: {values}'
+RECORD_FIELDS_INVALID = 'The following values in the parameter "fields" are not valid: {values}'
+RECORD_FORMS_INVALID = 'The following values in the parameter "forms" are not valid: {values}'
+RECORD_FIELDS_DESCRIPTIVE = (
+    'The variables provided in the parameter "fields" are not valid fields that contain data. This might '
+    "happen if you only provided variables for Descriptive fields."
+)
+RECORD_FIELDS_ALL_DEID = (
+    "The API request cannot complete because all the fields you have specified in your request are fields "
+    "that will be removed due to your limited Data Export privileges, so there is nothing to return. Higher "
+    "level data export rights are required to retrieve data for the fields specified."
+)
+# Record export's "No Access" 403 is word for word Export File's EXPORT_NO_ACCESS.
+RECORD_DOCUMENT = "[document]"  # a file field's value in record exports before REDCap 13
 
 # Marks answers the fake gives for things it does not implement (never a silent success).
 NOT_IMPLEMENTED_BY_FAKE = (
@@ -156,6 +196,10 @@ DEFAULT_VERSION = "15.7.6"
 # Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
 # the change to an interval, the fake takes the first release of the upper major and says so.
 CHANGES: dict[str, tuple[Version, str]] = {
+    "api_disabled_is_400": (
+        Version(10, 0, 0),
+        "API disabled answers 400 (V10+); 503 in V5/V7. Changed in (7.1.2, 10.0.13].",
+    ),
     "csv_errors_are_text_csv": (
         Version(10, 0, 0),
         "csv error Content-type text/csv (V10+); text/html in V7. Changed in (7.1.2, 10.0.13].",
@@ -197,6 +241,11 @@ CHANGES: dict[str, tuple[Version, str]] = {
     "download_csp": (
         Version(14, 0, 0),
         "Content-Security-Policy: script-src 'none' on file downloads (V14+). Changed in (13.6.1, 14.5.11].",
+    ),
+    "record_export_file_names": (
+        Version(13, 0, 0),
+        "record exports show a file field's stored file name (V13.6.1 and V15.7.6 Records::getData replace "
+        "[document] through $edocIds); V10.0.13 shows [document]. Changed in (10.0.13, 13.6.1].",
     ),
 }
 

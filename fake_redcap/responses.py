@@ -49,6 +49,8 @@ class Reply:
     body: bytes | Iterable[bytes] = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
     streamed: bool = False  # no Content-Length: the body goes out chunked, as REDCap's readfile_chunked
+    size: int | None = None  # the whole body's length, when known
+    close_connection: bool = False
 
 
 def error_reply(error: ApiError, fmt: ReturnFormat, profile: Profile) -> Reply:
@@ -116,6 +118,7 @@ def file_reply(stored: StoredFile, profile: Profile, variant: str = "redcap") ->
         body=stream(stored),
         headers=headers,
         streamed=True,
+        size=stored.size,
     )
 
 

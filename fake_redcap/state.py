@@ -22,7 +22,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO
 
+from fake_redcap.faults import Faults
 from fake_redcap.fixture import FixtureError, check_unique_tokens, demo_fixture_paths, load_fixture
+from fake_redcap.journal import Journal
 from fake_redcap.messages import Profile
 from fake_redcap.model import Project, RecordRow, StoredFile, User
 
@@ -103,13 +105,30 @@ class FakeState:
         )
         self._redcap_version = redcap_version
         self.lock = threading.RLock()
-        self._served: tuple[Served, ...] = self._load()
+        self.journal = Journal()
+        self.faults = Faults()
+        self._served: tuple[Served, ...] = self._load(self._fixtures)
 
-    def _load(self) -> tuple[Served, ...]:
-        projects = [load_fixture(p, redcap_version=self._redcap_version) for p in self._fixtures]
+    def _load(self, fixtures: Sequence[Path]) -> tuple[Served, ...]:
+        projects = [load_fixture(p, redcap_version=self._redcap_version) for p in fixtures]
         check_unique_tokens(projects)
         check_unique_project_ids(projects)
         return tuple(Served.build(p) for p in projects)
+
+    def load(self, fixtures: Sequence[str | os.PathLike[str]], *, replace: bool = False) -> None:
+        """Serve more fixtures (or, with replace, only these) from now on. All or nothing: a broken
+        fixture raises FixtureError and changes nothing. A fixture whose file is already served replaces
+        that project; the other projects keep their state."""
+        paths = [Path(p).resolve() for p in fixtures]
+        loaded = self._load(paths)
+        with self.lock:
+            kept = [] if replace else [s for s in self._served if s.project.source not in paths]
+            projects = [s.project for s in (*kept, *loaded)]
+            check_unique_tokens(projects)
+            check_unique_project_ids(projects)
+            self._served = (*kept, *loaded)
+            kept_paths = [p for p in self._fixtures if p.resolve() not in paths] if not replace else []
+            self._fixtures = (*kept_paths, *paths)
 
     @property
     def fixtures(self) -> tuple[Path, ...]:
@@ -124,10 +143,13 @@ class FakeState:
         return tuple(s.project for s in self._served)
 
     def reset(self) -> None:
-        """Rebuild every project from its fixture file, dropping all changes (and uploaded files)."""
-        fresh = self._load()
+        """Rebuild every project from its fixture file, dropping all changes (and uploaded files),
+        the journal and the faults."""
+        fresh = self._load(self._fixtures)
         with self.lock:
             self._served = fresh
+            self.journal.clear()
+            self.faults.clear()
             for blob in self._storage.iterdir():
                 blob.unlink(missing_ok=True)
 

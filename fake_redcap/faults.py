@@ -1,0 +1,205 @@
+"""Faults a real REDCap (or the web server, proxy or network in front of it) can show a client.
+
+A fault matches requests by content, action, record, field and user, and fires once, N times or
+always; `probability` with a seeded random source makes flaky-network runs repeatable.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fake_redcap import messages as msg
+from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.messages import Profile
+from fake_redcap.responses import Reply, error_reply
+
+KINDS = (
+    "delay",  # wait `seconds` before answering
+    "trickle",  # send the body `chunk_size` bytes at a time, `seconds` apart
+    "drop",  # close the connection after `after_bytes` bytes of the body
+    "short_body",  # promise the whole length, send `after_bytes` bytes, close
+    "http_error",  # a 500/502/503 HTML page from the PHP/Apache front (`status`)
+    "maintenance",  # a 200 HTML maintenance page instead of the answer
+    "offline",  # REDCap's system-offline answer (400)
+    "api_disabled",  # REDCap's "The REDCap API is not enabled." (400 since V10)
+)
+
+_MATCH_KEYS = ("content", "action", "record", "field", "user")
+
+_HTML_ERRORS = {
+    500: (
+        "Internal Server Error",
+        "The server encountered an internal error or misconfiguration and was "
+        "unable to complete your request.",
+    ),
+    502: ("Bad Gateway", "The proxy server received an invalid response from an upstream server."),
+    503: (
+        "Service Unavailable",
+        "The server is temporarily unable to service your request due to "
+        "maintenance downtime or capacity problems. Please try again later.",
+    ),
+}
+
+MAINTENANCE_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>REDCap - Maintenance</title></head>\n<body>\n"
+    b"<h1>REDCap is undergoing maintenance</h1>\n<p>Please try again in a few minutes.</p>\n</body></html>\n"
+)
+
+
+def apache_error_page(status: int) -> bytes:
+    """The HTML an Apache front sends for a 5xx, as clients meet it instead of a REDCap envelope."""
+    title, text = _HTML_ERRORS.get(status, ("Error", "The server could not answer."))
+    return (
+        f'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>{status} {title}</title>\n'
+        f"</head><body>\n<h1>{title}</h1>\n<p>{text}</p>\n<hr>\n<address>Apache Server</address>\n"
+        "</body></html>\n"
+    ).encode("ascii")
+
+
+class FaultDrop(ConnectionAbortedError):
+    """Raised inside a response body to make the server drop the connection (not a server error)."""
+
+
+class FaultError(ValueError):
+    """A fault that cannot be set up as asked; the message says what to change."""
+
+
+@dataclass
+class Fault:
+    kind: str
+    match: dict[str, str] = field(default_factory=dict)
+    times: int | None = 1  # None: sticky, fires on every match
+    probability: float = 1.0
+    seconds: float = 0.0
+    status: int = 503
+    after_bytes: int = 0
+    chunk_size: int = 1024
+    id: int = 0
+    fired: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise FaultError(f"unknown fault kind {self.kind!r}; choose one of {', '.join(KINDS)}")
+        unknown = set(self.match) - set(_MATCH_KEYS)
+        if unknown:
+            raise FaultError(f"faults match on {', '.join(_MATCH_KEYS)}; not on {', '.join(sorted(unknown))}")
+        if self.times is not None and self.times < 1:
+            raise FaultError("times must be a positive number, or null for a sticky fault")
+        if not 0.0 <= self.probability <= 1.0:
+            raise FaultError("probability must be between 0 and 1")
+        if self.kind == "http_error" and self.status not in _HTML_ERRORS:
+            raise FaultError(f"http_error takes status 500, 502 or 503, not {self.status}")
+        if self.seconds < 0 or self.after_bytes < 0 or self.chunk_size < 1:
+            raise FaultError("seconds and after_bytes must be >= 0 and chunk_size >= 1")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+
+class Faults:
+    """The faults set on one fake world."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._next_id = 1
+        self._random = random.Random(seed)
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            fault.id = self._next_id
+            self._next_id += 1
+            self._faults.append(fault)
+            return fault
+
+    def seed(self, seed: int) -> None:
+        with self._lock:
+            self._random.seed(seed)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return [f for f in self._faults if not f.exhausted]
+
+    def take(self, request: Mapping[str, str]) -> Fault | None:
+        """The first live fault matching this request, counted as fired."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.exhausted or any(request.get(k, "") != v for k, v in fault.match.items()):
+                    continue
+                if fault.probability < 1.0 and self._random.random() >= fault.probability:
+                    continue
+                fault.fired += 1
+                return fault
+        return None
+
+
+def apply(fault: Fault, reply: Reply, fmt: ReturnFormat, profile: Profile) -> Reply:
+    """The reply as the fault makes the client see it."""
+    if fault.kind == "delay":
+        time.sleep(fault.seconds)
+        return reply
+    if fault.kind == "http_error":
+        return Reply(fault.status, "text/html; charset=iso-8859-1", apache_error_page(fault.status))
+    if fault.kind == "maintenance":
+        return Reply(200, "text/html; charset=UTF-8", MAINTENANCE_PAGE)
+    if fault.kind == "offline":
+        return error_reply(ApiError(400, msg.SYSTEM_OFFLINE), fmt, profile)
+    if fault.kind == "api_disabled":
+        status = 400 if profile.has("api_disabled_is_400") else 503
+        return error_reply(ApiError(status, msg.API_DISABLED), fmt, profile)
+    body = reply.body if not isinstance(reply.body, bytes) else [reply.body]
+    if fault.kind == "trickle":
+        reply.body = _trickle(body, fault.chunk_size, fault.seconds)
+        reply.streamed = True
+        return reply
+    # drop / short_body: the connection ends after `after_bytes` bytes; short_body first promises the
+    # whole length in Content-Length.
+    if fault.kind == "short_body" and reply.size is not None:
+        reply.headers.append(("Content-Length", str(reply.size)))
+    reply.body = _cut(body, fault.after_bytes)
+    reply.streamed = True
+    reply.close_connection = True
+    return reply
+
+
+def fault_message(fault: Fault, message: str | None) -> str | None:
+    """The REDCap message the client was shown once the fault applied (None for an HTML page)."""
+    if fault.kind == "offline":
+        return msg.SYSTEM_OFFLINE
+    if fault.kind == "api_disabled":
+        return msg.API_DISABLED
+    if fault.kind in ("http_error", "maintenance"):
+        return None
+    return message
+
+
+def _trickle(body: Iterable[bytes], size: int, pause: float) -> Iterator[bytes]:
+    for chunk in body:
+        for start in range(0, len(chunk), size):
+            yield chunk[start : start + size]
+            time.sleep(pause)
+
+
+def _cut(body: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    sent = 0
+    for chunk in body:
+        piece = chunk[: max(0, limit - sent)]
+        if piece:
+            yield piece
+            sent += len(piece)
+        if sent >= limit:
+            break
+    raise FaultDrop("fault: connection dropped mid-body")

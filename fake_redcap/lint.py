@@ -1,0 +1,57 @@
+"""Things a real REDCap silently accepts that are probably bugs in the caller.
+
+Each note is for the journal: the answer is exactly what REDCap gives, the note tells the caller why
+their request may not do what they think.
+"""
+
+from __future__ import annotations
+
+from fake_redcap.methods.file import repeat_instance
+from fake_redcap.params import ArrayParam, Params
+from fake_redcap.state import Served
+
+# What the file methods read (API/file/*.php, API/index.php): anything else is ignored by REDCap.
+FILE_PARAMS = frozenset(
+    {"token", "content", "action", "record", "field", "event", "repeat_instance", "returnFormat", "format"}
+)
+SCALARS = (
+    "token",
+    "content",
+    "action",
+    "record",
+    "field",
+    "event",
+    "repeat_instance",
+    "returnFormat",
+    "format",
+)
+
+
+def lint(params: Params, served: Served | None) -> list[str]:
+    notes: list[str] = []
+    content = params.text("content")
+    for name in SCALARS:
+        if isinstance(params.get(name), ArrayParam):
+            notes.append(f"{name} was sent as an array ({name}[...]); REDCap reads it as the string 'Array'")
+    if content not in ("file", "fileinfo", "filesize"):
+        return notes
+    for name in sorted(set(params) - FILE_PARAMS):
+        if name == "repeat_instrument":
+            notes.append("repeat_instrument is not read by the file methods; only repeat_instance counts")
+        else:
+            notes.append(f"unknown parameter {name!r}: the file methods ignore it")
+    if served is None:
+        return notes
+    project = served.project
+    if not project.is_longitudinal and params.present("event"):
+        notes.append("event was sent to a classic project; REDCap ignores it")
+    raw = params.text("repeat_instance")
+    if raw:
+        event = params.text("event") if project.is_longitudinal else None
+        field = project.field(params.text("field"))
+        if repeat_instance(project, event, field, raw) == 1.0 and raw.strip() not in ("1", "1.0"):
+            notes.append(
+                f"repeat_instance={raw!r} was ignored: the field's form does not repeat in this event "
+                "(or the value is not a positive number), so REDCap used instance 1"
+            )
+    return notes
