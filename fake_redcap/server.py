@@ -74,6 +74,8 @@ class FakeServer:
         # The connection selector's select() timeout; stop() waits for the selector loop to notice,
         # so cheroot's default of 0.5 s made every stop after a request take half a second.
         server.expiration_interval = 0.05
+        # The serve loop polls its connections this often; it bounds how long stop() can take.
+        server.expiration_interval = 0.05
         server.prepare()  # binds and listens: requests are accepted from here on
         self.port = int(server.bind_addr[1])
         self._server = server

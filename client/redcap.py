@@ -1,0 +1,727 @@
+"""`RedcapClient`: REDCap's file methods over one `requests.Session`, strict about what comes back.
+
+Every request is a POST to the API URL with `returnFormat=json`; the HTTP status is checked before
+anything else, so an error is never saved as a file and a file is never read as an error. Downloads
+stream to a temporary file beside the destination and are renamed into place only when the whole
+body arrived.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import io
+import ipaddress
+import logging
+import mimetypes
+import operator
+import os
+import secrets
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, TypeAlias, TypeVar
+
+import requests
+import urllib3
+from requests.structures import CaseInsensitiveDict
+
+from client.errors import RedcapError, error_message
+from client.filenames import (
+    filename_from_headers,
+    parse_header_params,
+    repair_latin1,
+    safe_filename,
+    sanitise_filename,
+)
+
+__all__ = ["USER_AGENT", "ExportedFile", "Progress", "RedcapClient"]
+
+__version__ = "0.1.0"
+USER_AGENT = f"fake-redcap-client/{__version__} (+requests/{requests.__version__})"
+
+log = logging.getLogger("client")
+
+CHUNK_SIZE = 1 << 20
+RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_BACKOFF = 30.0
+MAX_ERROR_BODY = 1 << 20
+
+Timeout: TypeAlias = float | tuple[float, float]
+Progress: TypeAlias = Callable[[int, int | None], None]
+"""Called as `progress(bytes_so_far, total_or_None)` after every chunk written."""
+UploadSource: TypeAlias = str | os.PathLike[str] | bytes | BinaryIO
+T = TypeVar("T")
+
+
+class _Token:
+    """Holds the API token so that no repr, traceback local or log line ever shows it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<token hidden>"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, repr=False)
+class ExportedFile:
+    """One exported file: its bytes and what the Content-Type (or Content-Disposition) said about it.
+
+    `filename` is the server's name as sent, *unsanitised*: use `safe_filename` (or `download_file`)
+    before it goes near a path.
+    """
+
+    content: bytes
+    filename: str | None
+    mime_type: str | None
+    charset: str | None
+    content_type: str | None
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def safe_filename(self) -> str | None:
+        """The name made safe as a path component (None when nothing usable is left)."""
+        return sanitise_filename(self.filename)
+
+    def __repr__(self) -> str:
+        return (
+            f"ExportedFile(filename={self.filename!r}, mime_type={self.mime_type!r}, "
+            f"charset={self.charset!r}, content=<{len(self.content)} bytes>)"
+        )
+
+
+@dataclass(frozen=True)
+class _FileHeaders:
+    filename: str | None
+    mime_type: str | None
+    charset: str | None
+    content_type: str | None
+
+
+class _BodyFailure(Exception):
+    """The body broke off after a 200: may be retried, else its `error` is raised."""
+
+    def __init__(self, error: RedcapError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class RedcapClient:
+    """A client for REDCap's file methods (Export/Import/Delete File) and `version`.
+
+    `timeout` is the connect and per-read timeout in seconds (or a `(connect, read)` pair).
+    `retries` is how many times an export or version request is retried after a connection failure,
+    a timeout, a body cut short, or a 502/503/504; waits grow as `backoff * 2**attempt` seconds.
+    Import and delete are never retried: they change data. Redirects are refused, not followed: a
+    followed 301/302 turns the POST into a GET (REDCap then answers 501) and a 307/308 would resend
+    the token to another address.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: Timeout = 30.0,
+        session: requests.Session | None = None,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(
+                f"url must be an http(s) URL such as https://redcap.example.edu/api/, not {url!r}"
+            )
+        if not isinstance(token, str) or not token.strip().isalnum() or not token.strip().isascii():
+            raise ValueError(
+                "token must be a non-empty string of letters and digits (REDCap's are 32 hex digits)"
+            )
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError("retries must be an integer >= 0")
+        if backoff < 0:
+            raise ValueError("backoff must be >= 0")
+        self.url = url
+        self._token = _Token(token.strip())
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._own_session = session is None
+        self.session = session if session is not None else requests.Session()
+        if self._own_session:
+            self.session.headers["User-Agent"] = USER_AGENT
+        if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
+            log.warning("%s is plain http: the API token travels unencrypted", self._display_url)
+
+    def __repr__(self) -> str:
+        return f"RedcapClient(url={self._display_url!r})"
+
+    def __enter__(self) -> RedcapClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session if this client created it."""
+        if self._own_session:
+            self.session.close()
+
+    # ----------------------------------------------------------------- public methods
+
+    def export_version(self) -> str:
+        """REDCap's version, e.g. `15.7.6` (`content=version`)."""
+
+        def read(resp: requests.Response) -> str:
+            body = io.BytesIO()
+            self._copy_body(resp, body.write, None)
+            text = body.getvalue().decode("utf-8", "replace").strip().strip('"')
+            parts = text.split(".")
+            if not text or len(text) > 40 or not all(part.isdigit() for part in parts):
+                raise RedcapError(200, f"expected a version number, got {text[:80]!r}", body.getvalue())
+            return text
+
+        return self._post([("content", "version")], retry=True, on_ok=read)
+
+    def export_file(
+        self,
+        record: str | int,
+        field: str,
+        *,
+        event: str | None = None,
+        repeat_instance: int | None = None,
+    ) -> ExportedFile:
+        """Export File, in memory. For large files prefer `download_file`, which streams to disk."""
+        params = _file_params("export", record, field, event, repeat_instance)
+
+        def read(resp: requests.Response) -> ExportedFile:
+            body = io.BytesIO()
+            self._copy_body(resp, body.write, None)
+            meta = _file_headers(resp)
+            return ExportedFile(
+                content=body.getvalue(),
+                filename=meta.filename,
+                mime_type=meta.mime_type,
+                charset=meta.charset,
+                content_type=meta.content_type,
+                headers=CaseInsensitiveDict(resp.headers),
+            )
+
+        return self._post(params, retry=True, on_ok=read)
+
+    def download_file(
+        self,
+        record: str | int,
+        field: str,
+        dest: str | os.PathLike[str],
+        *,
+        event: str | None = None,
+        repeat_instance: int | None = None,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Export File, streamed to disk; returns the path written.
+
+        `dest` is an existing folder (the file gets the server's name, sanitised, or a name built from
+        record/event/instance/field when the server's name is unusable) or a file path in an existing
+        folder. The body goes to a temporary file in that folder, is fsynced, and is renamed into place
+        only when complete, so a failure leaves no file and never touches an existing one.
+        An existing destination raises `FileExistsError` unless `overwrite=True`; with a file path
+        this is checked before any request.
+        """
+        params = _file_params("export", record, field, event, repeat_instance)
+        dest_path = Path(dest)
+        if dest_path.is_dir():
+            folder, fixed_target = dest_path, None
+        elif os.fspath(dest).endswith(("/", os.sep)):  # meant as a folder; Path() drops the slash
+            raise FileNotFoundError(f"folder {os.fspath(dest)!r} does not exist")
+        else:
+            folder, fixed_target = dest_path.parent, dest_path
+            if not folder.is_dir():
+                raise FileNotFoundError(f"folder {str(folder)!r} does not exist")
+            if not overwrite and os.path.lexists(dest_path):
+                raise FileExistsError(f"{str(dest_path)!r} exists; pass overwrite=True to replace it")
+
+        def read(resp: requests.Response) -> tuple[Path, Path]:
+            meta = _file_headers(resp)
+            if fixed_target is not None:
+                target = fixed_target
+            else:
+                name = safe_filename(
+                    meta.filename,
+                    str(record),
+                    field,
+                    event=event,
+                    repeat_instance=repeat_instance,
+                    mime_type=meta.mime_type,
+                )
+                target = folder / name
+                if target.parent != folder or os.path.dirname(name):
+                    raise RedcapError(200, f"refusing file name {name!r}: it leaves the folder")
+                if not overwrite and os.path.lexists(target):
+                    raise FileExistsError(f"{str(target)!r} exists; pass overwrite=True to replace it")
+            return target, self._stream_to_temp(resp, folder, progress)
+
+        target, temp = self._post(params, retry=True, on_ok=read)
+        try:
+            _place(temp, target, overwrite)
+        finally:
+            _unlink_quietly(temp)
+        _fsync_folder(folder)
+        log.debug("downloaded %s", target)
+        return target
+
+    def import_file(
+        self,
+        record: str | int,
+        field: str,
+        file: UploadSource,
+        *,
+        event: str | None = None,
+        repeat_instance: int | None = None,
+        filename: str | None = None,
+    ) -> None:
+        """Import File: upload `file` (a path, bytes, or a binary file object) into a file field.
+
+        The upload is streamed with a Content-Length, so a large file is not read into memory. REDCap
+        stores the name given here (`filename`, else the path's or file object's base name; bytes need
+        `filename`). Never retried.
+        """
+        params = _file_params("import", record, field, event, repeat_instance)
+        with _upload_source(file, filename) as (stream, size, name):
+            body = _MultipartBody([*params, ("returnFormat", "json")], name, stream, size)
+            self._post(params, retry=False, on_ok=self._expect_empty, multipart=body)
+
+    def delete_file(
+        self,
+        record: str | int,
+        field: str,
+        *,
+        event: str | None = None,
+        repeat_instance: int | None = None,
+    ) -> None:
+        """Delete File. Never retried."""
+        params = _file_params("delete", record, field, event, repeat_instance)
+        self._post(params, retry=False, on_ok=self._expect_empty)
+
+    # ----------------------------------------------------------------- transport
+
+    @property
+    def _display_url(self) -> str:
+        parts = urllib.parse.urlsplit(self.url)
+        netloc = parts.netloc.rpartition("@")[2]
+        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token.reveal(), "[token]")
+
+    def _post(
+        self,
+        params: list[tuple[str, str]],
+        *,
+        retry: bool,
+        on_ok: Callable[[requests.Response], T],
+        multipart: _MultipartBody | None = None,
+    ) -> T:
+        """POST, check the status, hand a 200 to `on_ok`; retry what may be retried."""
+        attempts = 1 + (self.retries if retry else 0)
+        what = dict(params).get("content", "?") + "/" + dict(params).get("action", "")
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                resp = self._send(params, multipart)
+            except requests.RequestException as exc:
+                error = RedcapError(None, self._describe(exc))
+                if last or not _transient(exc):
+                    raise error from exc
+                self._wait(attempt, what, error.message)
+                continue
+            with resp:
+                status = resp.status_code
+                if status in RETRY_STATUSES and not last:
+                    self._wait(attempt, what, f"HTTP {status}")
+                    continue
+                if status != 200:
+                    raise self._error_response(resp)
+                try:
+                    return on_ok(resp)
+                except _BodyFailure as failure:
+                    if last:
+                        raise failure.error from failure.__cause__
+                    self._wait(attempt, what, failure.error.message)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, params: list[tuple[str, str]], multipart: _MultipartBody | None) -> requests.Response:
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+        log.debug("POST %s %s", self._display_url, " ".join(f"{k}={v}" for k, v in params))
+        body: Any  # requests' stubs do not know bodies that have read() and __len__()
+        if multipart is not None:
+            multipart.token = self._token.reveal()
+            headers["Content-Type"] = multipart.content_type
+            body = multipart
+        else:
+            body = [("token", self._token.reveal()), *params, ("returnFormat", "json")]
+        return self.session.post(
+            self.url,
+            data=body,
+            headers=headers,
+            timeout=self.timeout,
+            stream=True,
+            allow_redirects=False,
+        )
+
+    def _wait(self, attempt: int, what: str, why: str) -> None:
+        delay = min(self.backoff * 2**attempt, MAX_BACKOFF)
+        log.info("%s failed (%s); retry %d of %d in %.2f s", what, why, attempt + 1, self.retries, delay)
+        if delay:
+            time.sleep(delay)
+
+    def _describe(self, exc: requests.RequestException) -> str:
+        if isinstance(exc, requests.Timeout):
+            text = f"timed out after {self.timeout} s waiting for {self._display_url}"
+        else:
+            text = f"could not reach {self._display_url}: {_root_cause(exc)}"
+        return self._redact(text)
+
+    def _error_response(self, resp: requests.Response) -> RedcapError:
+        body = io.BytesIO()
+        broken = False
+        try:
+            for chunk in resp.iter_content(64 * 1024):
+                body.write(chunk)
+                if body.tell() >= MAX_ERROR_BODY:
+                    break
+        except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
+            broken = True
+        raw = body.getvalue()
+        if 300 <= resp.status_code < 400:
+            location = resp.headers.get("Location", "?")
+            message = (
+                f"the server redirects to {location}; use that as the API URL "
+                "(a redirect is not followed: it would turn the POST into a GET or resend the token)"
+            )
+        else:
+            message = error_message(resp.reason or "", resp.headers.get("Content-Type"), raw)
+        if broken:
+            message += " (the error body was cut short)"
+        return RedcapError(resp.status_code, self._redact(message), raw)
+
+    def _expect_empty(self, resp: requests.Response) -> None:
+        body = io.BytesIO()
+        self._copy_body(resp, body.write, None)
+        _empty_body_check(body.getvalue(), resp)
+
+    def _copy_body(
+        self, resp: requests.Response, write: Callable[[bytes], object], progress: Progress | None
+    ) -> int:
+        """Copy the body to `write`; a transport failure or a short body raises `_BodyFailure`."""
+        expected = _expected_length(resp)
+        done = 0
+        chunks: Iterator[bytes] = resp.iter_content(CHUNK_SIZE)
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except (
+                requests.RequestException,
+                urllib3.exceptions.HTTPError,
+                http.client.HTTPException,
+                OSError,
+            ) as exc:
+                of = f" of {expected}" if expected is not None else ""
+                reason = "timed out" if _is_timeout(exc) else "broke off"
+                error = RedcapError(
+                    None, self._redact(f"the download {reason} after {done}{of} bytes: {_root_cause(exc)}")
+                )
+                raise _BodyFailure(error) from exc
+            write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, expected)
+        if expected is not None and done != expected:
+            raise _BodyFailure(RedcapError(None, f"incomplete download: received {done} of {expected} bytes"))
+        return done
+
+    def _stream_to_temp(self, resp: requests.Response, folder: Path, progress: Progress | None) -> Path:
+        """Write the body to a new temporary file in `folder`, fsynced; delete it on any failure."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        while True:
+            temp = folder / f".redcap-download-{secrets.token_hex(8)}.part"
+            try:
+                fd = os.open(temp, flags, 0o666)
+                break
+            except FileExistsError:  # pragma: no cover - 64 random bits
+                continue
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                self._copy_body(resp, handle.write, progress)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
+        return temp
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _file_params(
+    action: str, record: str | int, field: str, event: str | None, repeat_instance: int | None
+) -> list[tuple[str, str]]:
+    """Validate the arguments (before any request) and build the form fields REDCap reads."""
+    if isinstance(record, bool) or not isinstance(record, str | int):
+        raise ValueError(f"record must be a string or an integer, not {type(record).__name__}")
+    record_text = str(record)
+    if not record_text:
+        raise ValueError("record must not be empty")
+    if not isinstance(field, str) or not field or field.strip() != field:
+        raise ValueError(f"field must be a non-empty field name without surrounding spaces, not {field!r}")
+    params = [("content", "file"), ("action", action), ("record", record_text), ("field", field)]
+    if event is not None:
+        if not isinstance(event, str) or not event or event.strip() != event:
+            raise ValueError(f"event must be a unique event name without surrounding spaces, not {event!r}")
+        params.append(("event", event))
+    if repeat_instance is not None:
+        params.append(("repeat_instance", str(_check_instance(repeat_instance))))
+    return params
+
+
+def _check_instance(value: object) -> int:
+    """A positive integer; 0, negatives, bools, floats and strings are refused (REDCap would silently
+    turn them into instance 1)."""
+    if isinstance(value, bool):
+        raise ValueError("repeat_instance must be a positive integer, not a bool")
+    try:
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"repeat_instance must be a positive integer, not {value!r}") from None
+    if number < 1:
+        raise ValueError(f"repeat_instance must be a positive integer (1 or more), not {number}")
+    return number
+
+
+def _file_headers(resp: requests.Response) -> _FileHeaders:
+    content_type = resp.headers.get("Content-Type")
+    mime = charset = None
+    if content_type:
+        main, params = parse_header_params(repair_latin1(content_type))
+        mime = main.lower() or None
+        charset = params.get("charset") or None
+    return _FileHeaders(filename_from_headers(resp.headers), mime, charset, content_type)
+
+
+def _expected_length(resp: requests.Response) -> int | None:
+    """Content-Length, when it counts the bytes we will see (no content coding, not chunked)."""
+    length = resp.headers.get("Content-Length")
+    coding = resp.headers.get("Content-Encoding", "identity").strip().lower()
+    chunked = "chunked" in resp.headers.get("Transfer-Encoding", "").lower()
+    if length is None or coding not in ("", "identity") or chunked or not length.strip().isdigit():
+        return None
+    return int(length)
+
+
+def _empty_body_check(raw: bytes, resp: requests.Response) -> None:
+    """Import and delete answer 200 with an empty body; anything else is not REDCap's success."""
+    if raw.strip():
+        message = error_message(resp.reason or "", resp.headers.get("Content-Type"), raw)
+        raise RedcapError(200, f"expected an empty body, got: {message}", raw)
+
+
+def _transient(exc: requests.RequestException) -> bool:
+    return isinstance(exc, requests.ConnectionError | requests.Timeout) and not isinstance(
+        exc, requests.exceptions.SSLError
+    )
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what it wraps: urllib3 keeps causes in `.reason` or `args[0]`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        reason = getattr(current, "reason", None)
+        arg = current.args[0] if current.args else None
+        if isinstance(reason, BaseException):
+            current = reason
+        elif isinstance(arg, BaseException):
+            current = arg
+        else:
+            current = current.__cause__ or current.__context__
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return any(
+        isinstance(e, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError) for e in _chain(exc)
+    )
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The most specific reason in a requests/urllib3 exception chain (`[Errno 111] Connection refused`)."""
+    chain = list(_chain(exc))
+    if any(type(e).__name__ == "InvalidChunkLength" for e in chain):
+        return "the connection closed inside the chunked body"
+    best = chain[-1]
+    text = str(best)
+    if ": " in text and type(best).__module__.startswith("urllib3"):
+        text = text.split(": ", 1)[1]
+    return text or type(best).__name__
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _place(temp: Path, target: Path, overwrite: bool) -> None:
+    """Move the finished temp file to `target`; without `overwrite`, atomically refuse an existing
+    name (a hard link fails if the name exists, with no window for a race)."""
+    if overwrite:
+        os.replace(temp, target)
+        return
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise FileExistsError(f"{str(target)!r} exists; pass overwrite=True to replace it") from None
+    except OSError:  # file systems without hard links
+        if os.path.lexists(target):
+            raise FileExistsError(f"{str(target)!r} exists; pass overwrite=True to replace it") from None
+        os.replace(temp, target)
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (POSIX); not possible on every platform, so best effort."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------- upload
+
+
+@contextlib.contextmanager
+def _upload_source(file: UploadSource, filename: str | None) -> Iterator[tuple[BinaryIO, int, str]]:
+    """The upload as (stream, size, name); a path is opened here and closed afterwards."""
+    if isinstance(file, bytes | bytearray | memoryview):
+        if not filename:
+            raise ValueError("filename= is required when the file is given as bytes")
+        data = bytes(file)
+        yield io.BytesIO(data), len(data), filename
+        return
+    if isinstance(file, str | os.PathLike):
+        path = Path(file)
+        with path.open("rb") as handle:
+            yield handle, os.fstat(handle.fileno()).st_size, filename or path.name
+        return
+    if isinstance(file, io.TextIOBase):
+        raise ValueError("open the file in binary mode ('rb') to upload it")
+    if not hasattr(file, "read"):
+        raise ValueError(f"file must be a path, bytes or a binary file object, not {type(file).__name__}")
+    name = filename or os.path.basename(str(getattr(file, "name", "") or ""))
+    if not name:
+        raise ValueError("filename= is required when the file object has no name")
+    size = _remaining_size(file)
+    if size is None:
+        data = file.read()
+        yield io.BytesIO(data), len(data), name
+    else:
+        yield file, size, name
+
+
+def _remaining_size(file: BinaryIO) -> int | None:
+    try:
+        if file.seekable():
+            here = file.tell()
+            end = file.seek(0, io.SEEK_END)
+            file.seek(here)
+            return end - here
+    except (OSError, AttributeError, ValueError):
+        pass
+    return None
+
+
+class _MultipartBody:
+    """A multipart/form-data body read piece by piece, with a known length, so requests sends it with
+    a Content-Length without building it in memory. The token is filled in at send time."""
+
+    def __init__(self, params: list[tuple[str, str]], filename: str, stream: BinaryIO, size: int) -> None:
+        self.boundary = "redcap-" + secrets.token_hex(16)
+        self.content_type = f"multipart/form-data; boundary={self.boundary}"
+        self.token = ""
+        self._params = params
+        self._filename = filename
+        self._stream = stream
+        self._size = size
+        self._pieces: list[bytes | BinaryIO] | None = None
+        self._sent = 0
+
+    def _build(self) -> list[bytes | BinaryIO]:
+        head = io.BytesIO()
+        for key, value in [("token", self.token), *self._params]:
+            head.write(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'.encode())
+            head.write(value.encode("utf-8") + b"\r\n")
+        quoted = self._filename.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+        mime = mimetypes.guess_type(self._filename)[0] or "application/octet-stream"
+        head.write(
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+            f"Content-Type: {mime}\r\n\r\n".encode()
+        )
+        return [head.getvalue(), self._stream, f"\r\n--{self.boundary}--\r\n".encode()]
+
+    def __len__(self) -> int:
+        pieces = self._build()
+        return len(pieces[0]) + self._size + len(pieces[2])  # type: ignore[arg-type]
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pieces is None:
+            self._pieces = self._build()
+        out = bytearray()
+        while self._pieces and (size < 0 or len(out) < size):
+            piece = self._pieces[0]
+            want = -1 if size < 0 else size - len(out)
+            if isinstance(piece, bytes):
+                taken = piece if want < 0 else piece[:want]
+                out += taken
+                rest = piece[len(taken) :]
+                if rest:
+                    self._pieces[0] = rest
+                else:
+                    self._pieces.pop(0)
+                continue
+            left = self._size - self._sent
+            chunk = piece.read(left if want < 0 else min(want, left)) if left else b""
+            if not chunk:
+                if self._sent != self._size:
+                    raise OSError(f"the file to upload ended after {self._sent} of {self._size} bytes")
+                self._pieces.pop(0)
+                continue
+            self._sent += len(chunk)
+            out += chunk
+        return bytes(out)
