@@ -48,8 +48,8 @@ class Served:
     profile: Profile
     # (db_key(record), event) -> rows of that record in that event
     by_record_event: dict[tuple[str, str | None], tuple[RecordRow, ...]] = field(repr=False)
-    # db_key(record) of every record with a row in any event
-    records: frozenset[str] = field(repr=False)
+    # db_key(record) -> the record's name, for every record with a row in any event
+    records: dict[str, str] = field(repr=False)
     # db_key(record) of every record locked whole
     locked_records: frozenset[str] = field(repr=False)
 
@@ -62,7 +62,7 @@ class Served:
             project=project,
             profile=Profile.for_version(project.redcap_version),
             by_record_event={k: tuple(v) for k, v in grouped.items()},
-            records=frozenset(k for k, _ in grouped),
+            records={db_key(r.record): r.record for r in reversed(project.records)},
             locked_records=frozenset(db_key(r.record) for r in project.records if r.record_locked),
         )
 
@@ -107,13 +107,30 @@ class FakeState:
         self.lock = threading.RLock()
         self.journal = Journal()
         self.faults = Faults()
+        # fixture path -> (its file's mtime and size, the project as loaded). Projects are immutable, so
+        # reset() can serve them again without re-reading a fixture that has not changed.
+        self._pristine: dict[Path, tuple[tuple[int, int], Served]] = {}
         self._served: tuple[Served, ...] = self._load(self._fixtures)
 
     def _load(self, fixtures: Sequence[Path]) -> tuple[Served, ...]:
-        projects = [load_fixture(p, redcap_version=self._redcap_version) for p in fixtures]
+        served = tuple(self._load_one(p) for p in fixtures)
+        projects = [s.project for s in served]
         check_unique_tokens(projects)
         check_unique_project_ids(projects)
-        return tuple(Served.build(p) for p in projects)
+        return served
+
+    def _load_one(self, path: Path) -> Served:
+        try:
+            st = path.stat()
+            signature = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            signature = (-1, -1)  # let load_fixture say what is wrong with the path
+        cached = self._pristine.get(path)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        served = Served.build(load_fixture(path, redcap_version=self._redcap_version))
+        self._pristine[path] = (signature, served)
+        return served
 
     def load(self, fixtures: Sequence[str | os.PathLike[str]], *, replace: bool = False) -> None:
         """Serve more fixtures (or, with replace, only these) from now on. All or nothing: a broken
@@ -143,8 +160,8 @@ class FakeState:
         return tuple(s.project for s in self._served)
 
     def reset(self) -> None:
-        """Rebuild every project from its fixture file, dropping all changes (and uploaded files),
-        the journal and the faults."""
+        """Serve every project as its fixture file says, dropping all changes (and uploaded files), the
+        journal and the faults. A fixture file that changed since it was loaded is read again."""
         fresh = self._load(self._fixtures)
         with self.lock:
             self._served = fresh
@@ -184,31 +201,37 @@ class FakeState:
         """
         with self.lock:
             index = next(i for i, s in enumerate(self._served) if s.project.project_id == project_id)
-            project = self._served[index].project
-            rows = list(project.records)
+            served = self._served[index]
             key = (db_key(record), event)
-            position = next(
-                (
-                    i
-                    for i, r in enumerate(rows)
-                    if (db_key(r.record), r.event) == key and r.instance == instance
-                ),
-                None,
-            )
-            if position is None:
-                canonical = next((r.record for r in rows if db_key(r.record) == key[0]), record)
-                rows.append(RecordRow(record=canonical, event=event, instance=instance))
-                position = len(rows) - 1
-            row = rows[position]
-            files = dict(row.files)
+            rows_here = served.by_record_event.get(key, ())
+            existing = next((r for r in rows_here if r.instance == instance), None)
+            if existing is None:
+                existing = RecordRow(
+                    record=served.records.get(key[0], record), event=event, instance=instance
+                )
+                rows_here = (*rows_here, existing)
+                records = [*served.project.records, existing]
+            else:
+                records = list(served.project.records)
+            files = dict(existing.files)
             if stored is None:
                 files.pop(field, None)
             else:
                 files[field] = stored
-            rows[position] = dataclasses.replace(row, files=MappingProxyType(files))
-            served = list(self._served)
-            served[index] = Served.build(dataclasses.replace(project, records=tuple(rows)))
-            self._served = tuple(served)
+            row = dataclasses.replace(existing, files=MappingProxyType(files))
+            # Copy-on-write: the indexes are copied (fast, in C) rather than rebuilt from every row.
+            position = next(i for i in range(len(records) - 1, -1, -1) if records[i] is existing)
+            records[position] = row
+            by_record_event = dict(served.by_record_event)
+            by_record_event[key] = tuple(row if r is existing else r for r in rows_here)
+            names = served.records if key[0] in served.records else {**served.records, key[0]: row.record}
+            updated = dataclasses.replace(
+                served,
+                project=dataclasses.replace(served.project, records=tuple(records)),
+                by_record_event=by_record_event,
+                records=names,
+            )
+            self._served = (*self._served[:index], updated, *self._served[index + 1 :])
 
     def authenticate(self, token: str) -> tuple[Served, User] | None:
         """The project and user a token belongs to, suspended users included.
