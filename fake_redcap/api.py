@@ -23,8 +23,20 @@ from fake_redcap.journal import CountingBody, JournalEntry, redacted
 from fake_redcap.lint import lint
 from fake_redcap.messages import Profile
 from fake_redcap.methods.file import delete_file, export_file, import_file
-from fake_redcap.methods.project_info import export_version
+from fake_redcap.methods.project_info import (
+    export_arms,
+    export_events,
+    export_field_names,
+    export_form_event_mapping,
+    export_instruments,
+    export_metadata,
+    export_project,
+    export_repeating_forms_events,
+    export_version,
+)
+from fake_redcap.methods.record import export_records
 from fake_redcap.model import User
+from fake_redcap.page import page_blueprint
 from fake_redcap.params import Params, parse_urlencoded
 from fake_redcap.responses import GLOBAL_HEADERS, HEADER_VARIANTS, Reply, error_reply, status_line
 from fake_redcap.state import FakeState, Served
@@ -38,8 +50,21 @@ METHODS: dict[tuple[str, str], Method] = {
     ("file", "export"): export_file,
     ("file", "import"): import_file,
     ("file", "delete"): delete_file,
-    ("version", ""): export_version,
+    ("version", "export"): export_version,
+    ("project", "export"): export_project,
+    ("metadata", "export"): export_metadata,
+    ("instrument", "export"): export_instruments,
+    ("arm", "export"): export_arms,
+    ("event", "export"): export_events,
+    ("formEventMapping", "export"): export_form_event_mapping,
+    ("repeatingFormsEvents", "export"): export_repeating_forms_events,
+    ("exportFieldNames", "export"): export_field_names,
+    ("record", "export"): export_records,
 }
+# Contents whose action comes from the `action` parameter, and the actions API/index.php lets through
+# for them (V15); an empty action means export for event, arm, dag, user and userRole.
+_ACTION_CONTENTS = frozenset({"fileRepository", "event", "arm", "dag", "user", "userRole"})
+_ACTIONS = frozenset({"export", "delete", "import", "import_app", "switch", "list", "createFolder"})
 
 
 def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
@@ -74,6 +99,7 @@ def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
     )
     app.register_error_handler(MethodNotAllowed, other_method)
     app.register_blueprint(control_blueprint(state))
+    app.register_blueprint(page_blueprint(state))
     return app
 
 
@@ -87,6 +113,7 @@ class Outcome:
     served: Served | None = None
     user: User | None = None
     message: str | None = None
+    body_received: bool = True
 
 
 def respond(state: FakeState, req: Request, header_variant: str = "redcap") -> Response:
@@ -96,7 +123,9 @@ def respond(state: FakeState, req: Request, header_variant: str = "redcap") -> R
     username = outcome.user.username if outcome.user else None
     entry = state.journal.open(req.method, req.path, redacted(params, username))
     entry.uploads = (
-        {name: part.filename or "" for name, part in req.files.items(multi=True)} if req.files else {}
+        {name: part.filename or "" for name, part in req.files.items(multi=True)}
+        if outcome.body_received and req.files
+        else {}
     )
     entry.user = username
     entry.project_id = outcome.served.project.project_id if outcome.served else None
@@ -130,7 +159,12 @@ def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> tu
         return error_reply(
             ApiError(501, msg.METHOD_NOT_IMPLEMENTED), ReturnFormat.XML, default_profile
         ), outcome
-    params = read_params(req)
+    try:
+        params = read_params(req)
+    except BodyNotReceived as failure:
+        outcome = Outcome(Params({}), ReturnFormat.XML, default_profile, message=failure.message)
+        outcome.body_received = False
+        return failure.reply(), outcome
     outcome = Outcome(params, return_format(params), default_profile)
     try:
         outcome.served, outcome.user = authenticate(state, params)
@@ -145,13 +179,64 @@ def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> tu
         return error_reply(error, outcome.return_format, outcome.profile), outcome
 
 
+# Apache's own pages for a request it answers before PHP runs.
+_APACHE_PAGES = {
+    408: ("Request Timeout", "Server timeout waiting for the HTTP request from the client."),
+    400: ("Bad Request", "Your browser sent a request that this server could not understand."),
+}
+
+
+class BodyNotReceived(Exception):
+    """The request body never arrived whole: the client stalled past the server's timeout, or closed
+    the connection before sending Content-Length bytes. PHP never runs for such a request; Apache
+    answers it (408 after RequestReadTimeout, 400 for a body cut short) and closes the connection.
+    The fake does the same, so it never acts on half a body (a truncated `record=12` is not `record=1`).
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status, message)
+        self.status = status
+        self.message = message
+
+    def reply(self) -> Reply:
+        title, text = _APACHE_PAGES[self.status]
+        page = (
+            f'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>{self.status} {title}'
+            f"</title>\n</head><body>\n<h1>{title}</h1>\n<p>{text}</p>\n</body></html>\n"
+        )
+        return Reply(
+            self.status, "text/html; charset=iso-8859-1", page.encode("ascii"), close_connection=True
+        )
+
+
 def read_params(req: Request) -> Params:
-    """`$_POST`: the urlencoded or multipart body only; the query string and JSON bodies are ignored."""
-    if req.mimetype == "application/x-www-form-urlencoded":
-        return Params.from_pairs(parse_urlencoded(req.get_data(cache=True)))
-    if req.mimetype == "multipart/form-data":
-        return Params.from_pairs(req.form.items(multi=True))
-    return Params({})
+    """`$_POST`: the urlencoded or multipart body only; the query string and JSON bodies are ignored.
+
+    Raises BodyNotReceived when the body does not arrive whole.
+    """
+    try:
+        if req.mimetype == "application/x-www-form-urlencoded":
+            params = Params.from_pairs(parse_urlencoded(req.get_data(cache=True)))
+        elif req.mimetype == "multipart/form-data":
+            params = Params.from_pairs(req.form.items(multi=True))
+        else:
+            return Params({})
+        _check_whole_body(req)
+    except TimeoutError:
+        raise BodyNotReceived(408, "the request body stalled past the server's read timeout") from None
+    return params
+
+
+def _check_whole_body(req: Request) -> None:
+    """A real socket's body ended before its Content-Length (cheroot's input stream counts what is
+    left; werkzeug would silently parse the part that came). Bytes after a multipart body's closing
+    boundary are read and ignored, as PHP does."""
+    stream = req.environ["wsgi.input"]
+    while (remaining := getattr(stream, "remaining", 0)) > 0:
+        if not stream.read(min(remaining, 64 * 1024)):
+            raise BodyNotReceived(
+                400, "the client closed the connection before the whole request body arrived"
+            )
 
 
 def return_format(params: Params) -> ReturnFormat:
@@ -189,10 +274,28 @@ def read_uploads(req: Request) -> dict[str, Upload]:
 
 
 def call_key(call: Call) -> tuple[str, str]:
-    content = call.params.text("content")
+    """(content, action) as V15 API/index.php decides the action it includes `<content>/<action>.php`
+    for: file contents as route() derived it; event, arm, ... from `action` (case-sensitively, "" is
+    export, anything else 400); record's delete, rename and randomize from `action`; version always
+    export; every other content an import when `data` is posted, else an export."""
+    params = call.params
+    content = params.text("content")
     if content in msg.FILE_CONTENTS:
         return ("file", call.action)
-    return (content, "")
+    action = params.text("action")
+    if content in _ACTION_CONTENTS:
+        if action == "" and content != "fileRepository":
+            action = "export"
+        if content in ("user", "userRole") and action != "delete" and "data" in params:
+            action = "import"
+        if action not in _ACTIONS:
+            raise ApiError(400, msg.ACTION_INVALID)
+        return (content, action)
+    if content == "record" and action in ("delete", "rename", "randomize"):
+        return (content, action)
+    if content == "version" or "data" not in params:
+        return (content, "export")
+    return (content, "import")
 
 
 def route(state: FakeState, params: Params, served: Served, user: User, fmt: ReturnFormat) -> Call:

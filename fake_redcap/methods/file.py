@@ -121,8 +121,14 @@ def _check_locks(call: Call, record: str, event: str | None, instance: float) ->
             raise ApiError(400, msg.FORM_LOCKED.format(record=shown))
 
 
+_PHP_INTEGER = re.compile(r"[-+]?\d+")
+
+
 def _is_integer(raw: str) -> bool:
-    return bool(_PHP_NUMERIC.fullmatch(raw)) and float(raw).is_integer()
+    """REDCap's isinteger (V15 Config/init_functions.php): after trim(), optional sign and digits only,
+    and no leading zero (so "2.0", "1e1" and "02" are not integers and the instance becomes 1)."""
+    text = raw.strip(" \t\n\r\0\x0b")
+    return bool(_PHP_INTEGER.fullmatch(text)) and not (text != "0" and text.startswith("0"))
 
 
 def _size(stream: IO[bytes]) -> int:

@@ -1,0 +1,401 @@
+"""Export Records (`content=record`, flat), in REDCap's shape for json, csv and xml.
+
+Sources (`xOops4/redcap` `html/redcap_v15.7.6/`): `API/record/export.php` (checks, parameters,
+de-identification) and `Classes/Records.php` `getData` (rows, columns, order, the three writers:
+convertFlatDataToJson / Xml / Csv). Real-server output in PyCap's `export_records` doctest (run against
+redcapdemo.vumc.org) agrees: `'redcap_repeat_instance': 1` an integer, a file field showing its file
+name, csv `...\\n1,"Event 1",,1,...\\n`. Facts only: no REDCap code is copied.
+
+What REDCap does that the fake models:
+
+* A record's data are data points (record, event, field, instance): the record ID field in every
+  event the record has rows in, each non-blank value, each stored file, and each form status
+  `<form>_complete` = 0 for a form that holds data in that row (REDCap stores one for every form saved
+  or imported). A row is made by the first data point of a requested field that falls in it: a base
+  row per record and event, a repeating row per record, event, repeating form (or "" for a repeating
+  event) and instance. Rows start from defaults: "" for fields, "0" for the status of a form
+  designated for the event.
+* Order: records by case-insensitive natural order; per record its base rows in event order, then its
+  repeating rows by event, form order and instance.
+* Columns: the requested fields in data dictionary order; right after the record ID field come
+  redcap_event_name (longitudinal) and redcap_repeat_instrument / redcap_repeat_instance (a project with
+  repeating forms or events). Without the record ID field these columns are absent too. In longitudinal
+  projects a `fields` list without the record ID field still makes base rows for every record-event
+  (REDCap adds the field to fetch, then removes it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from fake_redcap import messages as msg
+from fake_redcap.call import Call
+from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.methods.export_format import (
+    XML_DECLARATION,
+    Scalar,
+    content_format,
+    csv_line,
+    json_body,
+    list_param,
+    nonblank,
+    not_implemented,
+    php_loose_equals,
+    php_trim,
+    prep_implode,
+    reply,
+    unique,
+)
+from fake_redcap.methods.structure import (
+    deid_fields_to_remove,
+    event_forms,
+    event_id,
+    form_export_right,
+    has_repeating_forms,
+    has_repeating_forms_events,
+    is_status_field,
+    metadata_fields,
+    ordered_events,
+    repeating_form,
+    repeats_whole,
+)
+from fake_redcap.model import ExportRight, Field, Project, RecordRow
+from fake_redcap.responses import Reply
+from fake_redcap.state import db_key
+
+# Options REDCap's record export takes that change the answer and the fake does not implement. An
+# option at its default (absent, "", "false", "0", "raw") is fine.
+_FLAG_OPTIONS = ("exportBlankForGrayFormStatus",)
+_TEXT_OPTIONS = ("filterLogic", "dateRangeBegin", "dateRangeEnd", "decimalCharacter")
+
+
+@dataclass
+class _Row:
+    """One output row before formatting: its place (for ordering) and its values by field."""
+
+    record: str
+    event: str | None
+    instrument: str  # repeating form, "" for a base row or a repeating event
+    instance: int
+    repeating: bool
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def export_records(call: Call) -> Reply:
+    """content=record, type flat. See the module docstring for the rules."""
+    project, params, user = call.project, call.params, call.user
+
+    # No Access: 403 before anything else (API/record/export.php).
+    if user.export_rights() == ExportRight.NO_ACCESS:
+        raise ApiError(403, msg.EXPORT_NO_ACCESS)
+    metadata = {f.name: f for f in metadata_fields(project)}
+    events_by_name = {e.unique_name: e for e in project.events}
+
+    # `events` given as an array is validated (longitudinal only), exactly (in_array).
+    events_raw, events_is_array = list_param(params, "events")
+    if project.is_longitudinal and events_is_array and events_raw:
+        invalid = unique(
+            v for v in events_raw if not any(php_loose_equals(v, name) for name in events_by_name)
+        )
+        if invalid:
+            raise ApiError(400, msg.RECORD_EVENTS_INVALID.format(values=prep_implode(invalid)))
+
+    # `fields`: a comma string is trimmed, an array is not; names are exact (PHP array keys).
+    fields_raw, fields_is_array = list_param(params, "fields")
+    if not fields_is_array:
+        fields_raw = [php_trim(v) for v in fields_raw]
+    requested: list[str] = []
+    if fields_raw:
+        invalid = []
+        for name in fields_raw:
+            found = metadata.get(name)
+            if found is None:
+                invalid.append(name)
+            elif found.type != "descriptive":
+                requested.append(name)
+        if invalid:
+            raise ApiError(400, msg.RECORD_FIELDS_INVALID.format(values=prep_implode(unique(invalid))))
+        if not requested:
+            raise ApiError(400, msg.RECORD_FIELDS_DESCRIPTIVE)
+
+    forms_raw, forms_is_array = list_param(params, "forms")
+    if forms_is_array and forms_raw:
+        invalid = unique(f for f in forms_raw if f not in project.forms)
+        if invalid:
+            raise ApiError(400, msg.RECORD_FORMS_INVALID.format(values=prep_implode(invalid)))
+
+    # type: exactly "flat", or anything that is neither eav nor flat in lower case, is flat.
+    kind = params.text("type")
+    if kind != "flat" and kind.lower() in ("eav", "flat"):
+        raise not_implemented("content=record&type=eav")
+
+    # getRecordsFlat: quotes removed and values trimmed; forms add their fields (status included).
+    records = [php_trim(v.replace("'", "")) for v in list_param(params, "records")[0]]
+    events = [php_trim(v.replace("'", "").replace('"', "")) for v in events_raw]
+    fields = [php_trim(v.replace("'", "").replace('"', "")) for v in requested]
+    for form in forms_raw:
+        name = php_trim(form.replace("'", "").replace('"', ""))
+        fields.extend(f.name for f in metadata.values() if f.form == name)
+    fields_specified = bool(requested) or (forms_is_array and bool(forms_raw))
+    if not fields:
+        fields = list(metadata)
+
+    # De-identification by the user's per-form export rights.
+    removed = deid_fields_to_remove(
+        [metadata[n] for n in fields if n in metadata], user, project.record_id_field
+    )
+    fields = [n for n in fields if n not in removed]
+    if fields_specified and not fields:
+        raise ApiError(400, msg.RECORD_FIELDS_ALL_DEID)
+    record_id = metadata[project.record_id_field]
+    if record_id.identifier and form_export_right(user, record_id.form) in (
+        ExportRight.DEIDENTIFIED,
+        ExportRight.REMOVE_IDENTIFIERS,
+    ):
+        # REDCap then replaces every record name with a salted hash the fake cannot reproduce.
+        raise not_implemented("content=record with hashed record IDs (an Identifier record ID field)")
+    fmt = content_format(call)  # ODM (REDCap's flat export as CDISC ODM) is not implemented
+    _refuse_unimplemented_options(call, fmt)
+
+    rows, columns = _get_data(call, metadata, records, fields, events)
+    return _write(call, fmt, rows, columns)
+
+
+def _refuse_unimplemented_options(call: Call, fmt: ReturnFormat) -> None:
+    params = call.params
+    if params.text("rawOrLabel") == "label":
+        raise not_implemented("content=record&rawOrLabel=label")
+    if fmt is ReturnFormat.CSV and params.text("rawOrLabelHeaders") == "label":
+        raise not_implemented("content=record&rawOrLabelHeaders=label")
+    if fmt is ReturnFormat.CSV and params.text("csvDelimiter") not in ("", ","):
+        raise not_implemented("content=record&csvDelimiter (other than a comma)")
+    for name in _TEXT_OPTIONS:
+        if params.text(name) != "":
+            raise not_implemented(f"content=record&{name}")
+    for name in _FLAG_OPTIONS:
+        value = params.text(name)
+        if value == "1" or value.lower() == "true":
+            raise not_implemented(f"content=record&{name}")
+
+
+def _get_data(
+    call: Call, metadata: dict[str, Field], records: list[str], fields: list[str], events: list[str]
+) -> tuple[list[_Row], list[str]]:
+    """`Records::getData` for a flat export: the rows and the output columns. A repeating form's
+    status field is fetched to find rows even when it is not requested (then it is not shown)."""
+    project = call.project
+    longitudinal = project.is_longitudinal
+    pk = project.record_id_field
+    remove_pk = False
+    if longitudinal and pk not in fields:
+        fields = [pk, *fields]
+        remove_pk = True
+    order = {name: i for i, name in enumerate(metadata)}
+    fields = sorted(
+        dict.fromkeys(n for n in fields if n in metadata and metadata[n].type != "descriptive"),
+        key=order.__getitem__,
+    )
+    if any(metadata[n].type == "checkbox" for n in fields):
+        raise not_implemented("content=record with checkbox fields (the fixture has no choices)")
+    wanted = list(fields)
+    hidden: set[str] = set()
+    if has_repeating_forms(project):
+        for name in wanted:
+            form = metadata[name].form
+            status = f"{form}_complete"
+            if any(rule.form == form for rule in project.repeating) and status not in wanted:
+                hidden.add(status)
+        fields = [*wanted, *sorted(hidden - set(wanted), key=order.__getitem__)]
+    fetched = set(fields)
+
+    # events: all, or the valid unique names / event ids given (invalid ones silently dropped).
+    all_events = ordered_events(project)
+    if events and not longitudinal:
+        raise not_implemented("content=record&events in a classic project")
+    if events:
+        chosen = [
+            e
+            for e in all_events
+            if any((v.isdigit() and int(v) == event_id(project, e)) or v == e.unique_name for v in events)
+        ]
+        if not chosen:
+            # REDCap then fetches every event but gives no row its defaults: sparse rows.
+            raise not_implemented("content=record&events with no valid event name")
+        event_names: list[str | None] = [e.unique_name for e in chosen]
+    else:
+        event_names = [e.unique_name for e in all_events] if longitudinal else [None]
+
+    # records: all, or the existing records named (matched as MySQL does); none: no rows.
+    existing = {db_key(r.record): r.record for r in project.records}
+    if records:
+        keys = {db_key(r) for r in records}
+        chosen_records = {existing[k] for k in keys if k in existing}
+    else:
+        chosen_records = set(existing.values())
+
+    defaults = {ev: _defaults(project, metadata, fields, ev) for ev in event_names}
+    rows: dict[tuple[str, str | None, str, int], _Row] = {}
+    for record, event, name, instance, value in _data_points(call, metadata):
+        if record not in chosen_records or event not in defaults or name not in fetched:
+            continue
+        form = metadata[name].form
+        whole = repeats_whole(project, event)
+        rep_form = not whole and repeating_form(project, event, form)
+        if not (whole or rep_form):
+            if instance > 1:
+                continue  # an orphaned value
+            key = (record, event, "", 0)
+            if key not in rows:
+                rows[key] = _Row(record, event, "", 1, False, dict(defaults[event]))
+            rows[key].values[name] = value
+            continue
+        instrument = form if rep_form else ""
+        if rep_form and instance > 1 and name == pk:
+            continue
+        key = (record, event, instrument, instance)
+        if key not in rows:
+            row = _Row(record, event, instrument, instance, True, dict(defaults[event]))
+            if pk in row.values:
+                row.values[pk] = record
+            rows[key] = row
+        rows[key].values[name] = value
+
+    # Longitudinal: an event whose forms all repeat loses its (empty) base row.
+    if longitudinal and has_repeating_forms(project) and any(r.repeating for r in rows.values()):
+        for ev in all_events:
+            forms = event_forms(project, ev)
+            if forms and all(repeating_form(project, ev.unique_name, f) for f in forms):
+                for key in [k for k in rows if k[1] == ev.unique_name and k[2:] == ("", 0)]:
+                    del rows[key]
+
+    # Form statuses of other forms are blanked on repeating-form rows, and a repeating form's status is
+    # blanked on base rows; then the record ID field goes if it was only fetched.
+    for row in rows.values():
+        for name in list(row.values):
+            if name in metadata and is_status_field(metadata[name]):
+                form = metadata[name].form
+                other_form = row.repeating and row.instrument not in ("", form)
+                repeating_on_base = not row.repeating and repeating_form(project, row.event, form)
+                if other_form or repeating_on_base:
+                    row.values[name] = ""
+        if remove_pk:
+            row.values.pop(pk, None)
+
+    columns = [n for n in wanted if not (remove_pk and n == pk)]
+    return _order(project, list(rows.values())), columns
+
+
+def _defaults(
+    project: Project, metadata: dict[str, Field], fields: list[str], event: str | None
+) -> dict[str, str]:
+    """A new row's values: "" for fields, "0" for the status of a form designated for the event (""
+    otherwise)."""
+    designated = (
+        event_forms(project, next(e for e in project.events if e.unique_name == event))
+        if event is not None
+        else project.forms
+    )
+    return {
+        name: ("0" if metadata[name].form in designated else "") if is_status_field(metadata[name]) else ""
+        for name in fields
+    }
+
+
+def _data_points(call: Call, metadata: dict[str, Field]) -> Iterable[tuple[str, str | None, str, int, str]]:
+    """Every stored data point (record, event, field, instance, value) of the project, as REDCap's
+    redcap_data holds them (see the module docstring)."""
+    project = call.project
+    pk = project.record_id_field
+    file_names = call.profile.has("record_export_file_names")
+    seen_events: set[tuple[str, str | None]] = set()
+    for row in project.records:
+        if (row.record, row.event) not in seen_events:
+            seen_events.add((row.record, row.event))
+            yield row.record, row.event, pk, 1, row.record
+        if row.instance > 1 and repeats_whole(project, row.event):
+            yield row.record, row.event, pk, row.instance, row.record
+        yield from _row_points(row, metadata, file_names)
+
+
+def _row_points(
+    row: RecordRow, metadata: dict[str, Field], file_names: bool
+) -> Iterable[tuple[str, str | None, str, int, str]]:
+    forms: list[str] = []
+    for name, value in row.values.items():
+        if value != "":
+            yield row.record, row.event, name, row.instance, value
+            forms.append(metadata[name].form)
+    for name, stored in row.files.items():
+        yield row.record, row.event, name, row.instance, stored.name if file_names else msg.RECORD_DOCUMENT
+        forms.append(metadata[name].form)
+    for form in dict.fromkeys(forms):
+        yield row.record, row.event, f"{form}_complete", row.instance, "0"
+
+
+_NATURAL_PART = re.compile(r"(\d+)")
+
+
+def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """An approximation of PHP's natcasesort (strnatcasecmp): digit runs compare as numbers, the
+    rest case-insensitively."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower()) for part in _NATURAL_PART.split(text) if part
+    )
+
+
+def _order(project: Project, rows: list[_Row]) -> list[_Row]:
+    events = {e.unique_name: i for i, e in enumerate(ordered_events(project))}
+    forms = {f: i for i, f in enumerate(project.forms)}
+
+    def key(row: _Row) -> tuple[object, ...]:
+        return (
+            _natural_key(row.record),
+            row.repeating,
+            events.get(row.event, 0) if row.event is not None else 0,
+            forms.get(row.instrument, -1),
+            row.instance,
+        )
+
+    return sorted(rows, key=key)
+
+
+def _write(call: Call, fmt: ReturnFormat, rows: list[_Row], columns: list[str]) -> Reply:
+    project = call.project
+    pk = project.record_id_field
+    repeat_columns = has_repeating_forms_events(project)
+    formatted: list[dict[str, Scalar]] = []
+    for row in rows:
+        out: dict[str, Scalar] = {}
+        for name in columns:
+            if name not in row.values:
+                continue
+            if name == pk:
+                out[pk] = row.record
+                if project.is_longitudinal:
+                    out["redcap_event_name"] = row.event or ""
+                if repeat_columns:
+                    out["redcap_repeat_instrument"] = row.instrument
+                    shown = row.instrument != "" or repeats_whole(project, row.event)
+                    out["redcap_repeat_instance"] = row.instance if shown else ""
+            else:
+                out[name] = row.values[name]
+        formatted.append(out)
+    if fmt is ReturnFormat.JSON:
+        return reply(json_body(formatted), fmt, call)
+    if fmt is ReturnFormat.CSV:
+        header = list(formatted[0].keys()) if formatted else []
+        return reply(csv_line(header) + "".join(csv_line(r.values()) for r in formatted), fmt, call)
+    items = "".join(
+        "<item>"
+        + "".join(
+            f"<{k}><![CDATA[{str(v).replace(']]>', ']]]]><![CDATA[>')}]]></{k}>"
+            if nonblank(v)
+            else f"<{k}></{k}>"
+            for k, v in r.items()
+        )
+        + "</item>\n"
+        for r in formatted
+    )
+    return reply(f"{XML_DECLARATION}\n<records>\n{items}</records>", fmt, call)
