@@ -512,13 +512,21 @@ def _check_instance(value: object) -> int:
 
 
 def _file_headers(resp: requests.Response) -> _FileHeaders:
+    """What an Export File answer says of its file. REDCap always names the file in the Content-Type
+    (RestUtility::sendFile), so a 200 HTML page that names no file is something else (a maintenance or
+    login page a proxy answered with) and raises rather than being saved as the file."""
     content_type = resp.headers.get("Content-Type")
     mime = charset = None
     if content_type:
         main, params = parse_header_params(repair_latin1(content_type))
         mime = main.lower() or None
         charset = params.get("charset") or None
-    return _FileHeaders(filename_from_headers(resp.headers), mime, charset, content_type)
+    filename = filename_from_headers(resp.headers)
+    if filename is None and mime in ("text/html", "application/xhtml+xml"):
+        raw = resp.raw.read(64 * 1024, decode_content=False) if resp.raw is not None else b""
+        message = error_message(resp.reason or "", content_type, raw)
+        raise RedcapError(200, f"the answer names no file (not a REDCap file answer): {message}", raw)
+    return _FileHeaders(filename, mime, charset, content_type)
 
 
 def _expected_length(resp: requests.Response) -> int | None:

@@ -67,12 +67,12 @@ def control_blueprint(state: FakeState) -> Blueprint:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return _bad('send JSON like {"kind": "http_error", "status": 502, "match": {"content": "file"}}')
+        if "seed" in body:
+            return _bad("set the seed with POST /__fake__/faults/seed")
         fields = {f.name for f in dataclasses.fields(Fault)} - {"id", "fired"}
         unknown = set(body) - fields
         if unknown:
             return _bad(f"unknown fault keys {sorted(unknown)}; use {sorted(fields)}")
-        if "seed" in body:
-            return _bad("set the seed with POST /__fake__/faults/seed")
         try:
             fault = state.faults.add(Fault(**body))
         except (FaultError, TypeError) as error:

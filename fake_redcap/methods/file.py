@@ -141,7 +141,13 @@ def _size(stream: IO[bytes]) -> int:
 def sniff_mime(path: Path) -> str:
     """The stored MIME type, sniffed from the content with libmagic as REDCap 10+ does
     (`mime_content_type`, V15 `Classes/Files.php`); the client's part Content-Type is ignored."""
-    return str(magic.from_file(str(path), mime=True))
+    # Through a descriptor, as PHP reads the stream: from_file's stat check would call an empty file
+    # inode/x-empty where mime_content_type says application/x-empty.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return str(magic.from_descriptor(fd, mime=True))
+    finally:
+        os.close(fd)
 
 
 # Files::sanitizeFileName (V15 Classes/Files.php), reference §3.1.

@@ -1,0 +1,221 @@
+"""pytest plugin: a running fake REDCap for your own test suite, reset before every test.
+
+Installed with the package (entry point `pytest11`, name `fake_redcap`), so the fixtures below are
+there in any suite; with `PYTEST_DISABLE_PLUGIN_AUTOLOAD` set, load it with `-p fake_redcap`.
+
+| fixture | scope | type | what it is |
+|---|---|---|---|
+| `redcap_fixtures` | function | `list[Path]` | fixture files to serve: the marker's, else the demos |
+| `fake_redcap_server` | function (server: session) | `FakeServer` | the running fake, reset |
+| `fake_redcap` | function | `FakeState` | its state: `.journal`, `.faults`, `.load()` |
+| `redcap_url` | function | `str` | the API URL, `http://127.0.0.1:PORT/api/` |
+| `redcap_tokens` | function | `dict[str, str]` | user name -> token, every served user |
+| `redcap_project_tokens` | function | `dict[int, dict[str, str]]` | project id -> user name -> token |
+| `redcap_client` | function | `client.RedcapClient` | a client for the user with the most rights |
+| `redcap_client_for` | function | `Callable[..., RedcapClient]` | a client for a named user |
+| `fake_redcap_servers` | session | `FakeRedcapServers` | one server per distinct fixture set |
+
+Servers start on 127.0.0.1, port 0, the first time a fixture set is asked for, and stop when the session
+ends; under pytest-xdist every worker has its own. Reset happens *before* each test (so a failed test
+leaves its state to look at) and is cheap: `FakeState.reset()` does not parse a fixture file again while
+its size and mtime stay the same.
+
+Heavy imports (Flask, cheroot, the client) happen only when a fixture is used, not when pytest starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from client import RedcapClient
+    from fake_redcap.server import FakeServer
+    from fake_redcap.state import FakeState
+
+MARKER = "redcap_fixtures"
+FixtureSet = tuple[Path, ...]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*paths): the fake REDCap fixture files this test, class or module serves "
+        "(paths relative to the test file)",
+    )
+
+
+class FakeRedcapServers:
+    """One running `FakeServer` per distinct fixture set, started on first use, stopped at session end."""
+
+    def __init__(self) -> None:
+        self._servers: dict[FixtureSet, FakeServer] = {}
+
+    def server_for(self, fixtures: Sequence[str | os.PathLike[str]]) -> FakeServer:
+        """The server for these fixture files (in this order), started if it is not running yet.
+        It is not reset here: `fake_redcap_server` resets it before each test."""
+        key: FixtureSet = tuple(Path(p).resolve() for p in fixtures)
+        server = self._servers.get(key)
+        if server is None:
+            from fake_redcap.server import FakeServer
+            from fake_redcap.state import FakeState
+
+            server = FakeServer(FakeState(list(key)), "127.0.0.1", 0).start()
+            self._servers[key] = server
+        return server
+
+    @property
+    def servers(self) -> list[FakeServer]:
+        return list(self._servers.values())
+
+    def stop_all(self) -> None:
+        servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.stop()
+            server.state.close()
+
+
+@pytest.fixture(scope="session")
+def fake_redcap_servers() -> Iterator[FakeRedcapServers]:
+    """The session's servers, one per distinct fixture set (per xdist worker)."""
+    pool = FakeRedcapServers()
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+@pytest.fixture
+def redcap_fixtures(request: pytest.FixtureRequest) -> list[Path]:
+    """The fixture files to serve. Default: the paths of the closest `@pytest.mark.redcap_fixtures(...)`
+    (relative to the test file), else the bundled demo projects. Override it in a test module or
+    conftest to choose your own."""
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        if not marker.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER}(...) needs at least one fixture path")
+        here = Path(request.path).parent
+        return [here / p for p in marker.args]
+    from fake_redcap.fixture import demo_fixture_paths
+
+    return demo_fixture_paths()
+
+
+@pytest.fixture
+def fake_redcap_server(
+    fake_redcap_servers: FakeRedcapServers, redcap_fixtures: Sequence[str | os.PathLike[str]]
+) -> FakeServer:
+    """The running fake serving `redcap_fixtures`, reset: the projects as their files say, an empty
+    journal, no faults, no uploads."""
+    if isinstance(redcap_fixtures, str | os.PathLike):
+        redcap_fixtures = [redcap_fixtures]  # one path given where a list belongs
+    server = fake_redcap_servers.server_for(redcap_fixtures)
+    wanted = [Path(p).resolve() for p in redcap_fixtures]
+    if [p.resolve() for p in server.state.fixtures] != wanted:
+        server.state.load(wanted, replace=True)  # a test loaded more fixtures: serve only these again
+    server.state.reset()
+    return server
+
+
+@pytest.fixture
+def fake_redcap(fake_redcap_server: FakeServer) -> FakeState:
+    """The state behind the running fake: `.journal`, `.faults`, `.load(...)`, `.projects`."""
+    return fake_redcap_server.state
+
+
+@pytest.fixture
+def redcap_url(fake_redcap_server: FakeServer) -> str:
+    """The fake's API URL, `http://127.0.0.1:PORT/api/`."""
+    return fake_redcap_server.url
+
+
+@pytest.fixture
+def redcap_project_tokens(fake_redcap: FakeState) -> dict[int, dict[str, str]]:
+    """project_id -> user name -> token, for every served project."""
+    return {p.project_id: {u.username: u.token for u in p.users} for p in fake_redcap.projects}
+
+
+@pytest.fixture
+def redcap_tokens(fake_redcap: FakeState) -> dict[str, str]:
+    """User name -> token for every served user. A name that several projects use maps to the first
+    served project's user (see `redcap_project_tokens` for the others)."""
+    tokens: dict[str, str] = {}
+    for project in fake_redcap.projects:
+        for user in project.users:
+            tokens.setdefault(user.username, user.token)
+    return tokens
+
+
+@pytest.fixture
+def redcap_client_for(redcap_url: str, fake_redcap: FakeState) -> Iterator[Callable[..., RedcapClient]]:
+    """`redcap_client_for(username, project_id=None, **client_options)`: a `client.RedcapClient` for
+    that user (of that project, when several projects have the name). Clients are closed after the test."""
+    from client import RedcapClient
+
+    made: list[RedcapClient] = []
+
+    def make(username: str, project_id: int | None = None, **options: Any) -> RedcapClient:
+        token = _token_of(fake_redcap, username, project_id)
+        client = RedcapClient(redcap_url, token, **options)
+        made.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in made:
+            client.close()
+
+
+@pytest.fixture
+def redcap_client(redcap_client_for: Callable[..., RedcapClient], fake_redcap: FakeState) -> RedcapClient:
+    """A `client.RedcapClient` for the served user with the most rights: Full Data Set, API export,
+    API import and record delete, not suspended or expired (first served project first). With the
+    bundled demos: `importer_user` of project 14."""
+    project_id, username = _most_rights(fake_redcap)
+    return redcap_client_for(username, project_id)
+
+
+def _token_of(state: FakeState, username: str, project_id: int | None) -> str:
+    for project in state.projects:
+        if project_id is not None and project.project_id != project_id:
+            continue
+        for user in project.users:
+            if user.username == username:
+                return user.token
+    where = f" in project {project_id}" if project_id is not None else ""
+    served = sorted({u.username for p in state.projects for u in p.users})
+    raise LookupError(f"no user {username!r}{where} is served; served users: {', '.join(served)}")
+
+
+def _most_rights(state: FakeState) -> tuple[int, str]:
+    import datetime as dt
+
+    from fake_redcap.model import ExportRight
+
+    today = dt.date.today()
+    best: tuple[tuple[bool, ...], int, str] | None = None
+    for project in state.projects:
+        for user in project.users:
+            usable = not user.suspended and (
+                user.super_user or user.expiration is None or user.expiration > today
+            )
+            if not usable:
+                continue
+            everything = user.super_user or (user.api_export and user.api_import and user.record_delete)
+            rank = (
+                user.export_rights() == ExportRight.FULL and (user.super_user or user.api_export),
+                everything,
+                not user.super_user,  # a plain user is what a real project gives a pipeline
+            )
+            if best is None or rank > best[0]:
+                best = (rank, project.project_id, user.username)
+    if best is None or not best[0][0]:
+        raise LookupError(
+            "no served user has Full Data Set with API export; use redcap_client_for(username) instead"
+        )
+    return best[1], best[2]
