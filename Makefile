@@ -36,5 +36,9 @@ unit: $(STAMP) browser
 
 test: lint types unit
 
+# Every benchmark, each figure printed with its ratio to a baseline (see benchmarks/RESULTS.md).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -43,7 +43,7 @@ class BaselineServer:
 
     def __init__(self, app: WsgiApp) -> None:
         self.server = wsgi.Server(("127.0.0.1", 0), app, numthreads=16)
-        self.server.expiration_interval = 0.05
+        self.server.expiration_interval = 0.01
         self.thread = threading.Thread(target=self.server.serve, daemon=True)
 
     def __enter__(self) -> BaselineServer:
