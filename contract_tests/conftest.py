@@ -5,9 +5,9 @@
     pytest contract_tests --redcap-target fake --redcap-target TARGET.yaml   # both, side by side
     pytest contract_tests --report out/redcap-15               # also write out/redcap-15.json and .md
 
-Clauses take the `classic` / `longitudinal` project fixtures (or `target`); with several targets these
-are parametrized over them. A clause never asks what kind of server it talks to. Markers a clause
-carries:
+Clauses take the `classic` / `longitudinal` / `analysis` project fixtures (or `target`); with several
+targets these are parametrized over them. A clause never asks what kind of server it talks to. Markers a
+clause carries:
 
 - `source("...")` (required): where the behaviour comes from (REDCap version and file, the docs, or a
   capture from a real server).
@@ -341,3 +341,10 @@ def classic(target: Target) -> ProjectUnderTest:
 def longitudinal(target: Target) -> ProjectUnderTest:
     """The longitudinal reference project (reference_longitudinal.yaml) on the target."""
     return target.project(longitudinal=True)
+
+
+@pytest.fixture(scope="session")
+def analysis(target: Target) -> ProjectUnderTest:
+    """The reference project in Analysis/Cleanup status (reference_analysis.yaml) on the target; its
+    clauses are skipped, the reason naming the fixture to add, when the target file leaves it out."""
+    return target.project_in_analysis()

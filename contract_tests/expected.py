@@ -39,6 +39,82 @@ NO_FILE_TO_DOWNLOAD = "There is no file to download for this record"
 # §4.2 step 4: delete's own record text (single quotes, raw, even in V15).
 DELETE_RECORD_MISSING = "The record '{record}' does not exist"
 
+# §4.1 Import File (V15 API/file/import.php), step by step.
+NO_VALID_FILE = "No valid file was uploaded"  # 1
+UPLOAD_PROBLEM = "There was a problem with the uploaded file"  # 2
+IMPORT_ANALYSIS = "The file cannot be uploaded because the project is in Analysis/Cleanup status."  # 3
+# 6 (V13+; also delete step 3, copied word for word): the record RCView-escaped in V14+, raw in V13.
+RECORD_LOCKED = 'The uploaded file could not be saved because record "{record}" is locked.'
+FORM_LOCKED = (
+    'The uploaded file could not be saved because the field\'s instrument is locked for record "{record}".'
+)
+# 8: `$lang['docs_1136']`, which starts with "ERROR: " itself.
+FILE_TYPE_NOT_PERMITTED = "ERROR: The file cannot be uploaded because its file type is not permitted."
+# 9: raw, single quotes, all versions; the record must exist in some event.
+IMPORT_RECORD_MISSING = "The record '{record}' does not exist. It must exist to upload a file"
+# 11 (V7+): the field as sent.
+SIGNATURE_IMPORT = (
+    "The field '{field}' is a signature field, which cannot be imported using the API but can only be "
+    "created using the web interface. However, it can be downloaded or deleted using the API."
+)
+
+# §4.2 Delete File (V15 API/file/delete.php).
+DELETE_ANALYSIS = "The file cannot be deleted because the project is in Analysis/Cleanup status."  # 1
+NO_FILE_TO_DELETE = "There is no file to delete for this record"  # 6
+
+# The read-only project exports. Their sources are named with each clause (test_project_exports.py).
+# Project::getArmRecords / getEventRecords / getInstrEventMapRecords (V15 Classes/Project.php); the
+# events text is also what real servers answered REDCapR and redcapAPI.
+ARMS_CLASSIC = "You cannot export arms for classic projects"
+EVENTS_CLASSIC = "You cannot export events for classic projects"
+MAPPING_CLASSIC = "You cannot export form/event mappings for classic projects"
+# The data dictionary's columns, in order (V15 MetaData::getDataDictionary; PyCap's export_metadata
+# docstring shows the same first and last columns from a real server).
+DATA_DICTIONARY_COLUMNS = (
+    "field_name",
+    "form_name",
+    "section_header",
+    "field_type",
+    "field_label",
+    "select_choices_or_calculations",
+    "field_note",
+    "text_validation_type_or_show_slider_number",
+    "text_validation_min",
+    "text_validation_max",
+    "identifier",
+    "branching_logic",
+    "required_field",
+    "custom_alignment",
+    "question_number",
+    "matrix_group_name",
+    "matrix_ranking",
+    "field_annotation",
+)
+# Project information keys every REDCap 10.0.13 to 15.7.6 sends (Project::getAttributesApiExportProjectInfo
+# plus what API/project/export.php adds); later releases may add more.
+PROJECT_INFO_KEYS = (
+    "project_id",
+    "project_title",
+    "creation_time",
+    "production_time",
+    "in_production",
+    "project_language",
+    "purpose",
+    "purpose_other",
+    "project_notes",
+    "custom_record_label",
+    "secondary_unique_field",
+    "is_longitudinal",
+    "has_repeating_instruments_or_events",
+    "surveys_enabled",
+    "scheduling_enabled",
+    "record_autonumbering_enabled",
+    "randomization_enabled",
+    "project_irb_number",
+    "missing_data_codes",
+    "external_modules",
+)
+
 # §3.1: the Content-Security-Policy sendFile sets on downloads (V14+).
 DOWNLOAD_CSP = "script-src 'none'"
 # §2: the policy System::init sets on every other answer when none exists yet (V15).
@@ -78,6 +154,29 @@ def field_not_file(field: str) -> str:
 def field_not_file_raw(field: str) -> str:
     """§1.3 E6 up to 13.6.1: the field name as sent."""
     return f"The field '{field}' does not exist or is not a 'file' field"
+
+
+def import_record_missing(record: str) -> str:
+    return IMPORT_RECORD_MISSING.format(record=record)
+
+
+def delete_record_missing(record: str) -> str:
+    return DELETE_RECORD_MISSING.format(record=record)
+
+
+def record_locked(record: str) -> str:
+    """§4.1 step 6 for a record name that RCView::escape leaves alone (the same in V13 and V14+)."""
+    assert rcview_escape(record) == record, "use a record name without & \" ' < >"
+    return RECORD_LOCKED.format(record=record)
+
+
+def form_locked(record: str) -> str:
+    assert rcview_escape(record) == record, "use a record name without & \" ' < >"
+    return FORM_LOCKED.format(record=record)
+
+
+def signature_import(field: str) -> str:
+    return SIGNATURE_IMPORT.format(field=field)
 
 
 def expired(date: str) -> str:

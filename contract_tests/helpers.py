@@ -1,8 +1,10 @@
-"""Small helpers the clauses share: catching the client's refusal, comparing bytes by hash."""
+"""Small helpers the clauses share: catching the client's refusal, comparing bytes by hash, and putting
+back what a clause that writes has changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ import requests
 
 from client import RedcapError
 from contract_tests import expected
-from contract_tests.targets import sha256
+from contract_tests.targets import REFERENCE_DIR, ProjectUnderTest, sha256
 from fake_redcap.model import StoredFile
 
 # A record name and a field name no reference project holds.
@@ -53,3 +55,108 @@ def is_record_missing(message: str, record: str) -> bool:
     """E5's message in either wording (14.5.11+: double quotes, escaped; up to 13.6.1: single quotes,
     raw). Clauses about *when* E5 fires accept both; the wording has clauses of its own."""
     return message in (expected.record_missing(record), expected.record_missing_raw(record))
+
+
+# -- clauses that change data ---------------------------------------------------------------------------
+
+# The fixture users that write: API Import/Update without Delete Records, and the reverse (every
+# reference project has both).
+UPLOADER = "importer_user"
+DELETER = "deleter_user"
+
+
+def reference_bytes(name: str) -> bytes:
+    """A file of contract_tests/reference/files/."""
+    return (REFERENCE_DIR / "files" / name).read_bytes()
+
+
+def file_params(action: str, record: str, field: str, **extra: str) -> dict[str, str]:
+    """The form fields of an Import / Delete / Export File request, errors asked for in json."""
+    return {
+        "content": "file",
+        "action": action,
+        "record": record,
+        "field": field,
+        **extra,
+        "returnFormat": extra.get("returnFormat", "json"),
+    }
+
+
+def upload(
+    project: ProjectUnderTest,
+    record: str,
+    field: str,
+    data: bytes = b"contract suite upload\n",
+    filename: str = "contract-suite.txt",
+    *,
+    username: str = UPLOADER,
+    part: str = "file",
+    event: str | None = None,
+    **extra: str,
+) -> requests.Response:
+    """Import File over the wire: a multipart POST with the upload in the part `part` (`event` None:
+    no event parameter at all)."""
+    if event is not None:
+        extra["event"] = event
+    return project.post(
+        username,
+        file_params("import", record, field, **extra),
+        files={part: (filename, data, "application/octet-stream")},
+    )
+
+
+def emptied(
+    project: ProjectUnderTest,
+    record: str,
+    field: str,
+    *,
+    event: str | None = None,
+    repeat_instance: int | None = None,
+) -> contextlib.AbstractContextManager[None]:
+    """Around a clause that uploads into a place the reference fixture leaves empty: afterwards that place
+    is emptied again with Delete File (as the user with the Delete Records right), however the clause
+    ended. The deleter's token is read first, so a target without it skips before anything is written."""
+    instance = repeat_instance or 1
+    for row in project.fixture.records:
+        if (row.record, row.event, row.instance) == (record, event, instance):
+            assert field not in row.files, (
+                f"{project.name} stores a file at record {record}, {field}: a clause that writes must use "
+                "a place the fixture leaves empty"
+            )
+    project.token(DELETER)
+    extra = {"event": event} if event is not None else {}
+    if repeat_instance is not None:
+        extra["repeat_instance"] = str(repeat_instance)
+    return _emptied(project, file_params("delete", record, field, **extra))
+
+
+@contextlib.contextmanager
+def _emptied(project: ProjectUnderTest, params: dict[str, str]) -> Iterator[None]:
+    try:
+        yield
+    except BaseException as error:
+        problem = _delete_quietly(project, params)
+        if problem:
+            error.add_note(problem)
+        raise
+    problem = _delete_quietly(project, params)
+    if problem:
+        raise AssertionError(problem)
+
+
+def _delete_quietly(project: ProjectUnderTest, params: dict[str, str]) -> str | None:
+    """Delete the file (gone already is fine); the reason when the target could not be put back."""
+    response = project.post(DELETER, params)
+    if response.status_code == 200:
+        return None
+    if response.status_code == 400 and expected.NO_FILE_TO_DELETE.encode() in response.content:
+        return None
+    where = f"record {params['record']}, {params['field']}"
+    if "event" in params:
+        where += f", {params['event']}"
+    if "repeat_instance" in params:
+        where += f", instance {params['repeat_instance']}"
+    return (
+        f"could not put {project.name} back: deleting the upload at {where} answered HTTP "
+        f"{response.status_code} {response.content[:200]!r}; delete that file by hand"
+    )

@@ -23,7 +23,7 @@ import requests
 
 from contract_tests.targets import ProjectUnderTest, Target
 from contract_tests.versions import Version
-from fake_redcap.model import ExportRight, Project, User
+from fake_redcap.model import ExportRight, Project, ProjectStatus, User
 
 NOT_IMPLEMENTED_HEADER = "X-Fake-REDCap-Not-Implemented"
 OLDEST_COVERED = Version(7, 0, 0)
@@ -213,6 +213,17 @@ def _check_project_info(project: ProjectUnderTest) -> Check:
                 + ("enabled" if repeating else "not enabled")
                 + " on the server; the fixture "
                 + ("has" if fixture.repeating else "has none")
+            )
+        # in_production is redcap_projects.status; 2 is Analysis/Cleanup (reference §4.1 step 3). The
+        # clauses that write need a project that is not in it; those about the status need one that is.
+        analysis = str(data.get("in_production", "")) == str(int(ProjectStatus.ANALYSIS))
+        if analysis != (fixture.status == ProjectStatus.ANALYSIS):
+            check.differ(
+                "the project is in Analysis/Cleanup status on the server; the fixture says status: "
+                f"{fixture.status.name.lower()}"
+                if analysis
+                else "the project is not in Analysis/Cleanup status on the server; move it there "
+                "(Project Setup > Other Functionality), as the fixture says status: analysis"
             )
     return check
 

@@ -13,6 +13,8 @@ each fixture user's token comes from. By default it is the fake, started in this
         tokens: {full_user: REDCAP_CLASSIC_FULL, deid_user: REDCAP_CLASSIC_DEID}
       - fixture: reference_longitudinal.yaml
         tokens: {full_user: REDCAP_LONG_FULL}
+      - fixture: reference_analysis.yaml        # optional: its clauses are skipped without it
+        tokens: {importer_user: REDCAP_ANALYSIS_IMPORTER}
 
 The one-project form of interfaces §5 (`fixture:` and `tokens:` at the top) works as well, and so does
 `fixtures: [a.yaml, b.yaml]` with one top-level `tokens:` mapping. Fixture paths are relative to the
@@ -36,12 +38,13 @@ from client import RedcapClient
 from contract_tests import wire
 from contract_tests.versions import Version
 from fake_redcap import FakeServer, FakeState, FixtureError, load_fixture
-from fake_redcap.model import Project, StoredFile, User
+from fake_redcap.model import Project, ProjectStatus, StoredFile, User
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 REFERENCE_FIXTURES = (
     REFERENCE_DIR / "reference_classic.yaml",
     REFERENCE_DIR / "reference_longitudinal.yaml",
+    REFERENCE_DIR / "reference_analysis.yaml",
 )
 TIMEOUT = 30.0
 
@@ -156,6 +159,10 @@ class ProjectUnderTest:
         ]
 
 
+def _in_analysis(project: ProjectUnderTest) -> bool:
+    return project.fixture.status == ProjectStatus.ANALYSIS
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -177,13 +184,27 @@ class Target:
     stop: Callable[[], None] | None = field(default=None, repr=False)
 
     def project(self, *, longitudinal: bool) -> ProjectUnderTest:
+        """The classic or the longitudinal reference project (not the one in Analysis/Cleanup)."""
         for project in self.projects:
-            if project.fixture.is_longitudinal == longitudinal:
+            if project.fixture.is_longitudinal == longitudinal and not _in_analysis(project):
                 return project
         kind = "longitudinal" if longitudinal else "classic"
         example = REFERENCE_FIXTURES[1 if longitudinal else 0].name
         raise TargetError(
             f"the target declares no {kind} project; add {example} (and its tokens) to its fixtures"
+        )
+
+    def project_in_analysis(self) -> ProjectUnderTest:
+        """The reference project in Analysis/Cleanup status. A target may leave it out (building it takes
+        a move to production): its clauses are then skipped, like those of a user without a token."""
+        import pytest
+
+        for project in self.projects:
+            if _in_analysis(project):
+                return project
+        pytest.skip(
+            "the target declares no project in Analysis/Cleanup status: add "
+            f"{REFERENCE_FIXTURES[2].name} (and its tokens) to the fixtures of the target file"
         )
 
     def close(self) -> None:

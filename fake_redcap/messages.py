@@ -226,8 +226,9 @@ CHANGES: dict[str, tuple[Version, str]] = {
         "size-limit text ends 'for File Upload fields.' (V13+; not in V10.0.13).",
     ),
     "file_type_check": (
-        Version(13, 0, 0),
-        "uploads refused when the file type is not permitted (docs_1136, V13+).",
+        Version(15, 0, 0),
+        "uploads of files without an extension refused with docs_1136 (V15 Files::fileTypeAllowed; the "
+        "V14.5.11 one still allows an empty extension).",
     ),
     "sanitize_file_name": (
         Version(14, 0, 0),

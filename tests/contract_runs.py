@@ -26,7 +26,11 @@ from fake_redcap import load_fixture
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPO / "contract_tests" / "reference"
-REFERENCE_FIXTURES = (REFERENCE_DIR / "reference_classic.yaml", REFERENCE_DIR / "reference_longitudinal.yaml")
+REFERENCE_FIXTURES = (
+    REFERENCE_DIR / "reference_classic.yaml",
+    REFERENCE_DIR / "reference_longitudinal.yaml",
+    REFERENCE_DIR / "reference_analysis.yaml",
+)
 SUITE_TIMEOUT = 180.0
 
 

@@ -122,6 +122,45 @@ def test_a_missing_token_is_the_only_reason_a_clause_skips(tmp_path: Path) -> No
         target.close()
 
 
+def test_a_target_without_the_analysis_project_skips_its_clauses_naming_the_fixture(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "TARGET.yaml",
+        {
+            "url": "https://x/api/",
+            "fixtures": [{"fixture": "reference_classic.yaml", "tokens": {"full_user": "SOME_VAR"}}],
+        },
+    )
+    target = load_target(path, {})
+    try:
+        assert target.project(longitudinal=False).name == "reference_classic.yaml"
+        with pytest.raises(pytest.skip.Exception, match=r"add reference_analysis\.yaml"):
+            target.project_in_analysis()
+        with pytest.raises(TargetError, match=r"add reference_longitudinal\.yaml"):
+            target.project(longitudinal=True)
+    finally:
+        target.close()
+
+
+def test_the_analysis_project_is_never_taken_for_the_classic_one(tmp_path: Path) -> None:
+    # Listed first, the (classic) Analysis/Cleanup project must not stand in for reference_classic.yaml.
+    path = _write(
+        tmp_path / "TARGET.yaml",
+        {
+            "url": "https://x/api/",
+            "fixtures": [
+                {"fixture": "reference_analysis.yaml", "tokens": {"importer_user": "A"}},
+                {"fixture": "reference_classic.yaml", "tokens": {"importer_user": "B"}},
+            ],
+        },
+    )
+    target = load_target(path, {})
+    try:
+        assert target.project(longitudinal=False).name == "reference_classic.yaml"
+        assert target.project_in_analysis().name == "reference_analysis.yaml"
+    finally:
+        target.close()
+
+
 # -- markers the clauses carry ------------------------------------------------------------------------
 
 
@@ -145,6 +184,28 @@ def test_the_readme_section_states_the_clause_count() -> None:
     stated = re.search(r"\*\*(\d+) clauses\*\*", text)
     assert stated is not None
     assert int(stated[1]) == len(_clause_functions())
+
+
+def _calls(function: ast.FunctionDef, name: str) -> bool:
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+        for node in ast.walk(function)
+    )
+
+
+def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it() -> None:
+    """A clause that uploads with success must put the place back (helpers.emptied), say "Writes:" in
+    its docstring, and be listed in the README section's "Clauses that write"."""
+    readme = (SUITE / "README-section.md").read_text(encoding="utf-8")
+    writers = []
+    for function in _clause_functions():
+        docstring = ast.get_docstring(function) or ""
+        if _calls(function, "emptied") or docstring.startswith("Writes:"):
+            writers.append(function.name)
+            assert _calls(function, "emptied"), f"{function.name} writes without helpers.emptied"
+            assert docstring.startswith("Writes:"), f"{function.name}: the docstring must start 'Writes:'"
+            assert f"`{function.name}`" in readme, f"{function.name} is not in README-section.md"
+    assert len(writers) == 10
 
 
 def test_the_readme_section_lists_every_reference_user() -> None:

@@ -128,6 +128,89 @@ errors.php_json_encode = lambda value: json.dumps(value, ensure_ascii=True).repl
             "test_an_unknown_token_is_refused_in_the_requested_format",
         },
     ),
+    "changed message: delete names the record like export does": (
+        """
+import fake_redcap.messages as m
+assert m.DELETE_RECORD_MISSING == "The record '{record}' does not exist"
+m.DELETE_RECORD_MISSING = 'The record "{record}" does not exist'
+""",
+        ["test_delete_file.py"],
+        {
+            "test_an_unknown_record_is_named_raw_in_single_quotes[plain]",
+            "test_an_unknown_record_is_named_raw_in_single_quotes[quotes-and-ampersand]",
+            "test_a_record_is_looked_up_in_the_event_named",
+            "test_a_delete_checks_the_record_before_the_field",
+        },
+    ),
+    "dropped check: Analysis/Cleanup status refuses file changes": (
+        """
+import types
+from fake_redcap.methods import file
+from fake_redcap.model import ProjectStatus
+assert file.ProjectStatus is ProjectStatus
+file.ProjectStatus = types.SimpleNamespace(ANALYSIS=object())
+""",
+        ["test_import_file.py", "test_delete_file.py"],
+        {
+            "test_a_project_in_analysis_cleanup_refuses_uploads",
+            "test_an_upload_checks_the_project_status_before_the_record_and_field",
+            "test_a_project_in_analysis_cleanup_refuses_deletes",
+            "test_a_delete_checks_the_project_status_before_the_record_and_field",
+        },
+    ),
+    "reordered check: an upload's field before its record": (
+        """
+import fake_redcap.messages as m
+from fake_redcap import api
+from fake_redcap.errors import ApiError
+_import = api.METHODS[("file", "import")]
+def reordered(call):
+    try:
+        return _import(call)
+    except ApiError as error:
+        name = call.params.text("field")
+        missing = m.IMPORT_RECORD_MISSING.format(record=call.params.text("record"))
+        if error.message == missing and not any(f.is_file and f.name == name for f in call.project.fields):
+            raise ApiError(400, call.profile.field_not_file(name)) from None
+        raise
+api.METHODS[("file", "import")] = reordered
+""",
+        ["test_import_file.py"],
+        {"test_an_upload_checks_the_record_before_the_field"},
+    ),
+    "dropped step: upload names stored without REDCap's sanitiser": (
+        """
+from fake_redcap.methods import file
+assert file.sanitize_file_name("a+b.txt") == "a-b.txt"
+file.sanitize_file_name = lambda name: name
+""",
+        ["test_import_file.py"],
+        {
+            "test_the_stored_name_passes_through_redcaps_sanitiser[plus]",
+            "test_the_stored_name_passes_through_redcaps_sanitiser[colon-and-question-mark]",
+        },
+    ),
+    "wrong MIME type: uploads not sniffed": (
+        """
+from fake_redcap.methods import file
+assert callable(file.sniff_mime)
+file.sniff_mime = lambda path: "application/octet-stream"
+""",
+        ["test_import_file.py"],
+        {"test_the_stored_mime_type_is_sniffed_from_the_content"},
+    ),
+    "changed export: record export shows [document] for file fields": (
+        """
+import fake_redcap.messages as m
+assert "record_export_file_names" in m.CHANGES
+m.CHANGES["record_export_file_names"] = (m.Version(99, 0, 0), "dropped on purpose")
+""",
+        ["test_project_exports.py"],
+        {
+            "test_record_export_shows_each_file_fields_stored_file_name",
+            "test_record_export_shows_file_names_in_each_event",
+        },
+    ),
     "known difference gone: the fake sends Permissions-Policy": (
         """
 from fake_redcap import api

@@ -10,10 +10,13 @@ import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
+from fake_redcap import load_fixture
 from tests.contract_runs import REFERENCE_FIXTURES, SuiteRun, env_name, run_suite, served_fake, write_target
 
 SUSPENDED_VARIABLE = env_name(REFERENCE_FIXTURES[0], "suspended_user")
@@ -106,3 +109,65 @@ def test_two_targets_run_side_by_side_each_with_its_own_version_clauses(runs: di
         old["test_a_download_replaces_the_content_security_policy_with_script_src_none"] == "not applicable"
     )
     assert "| Clause | Source | fake (in-process) | fake as 13.6.1 |" in run.markdown()
+
+
+# -- the clauses that write put the server back --------------------------------------------------------
+
+
+@dataclass
+class Restore:
+    run: SuiteRun
+    before: dict[str, bytes]
+    after: dict[str, bytes]
+
+
+def _snapshot(url: str) -> dict[str, bytes]:
+    """Every project's full record export (file fields show their file names) and its files' fileinfo,
+    read through the API as a user with full rights."""
+    snapshot: dict[str, bytes] = {}
+    for fixture in REFERENCE_FIXTURES:
+        project = load_fixture(fixture)
+        token = next(u.token for u in project.users if u.username in ("full_user", "importer_user"))
+        answer = requests.post(url, data={"token": token, "content": "record", "format": "csv"}, timeout=30)
+        assert answer.status_code == 200, answer.content[:300]
+        snapshot[fixture.name] = answer.content
+        for row in project.records:
+            for name in (f.name for f in project.fields if f.is_file):
+                params = {"token": token, "content": "fileinfo", "record": row.record, "field": name}
+                params.update({"event": row.event} if row.event else {})
+                params.update({"repeat_instance": str(row.instance)} if row.instance != 1 else {})
+                info = requests.post(url, data=params, timeout=30)
+                snapshot[f"{fixture.name} {row.record} {row.event} {row.instance} {name}"] = info.content
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def restore(tmp_path_factory: pytest.TempPathFactory) -> Restore:
+    """The clause modules that write, run against a fake server process, with the server's data read
+    before and after."""
+    folder = tmp_path_factory.mktemp("restore")
+    with served_fake(REFERENCE_FIXTURES) as url:
+        target, environ = write_target(folder, url)
+        before = _snapshot(url)
+        run = run_suite(
+            folder,
+            "contract_tests/test_import_file.py",
+            "contract_tests/test_delete_file.py",
+            "--redcap-target",
+            str(target),
+            environ=environ,
+        )
+        after = _snapshot(url)
+    return Restore(run, before, after)
+
+
+def test_the_clauses_that_write_leave_the_server_as_they_found_it(restore: Restore) -> None:
+    run = restore.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.with_result("passed") >= {
+        "test_an_upload_to_a_new_instance_of_a_repeating_instrument_creates_it",
+        "test_a_user_with_delete_records_but_no_api_import_deletes_a_file",
+    }
+    changed = sorted(key for key in restore.before if restore.before[key] != restore.after.get(key))
+    assert changed == [], changed
+    assert restore.before.keys() == restore.after.keys()

@@ -43,6 +43,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 NO_VALID_FILE = "No valid file was uploaded"
 UPLOAD_PROBLEM = "There was a problem with the uploaded file"
+SAVE_FAILED = "A problem occurred while trying to save the uploaded file"
 IMPORT_ANALYSIS = "The file cannot be uploaded because the project is in Analysis/Cleanup status."
 DELETE_ANALYSIS = "The file cannot be deleted because the project is in Analysis/Cleanup status."
 NO_IMPORT_RIGHT = "You do not have API Import/Update privileges"
@@ -164,10 +165,13 @@ def small_project(status: str = "development") -> dict[str, Any]:
     }
 
 
-def small_client(tmp_path: Path, status: str = "development") -> FlaskClient:
+def small_client(
+    tmp_path: Path, status: str = "development", redcap_version: str | None = None
+) -> FlaskClient:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "project.yaml"
     path.write_text(yaml.safe_dump(small_project(status), sort_keys=False), encoding="utf-8")
-    return create_app(FakeState([path])).test_client()
+    return create_app(FakeState([path], redcap_version=redcap_version)).test_client()
 
 
 # ===================================================================================================
@@ -185,12 +189,21 @@ def test_import_1_no_uploaded_file(client: FlaskClient) -> None:
     assert answer(response) == error(400, NO_VALID_FILE)
 
 
-@pytest.mark.parametrize(("part", "filename"), [("upload", "a.txt"), ("file", "")])
-def test_import_2_a_file_not_named_file_or_without_a_name(
-    client: FlaskClient, part: str, filename: str
-) -> None:
-    response = upload(client, C_IMPORTER, "4", "nope", filename=filename, part=part)
+def test_import_2_a_file_part_without_a_name_is_an_upload_error(client: FlaskClient) -> None:
+    """PHP's UPLOAD_ERR_NO_FILE (4) for a `file` part with an empty file name."""
+    response = upload(client, C_IMPORTER, "4", "nope", filename="", part="file")
     assert answer(response) == error(400, UPLOAD_PROBLEM)
+
+
+def test_import_2_an_upload_under_another_name_goes_on_with_no_file(tmp_path: Path) -> None:
+    """`$_FILES['file']['error']` is null and `null != 0` is false in PHP, so REDCap goes on: V15 stops at
+    the type check (an empty name has no extension), older versions when saving the missing file."""
+    client = small_client(tmp_path, "development")
+    response = upload(client, tok(1), "1", "attachment", filename="a.txt", part="upload")
+    assert answer(response) == error(400, NOT_PERMITTED)
+    old = small_client(tmp_path / "old", "development", redcap_version="14.5.11")
+    response = upload(old, tok(1), "1", "attachment", filename="a.txt", part="upload")
+    assert answer(response) == error(400, SAVE_FAILED)
 
 
 def test_import_3_analysis_cleanup_status_is_403(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ Each step is numbered as there.
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import unicodedata
@@ -16,7 +17,7 @@ from typing import IO
 import magic
 
 from fake_redcap import messages as msg
-from fake_redcap.call import Call
+from fake_redcap.call import Call, Upload
 from fake_redcap.errors import ApiError, content_type_for, php_json_encode
 from fake_redcap.model import ExportRight, Field, Project, ProjectStatus
 from fake_redcap.responses import Reply, file_reply
@@ -188,11 +189,16 @@ def import_file(call: Call) -> Reply:
     """Import File (V15 `API/file/import.php`, reference §4.1), in REDCap's order."""
     project, profile, params = call.project, call.profile, call.params
     record, field_name = params.text("record"), params.text("field")
-    # 1-2: something uploaded, and under the name `file`.
+    # 1-2: something uploaded, and without an upload error. When nothing came under the name `file`,
+    # `$_FILES['file']['error']` is null and PHP's `null != 0` is false: REDCap goes on with an empty
+    # name, size 0 and no temporary file, to fail at the type check (V15) or when saving.
     if not call.uploads:
         raise ApiError(400, msg.NO_VALID_FILE)
     upload = call.uploads.get("file")
-    if upload is None or upload.error != 0:
+    missing = upload is None
+    if upload is None:
+        upload = Upload(filename="", stream=io.BytesIO())
+    elif upload.error != 0:
         raise ApiError(400, msg.UPLOAD_PROBLEM)
     # 3: Analysis/Cleanup status blocks changes.
     if project.status == ProjectStatus.ANALYSIS:
@@ -216,7 +222,7 @@ def import_file(call: Call) -> Reply:
         if profile.has("sanitize_file_name")
         else _v10_file_name(upload.filename)
     )
-    # 8: files without an extension are not permitted (V13+).
+    # 8: files without an extension are not permitted (V15 Files::fileTypeAllowed; V14.5.11 allows them).
     if profile.has("file_type_check") and "." not in name.strip("."):
         raise ApiError(400, msg.FILE_TYPE_NOT_PERMITTED)
     # 9: the record must exist in some event (project-wide, unlike export).
@@ -228,6 +234,9 @@ def import_file(call: Call) -> Reply:
         raise ApiError(400, profile.field_not_file(field_name))
     if file_field.is_signature:
         raise ApiError(400, msg.SIGNATURE_IMPORT.format(field=field_name))
+    # 12: there is no temporary file to save.
+    if missing:
+        raise ApiError(400, msg.SAVE_FAILED)
     # 13: store it; the new file replaces the field's value, creating the instance if needed.
     upload.stream.seek(0)
     stored = call.state.store(upload.stream, name, sniff_mime)
