@@ -1,6 +1,6 @@
 """Upload the reference projects' files into a REDCap server through Import File.
 
-Run it once the projects exist and their records are imported (README-section.md, steps 1-6). It reads
+Run it once the projects exist and their records are imported (README.md, steps 1-6). It reads
 the same TARGET.yaml as the suite, and uploads every file the fixtures store, as the fixture user with
 the API Import/Update right (importer_user; give that user the Mobile App right too, since REDCap lets
 signature fields be imported only by the mobile app, with `mobile_app=1`).

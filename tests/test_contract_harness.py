@@ -180,7 +180,7 @@ def test_every_clause_names_its_source_and_none_is_skipped_by_marker() -> None:
 
 
 def test_the_readme_section_states_the_clause_count() -> None:
-    text = (SUITE / "README-section.md").read_text(encoding="utf-8")
+    text = (REPO / "README.md").read_text(encoding="utf-8")
     stated = re.search(r"\*\*(\d+) clauses\*\*", text)
     assert stated is not None
     assert int(stated[1]) == len(_clause_functions())
@@ -196,7 +196,7 @@ def _calls(function: ast.FunctionDef, name: str) -> bool:
 def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it() -> None:
     """A clause that uploads with success must put the place back (helpers.emptied), say "Writes:" in
     its docstring, and be listed in the README section's "Clauses that write"."""
-    readme = (SUITE / "README-section.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     writers = []
     for function in _clause_functions():
         docstring = ast.get_docstring(function) or ""
@@ -204,12 +204,12 @@ def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it()
             writers.append(function.name)
             assert _calls(function, "emptied"), f"{function.name} writes without helpers.emptied"
             assert docstring.startswith("Writes:"), f"{function.name}: the docstring must start 'Writes:'"
-            assert f"`{function.name}`" in readme, f"{function.name} is not in README-section.md"
+            assert f"`{function.name}`" in readme, f"{function.name} is not in README.md"
     assert len(writers) == 10
 
 
 def test_the_readme_section_lists_every_reference_user() -> None:
-    text = (SUITE / "README-section.md").read_text(encoding="utf-8")
+    text = (REPO / "README.md").read_text(encoding="utf-8")
     for fixture in REFERENCE_FIXTURES:
         for user in load_fixture(fixture).users:
             assert f"`{user.username}`" in text, user.username
@@ -235,7 +235,7 @@ def test_the_differences_section_is_generated_from_the_file() -> None:
 
 
 def test_the_readme_section_carries_the_current_differences() -> None:
-    assert known_differences.main(["--check", str(SUITE / "README-section.md")]) == 0
+    assert known_differences.main(["--check", str(REPO / "README.md")]) == 0
 
 
 def test_the_differences_section_is_rewritten_between_its_markers(tmp_path: Path) -> None:
