@@ -40,5 +40,12 @@ test: lint types unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+# The long reliability runs: the 60 s load test, 20 s of concurrency, thousands of model-based steps.
+# Each file in its own process, so the load test's memory readings start clean.
+soak: $(STAMP)
+	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_soak.py
+	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_concurrency.py
+	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_model_based.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -122,7 +122,7 @@ class ApiFastPath:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/api/":
             return self.wsgi_app(environ, start_response)
-        status, headers, body = respond(self.state, Request(environ), self.header_variant)
+        status, headers, body = respond(self.state, PhpSizedRequest(environ), self.header_variant)
         start_response(status, headers)
         if environ.get("REQUEST_METHOD") == "HEAD":  # headers only, as werkzeug's Response does
             closing = getattr(body, "close", None)
@@ -130,6 +130,16 @@ class ApiFastPath:
                 closing()
             return []
         return body
+
+
+class PhpSizedRequest(Request):
+    """PHP puts no limit of its own on one multipart text value or on the number of parts (only on the
+    whole body, post_max_size), so neither does the fake: Werkzeug's hardening defaults (500 kB per
+    value, 1000 parts) made a 1 MB value or 5000 parameters a 500 with an empty body instead of
+    REDCap's answer. File parts are still spooled to disk, never held in memory."""
+
+    max_form_memory_size = None
+    max_form_parts = None  # type: ignore[assignment]  # werkzeug's own type says int; None means no limit
 
 
 @dataclasses.dataclass
@@ -179,7 +189,24 @@ def respond(state: FakeState, req: Request, header_variant: str = "redcap") -> W
         entry.fault = fault.kind
         entry.message = fault_message(fault, outcome.message)
     entry.status = reply.status
+    _mask_tokens(state, entry)
     return _to_wsgi(reply, entry)
+
+
+def _mask_tokens(state: FakeState, entry: JournalEntry) -> None:
+    """The token parameter is already replaced by its user; this masks a token sent anywhere else (a
+    misspelt `Token=`, a token pasted into `record=`), and REDCap's messages and the lint notes that
+    echo such values."""
+    mask = state.mask_tokens
+    entry.params = {
+        mask(key): [mask(v) for v in value] if isinstance(value, list) else mask(value)
+        for key, value in entry.params.items()
+    }
+    entry.uploads = {mask(k): mask(v) for k, v in entry.uploads.items()}
+    entry.content, entry.action = mask(entry.content), mask(entry.action)
+    entry.record, entry.field = mask(entry.record), mask(entry.field)
+    entry.message = mask(entry.message) if entry.message is not None else None
+    entry.lint = [mask(note) for note in entry.lint]
 
 
 def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> tuple[Reply, Outcome]:
@@ -199,13 +226,17 @@ def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> tu
         return failure.reply(), outcome
     outcome = Outcome(params, return_format(params), default_profile)
     try:
-        outcome.served, outcome.user = authenticate(state, params)
-        outcome.profile = outcome.served.profile
-        call = route(state, params, outcome.served, outcome.user, outcome.return_format)
-        call = dataclasses.replace(
-            call, header_variant=header_variant, uploads=read_uploads(req), max_upload_mb=state.max_upload_mb
-        )
-        return METHODS[call_key(call)](call), outcome
+        with state.serving():  # reset() waits for this call before deleting uploaded files
+            outcome.served, outcome.user = authenticate(state, params)
+            outcome.profile = outcome.served.profile
+            call = route(state, params, outcome.served, outcome.user, outcome.return_format)
+            call = dataclasses.replace(
+                call,
+                header_variant=header_variant,
+                uploads=read_uploads(req),
+                max_upload_mb=state.max_upload_mb,
+            )
+            return METHODS[call_key(call)](call), outcome
     except ApiError as error:
         outcome.message = error.message
         return error_reply(error, outcome.return_format, outcome.profile), outcome

@@ -14,6 +14,7 @@ import base64
 import binascii
 import dataclasses
 import datetime as dt
+import errno
 import functools
 import json
 import mimetypes
@@ -243,6 +244,10 @@ def _show_key(key: object) -> str:
     return repr(key)
 
 
+# A fixture document is read whole into memory; files it stores go beside it (`path:`), never inside.
+MAX_FIXTURE_BYTES = 64 * 1024 * 1024
+
+
 def _read_document(path: Path, source: str) -> Any:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
@@ -250,6 +255,21 @@ def _read_document(path: Path, source: str) -> Any:
             source, "", f"unknown fixture file type {path.suffix!r}", "name it *.yaml, *.yml or *.json"
         )
     try:
+        # Checked before reading: a fixture name that leads to a device, a FIFO or a huge file must not
+        # block the loader or fill the memory.
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise FixtureError(
+                source, "", "the fixture is not a regular file", "point at a YAML or JSON file"
+            )
+        if info.st_size > MAX_FIXTURE_BYTES:
+            raise FixtureError(
+                source,
+                "",
+                f"the fixture file is {info.st_size} bytes, over the {MAX_FIXTURE_BYTES // (1024 * 1024)} MiB"
+                " a fixture may have",
+                "keep large stored files beside the fixture and refer to them with path:",
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise FixtureError(source, "", "the fixture file does not exist", "check the path") from None
@@ -280,6 +300,13 @@ def _parse_json(text: str, source: str) -> Any:
         ) from None
     except ValueError as exc:
         raise FixtureError(source, "", f"invalid JSON: {exc}", "use plain JSON numbers") from None
+    except RecursionError:
+        raise FixtureError(source, "", _TOO_DEEP, _TOO_DEEP_FIX) from None
+
+
+# Python's json module and PyYAML's pure-Python composer recurse once per level of nesting.
+_TOO_DEEP = "the document is nested too deeply to read"
+_TOO_DEEP_FIX = "a fixture needs only a few levels of nesting; check the brackets"
 
 
 def _parse_yaml(text: str, source: str) -> Any:
@@ -305,6 +332,8 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise FixtureError(source, place, problem, fix) from None
     except yaml.YAMLError as exc:
         raise FixtureError(source, "", f"invalid YAML: {type(exc).__name__}", "correct the YAML") from None
+    except RecursionError:
+        raise FixtureError(source, "", _TOO_DEEP, _TOO_DEEP_FIX) from None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1033,6 +1062,8 @@ class _Builder:
     def file_path(self, value: object, place: str) -> tuple[Path, int, str]:
         """Resolves a fixture-relative path that must stay inside the fixture's folder, symlinks included."""
         raw = self.string(value, place, "the path")
+        if "\0" in raw:
+            self.fail(place, "the path contains a NUL character", "remove it")
         if (
             PurePosixPath(raw).is_absolute()
             or PureWindowsPath(raw).is_absolute()
@@ -1046,9 +1077,12 @@ class _Builder:
         joined = self.folder / raw
         try:
             resolved = joined.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError) as exc:
             if not Path(os.path.normpath(joined)).is_relative_to(self.folder):
                 self._escape(place, raw, "")
+            # Python 3.11 raises RuntimeError for a loop of symbolic links, later versions ELOOP.
+            if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+                self.fail(place, f"the path {raw!r} is a loop of symbolic links", "point at a file")
             self.fail(place, f"the file {raw!r} does not exist (in {self.folder})", "check the path")
         if not resolved.is_relative_to(self.folder):
             symlink = Path(os.path.normpath(joined)).is_relative_to(self.folder)

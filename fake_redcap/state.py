@@ -7,23 +7,32 @@ lock; readers take a snapshot and never see a half-applied change.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import hmac
 import os
+import re
 import shutil
 import tempfile
 import threading
 import unicodedata
 import uuid
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO
 
 from fake_redcap.faults import Faults
-from fake_redcap.fixture import FixtureError, check_unique_tokens, demo_fixture_paths, load_fixture
+from fake_redcap.fixture import (
+    FixtureError,
+    check_unique_tokens,
+    demo_fixture_paths,
+    load_fixture,
+    mask_token,
+)
 from fake_redcap.journal import Journal
 from fake_redcap.messages import Profile
 from fake_redcap.model import Project, RecordRow, StoredFile, User
@@ -86,6 +95,10 @@ def check_unique_project_ids(projects: Sequence[Project]) -> None:
 
 MimeSniffer = Callable[[Path], str]
 
+# How long reset() waits for API calls that began before it (a hang guard; a call takes milliseconds,
+# or as long as copying a large upload to disk).
+RESET_WAIT_SECONDS = 30.0
+
 
 class FakeState:
     """The served projects of one fake REDCap world."""
@@ -110,6 +123,10 @@ class FakeState:
         # fixture path -> (its file's mtime and size, the project as loaded). Projects are immutable, so
         # reset() can serve them again without re-reading a fixture that has not changed.
         self._pristine: dict[Path, tuple[tuple[int, int], Served]] = {}
+        # API calls in progress, by the reset generation they began in (see serving()).
+        self._calls = threading.Condition()
+        self._generation = 0
+        self._active: dict[int, int] = {}
         self._served: tuple[Served, ...] = self._load(self._fixtures)
 
     def _load(self, fixtures: Sequence[Path]) -> tuple[Served, ...]:
@@ -161,13 +178,50 @@ class FakeState:
 
     def reset(self) -> None:
         """Serve every project as its fixture file says, dropping all changes (and uploaded files), the
-        journal and the faults. A fixture file that changed since it was loaded is read again."""
+        journal and the faults. A fixture file that changed since it was loaded is read again.
+
+        Uploaded files are deleted once the API calls that began before the reset are done: such a call
+        may hold the old projects and be about to open one of them (deleting at once made those exports
+        answer 500), or may be an import that stored its file and is about to link it into the new ones.
+        """
         fresh = self._load(self._fixtures)
         with self.lock:
             self._served = fresh
             self.journal.clear()
             self.faults.clear()
-            for blob in self._storage.iterdir():
+        with self._calls:
+            self._generation += 1
+            now = self._generation
+            self._calls.wait_for(lambda: min(self._active, default=now) >= now, timeout=RESET_WAIT_SECONDS)
+        with self.lock:
+            self._delete_unreferenced_uploads()
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        """Wraps one API call from the moment it reads the projects until its answer is ready (a file
+        to send is open by then), so that reset() can wait for it."""
+        with self._calls:
+            generation = self._generation
+            self._active[generation] = self._active.get(generation, 0) + 1
+        try:
+            yield
+        finally:
+            with self._calls:
+                self._active[generation] -= 1
+                if not self._active[generation]:
+                    del self._active[generation]
+                self._calls.notify_all()
+
+    def _delete_unreferenced_uploads(self) -> None:
+        referenced = {
+            stored.path
+            for served in self._served
+            for row in served.project.records
+            for stored in row.files.values()
+            if stored.path is not None
+        }
+        for blob in self._storage.iterdir():
+            if blob not in referenced:
                 blob.unlink(missing_ok=True)
 
     def close(self) -> None:
@@ -247,6 +301,24 @@ class FakeState:
                     found = (served, user)
         return found
 
+    def mask_tokens(self, text: str) -> str:
+        """`text` with every served token, in any case, masked as the control endpoints show tokens.
+
+        For what the fake itself keeps and shows (the journal): a caller that sends its token in the
+        wrong parameter (`Token=`, `api_token=`, `record=`) must not find it in a bug report.
+        """
+        if len(text) < 32:  # REDCap tokens are 32 characters (fixture.py checks)
+            return text
+        pattern = _token_pattern(frozenset(u.token.upper() for s in self._served for u in s.project.users))
+        return pattern.sub(lambda m: mask_token(m.group(0)), text) if pattern is not None else text
+
     def __repr__(self) -> str:
         names = ", ".join(p.name for p in self._fixtures)
         return f"FakeState(fixtures=[{names}])"
+
+
+@functools.lru_cache(maxsize=16)
+def _token_pattern(tokens: frozenset[str]) -> re.Pattern[str] | None:
+    if not tokens:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(tokens)), re.IGNORECASE)

@@ -1,0 +1,912 @@
+"""Model-based test: random sequences of Import, Export, Delete File, fileinfo and reset, sent to the fake
+and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
+(`redcap-file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
+answer must match the model exactly: status, Content-type and every byte of the body. After every step
+the fake's stored files must equal the model's.
+
+The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
+bad tokens, missing and oddly spelled records, bogus events, instances 0/-1/x/1.5/2.0, non-file,
+signature and identifier fields, and upload names the sanitiser changes or refuses.
+
+Where the reference is silent the model states its reading (see `RedcapModel`):
+* An import writes the record-ID row of that event with the file (V15 `API/file/import.php` saves
+  `[table_pk => record, field => doc_id]`), so the record then exists in that event, also after the file
+  is deleted again.
+* Import's instrument-lock check looks the field up case-sensitively, like the repeating-form lookup (§6).
+* Upload MIME types are libmagic's answers for the fixed payloads used here (§3.1, open question 9).
+
+`make test` runs 80 examples of up to 30 steps on the Flask test client and a few on a real server;
+`SOAK=1` (`make soak`) runs 10 rounds of 150 examples of up to 100 steps, and 100 over a real socket.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import dataclasses
+import datetime as dt
+import html
+import io
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from fake_redcap import FakeServer, FakeState, create_app
+from tests.reliability_support import (
+    ACTION_INVALID,
+    CSV_TYPE,
+    DELETE_RECORD_MISSING,
+    EXPIRED,
+    EXPORT_RECORD_MISSING,
+    FIELD_NOT_FILE,
+    FORM_LOCKED,
+    IDENTIFIER,
+    IMPORT_RECORD_MISSING,
+    INVALID_EVENT,
+    JSON_TYPE,
+    NO_ACCESS,
+    NO_API_EXPORT,
+    NO_API_IMPORT,
+    NO_FILE_TO_DELETE,
+    NO_FILE_TO_DOWNLOAD,
+    NO_PERMISSION,
+    NO_RECORD_DELETE,
+    NO_VALID_FILE,
+    NOT_PERMITTED,
+    RECORD_LOCKED,
+    SIGNATURE,
+    XML_HEAD,
+    XML_TYPE,
+    token,
+    write_yaml,
+)
+
+SOAK = os.environ.get("SOAK") == "1"
+# A soak runs rounds of 150 examples: Hypothesis keeps per-run bookkeeping that grows with the examples
+# of one run (about 0.5 MiB each here), the fake does not.
+ROUNDS, EXAMPLES, STEPS = (10, 150, 100) if SOAK else (1, 80, 30)
+WIRE_EXAMPLES, WIRE_STEPS = (100, 60) if SOAK else (10, 25)
+
+TODAY = dt.date.today()
+PAST = "2024-01-31"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+BINARY = b"\x00\x01\x02\x03\xff\xfe\xfd binary"
+
+# ---------------------------------------------------------------------------------------------------------
+# The fixture: two small projects (REDCap 15.7.6), written to tmp_path as YAML. The model reads these
+# dicts; the fake reads the YAML.
+
+
+def _user(name: str, n: int, data_export: object, **flags: object) -> dict[str, Any]:
+    return {"username": name, "token": token(0x5EED01, n), "data_export": data_export, **flags}
+
+
+CLASSIC: dict[str, Any] = {
+    "project": {"project_id": 601, "title": "Model classic"},
+    "redcap_version": "15.7.6",
+    "fields": [
+        {"name": "record_id", "form": "enrollment", "type": "text"},
+        {"name": "consent", "form": "enrollment", "type": "file", "identifier": True},
+        {"name": "signature", "form": "enrollment", "type": "file", "validation": "signature"},
+        {"name": "age", "form": "enrollment", "type": "text"},
+        {"name": "lab_file", "form": "labs", "type": "file"},
+        {"name": "lab_value", "form": "labs", "type": "text"},
+    ],
+    "repeating": [{"form": "labs"}],
+    "users": [
+        _user("admin", 1, "full", api_import=True, record_delete=True),
+        _user("importer", 2, "full", api_import=True),
+        _user("deleter", 3, "no_access", api_export=False, record_delete=True),
+        _user("deid", 4, "deidentified"),
+        _user("remover", 5, "remove_identifiers", api_import=True, record_delete=True),
+        _user("no_access", 6, "no_access", api_import=True),
+        _user("no_api", 7, "full", api_export=False),
+        _user("expired", 8, "full", api_import=True, record_delete=True, expiration=PAST),
+        _user("suspended", 9, "full", api_import=True, record_delete=True, suspended=True),
+        _user("super", 10, "no_access", api_export=False, expiration=PAST, super_user=True),
+        _user("mixed", 11, {"enrollment": "deidentified", "labs": "remove_identifiers"}),
+        _user("all_deid", 12, {"enrollment": "deidentified", "labs": "deidentified"}),
+    ],
+    "records": [
+        {
+            "record": "1",
+            "values": {"age": "40"},
+            "files": {
+                "consent": {"text": "consent of 1\n", "name": "consent 1.txt", "mime": "text/plain"},
+                "signature": {"base64": "iVBORw0KGgo=", "name": "sig.png", "mime": "image/png"},
+                "lab_file": {"text": "lab 1/1\n", "name": "lab.csv", "mime": "text/csv"},
+            },
+        },
+        {
+            "record": "1",
+            "instance": 2,
+            "files": {"lab_file": {"base64": "JVBERi0xLjQK", "name": "lab2.pdf", "mime": "application/pdf"}},
+        },
+        {"record": "A7", "values": {"age": "7"}},
+        {
+            "record": "L1",
+            "locked": True,
+            "files": {"consent": {"text": "locked\n", "name": "locked.txt", "mime": "text/plain"}},
+        },
+        {
+            "record": "5",
+            "values": {"age": "5", "lab_value": "1.0"},
+            "locked_forms": ["labs"],
+            "files": {"lab_file": {"text": "locked lab\n", "name": "ll.txt", "mime": "text/plain"}},
+        },
+    ],
+}
+
+LONGITUDINAL: dict[str, Any] = {
+    "project": {"project_id": 602, "title": "Model longitudinal"},
+    "redcap_version": "15.7.6",
+    "fields": [
+        {"name": "record_id", "form": "enrollment", "type": "text"},
+        {"name": "consent", "form": "enrollment", "type": "file", "identifier": True},
+        {"name": "signature", "form": "enrollment", "type": "file", "validation": "signature"},
+        {"name": "age", "form": "enrollment", "type": "text"},
+        {"name": "lab_file", "form": "labs", "type": "file"},
+        {"name": "lab_value", "form": "labs", "type": "text"},
+    ],
+    # Every form in every event, so no answer depends on designation (about which the reference is silent).
+    "events": [
+        {"unique_name": "baseline_arm_1", "forms": ["enrollment", "labs"]},
+        {"unique_name": "visit_arm_1", "forms": ["enrollment", "labs"]},
+        {"unique_name": "followup_arm_1", "forms": ["enrollment", "labs"]},
+    ],
+    "repeating": [{"event": "visit_arm_1"}, {"event": "followup_arm_1", "form": "labs"}],
+    "users": [
+        _user("l_admin", 21, "full", api_import=True, record_delete=True),
+        _user("l_reader", 22, "full"),
+        _user("l_deid", 23, "deidentified", api_import=True, record_delete=True),
+    ],
+    "records": [
+        {
+            "record": "1",
+            "event": "baseline_arm_1",
+            "values": {"age": "30"},
+            "files": {
+                "consent": {"text": "long consent\n", "name": "c.txt", "mime": "text/plain"},
+                "lab_file": {"text": "baseline lab\n", "name": "bl.txt", "mime": "text/plain"},
+            },
+        },
+        {
+            "record": "1",
+            "event": "visit_arm_1",
+            "files": {"lab_file": {"text": "visit 1\n", "name": "v1.txt", "mime": "text/plain"}},
+        },
+        {
+            "record": "1",
+            "event": "visit_arm_1",
+            "instance": 2,
+            "files": {"consent": {"text": "visit 2 consent\n", "name": "v2.txt", "mime": "text/plain"}},
+        },
+        {
+            "record": "2",
+            "event": "followup_arm_1",
+            "files": {"lab_file": {"text": "f1\n", "name": "f1.txt", "mime": "text/plain"}},
+        },
+        {
+            "record": "2",
+            "event": "followup_arm_1",
+            "instance": 2,
+            "files": {"lab_file": {"text": "f2\n", "name": "f2.txt", "mime": "text/plain"}},
+        },
+        {"record": "L2", "event": "baseline_arm_1", "values": {"age": "9"}, "locked_forms": ["enrollment"]},
+    ],
+}
+
+# Upload names and what REDCap 15's Files::sanitizeFileName stores (§3.1); None: no extension left, so
+# the type is not permitted (§4.1 step 8).
+UPLOAD_NAMES: dict[str, str | None] = {
+    "report.txt": "report.txt",
+    "my notes.txt": "my notes.txt",
+    "a+b.txt": "a-b.txt",
+    "q?.txt": "q.txt",
+    "x%20y.csv": "x-y.csv",
+    "-_scan.pdf.": "scan.pdf",
+    "noext": None,
+    ".hidden": None,
+}
+# Payloads and the MIME type libmagic gives them (REDCap 10+ sniffs; the part's type is ignored).
+PAYLOADS: list[tuple[bytes, str]] = [
+    (b"", "application/x-empty"),
+    (PDF, "application/pdf"),
+    (BINARY, "application/octet-stream"),
+]
+
+# ---------------------------------------------------------------------------------------------------------
+# The model
+
+
+@dataclass(frozen=True)
+class Stored:
+    name: str
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class UserModel:
+    username: str
+    token: str
+    export_rights: int  # 0 No Access, 1 Full, 2 De-Identified, 3 Remove Identifiers (aggregated, §5)
+    api_export: bool
+    api_import: bool
+    record_delete: bool
+    expiration: str | None
+    suspended: bool
+    super_user: bool
+
+
+_RIGHTS = {"no_access": 0, "full": 1, "deidentified": 2, "remove_identifiers": 3}
+
+
+def aggregate_export_rights(data_export: object, forms: list[str]) -> int:
+    """§5: per-form rights become 0 if no form is above 0, 2 if every form is 2, 3 if every form is 3,
+    else 1. Forms left out have No Access."""
+    if isinstance(data_export, str):
+        return _RIGHTS[data_export]
+    assert isinstance(data_export, dict)
+    levels = {_RIGHTS[data_export.get(form, "no_access")] for form in forms}
+    if levels == {0}:
+        return 0
+    if levels in ({2}, {3}):
+        return levels.pop()
+    return 1
+
+
+FileKey = tuple[int, str, str | None, float, str]  # project, record key, event, instance, field
+
+
+@dataclass
+class ProjectModel:
+    project_id: int
+    longitudinal: bool
+    events: list[str]
+    repeating_forms: set[tuple[str | None, str]]  # (event, form)
+    repeating_events: set[str]
+    fields: dict[str, dict[str, Any]]
+    forms: list[str]
+    users: list[UserModel]
+    locked_records: set[str]
+    locked_forms: set[tuple[str, str | None, float, str]]  # record key, event, instance, form
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> ProjectModel:
+        fields = {f["name"]: f for f in doc["fields"]}
+        forms = list(dict.fromkeys(f["form"] for f in doc["fields"]))
+        users = [
+            UserModel(
+                username=u["username"],
+                token=u["token"],
+                # super users always have Full Data Set (§5)
+                export_rights=1 if u.get("super_user") else aggregate_export_rights(u["data_export"], forms),
+                api_export=u.get("api_export", True),
+                api_import=u.get("api_import", False),
+                record_delete=u.get("record_delete", False),
+                expiration=u.get("expiration"),
+                suspended=u.get("suspended", False),
+                super_user=u.get("super_user", False),
+            )
+            for u in doc["users"]
+        ]
+        rules = doc.get("repeating", [])
+        return cls(
+            project_id=doc["project"]["project_id"],
+            longitudinal=bool(doc.get("events")),
+            events=[e["unique_name"] for e in doc.get("events", [])],
+            repeating_forms={(r.get("event"), r["form"]) for r in rules if r.get("form")},
+            repeating_events={r["event"] for r in rules if not r.get("form")},
+            fields=fields,
+            forms=forms,
+            users=users,
+            locked_records={key(r["record"]) for r in doc["records"] if r.get("locked")},
+            locked_forms={
+                (key(r["record"]), r.get("event"), float(r.get("instance", 1)), form)
+                for r in doc["records"]
+                for form in r.get("locked_forms", [])
+            },
+        )
+
+
+def key(record: str) -> str:
+    """How REDCap's utf8mb4_unicode_ci record column compares (§6): case-insensitive, trailing spaces
+    ignored (the values used here are ASCII)."""
+    return record.rstrip(" ").lower()
+
+
+def rcview_escape(text: str) -> str:
+    """RCView::escape (§1.3 E5): html-decode, strip tags, then htmlspecialchars with ENT_QUOTES."""
+    text = re.sub(r"<[^>]*>", "", html.unescape(text))
+    return (
+        text.replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("'", "&#039;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def php_json(value: object) -> bytes:
+    """PHP json_encode, default flags (§2): no spaces, `/` as `\\/`, non-ASCII as \\uXXXX."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
+
+
+def return_format(value: str | None) -> str:
+    """§1.2 with no `format` posted: returnFormat lower-cased; json and csv, else xml."""
+    chosen = (value or "").lower()
+    return chosen if chosen in ("json", "csv") else "xml"
+
+
+def error(status: int, message: str, fmt: str) -> Expected:
+    """§2: the error envelope of the returnFormat, no trailing newline, the message unescaped in xml."""
+    if fmt == "json":
+        return Expected(status, JSON_TYPE, php_json({"error": message}))
+    if fmt == "csv":
+        return Expected(status, CSV_TYPE, f"ERROR: {message}".encode())
+    return Expected(status, XML_TYPE, f"{XML_HEAD}<hash><error>{message}</error></hash>".encode())
+
+
+def empty_success(fmt: str) -> Expected:
+    """§3.2: 200, the returnFormat's Content-type, zero bytes."""
+    return Expected(200, {"json": JSON_TYPE, "csv": CSV_TYPE}.get(fmt, XML_TYPE), b"")
+
+
+def numeric_instance(raw: str | None) -> float:
+    """§1.3 E4 (export, delete): is_numeric and > 0, else 1 (the values used here: 1, 2, 3, 0, -1, x,
+    1.5, 2.0)."""
+    try:
+        value = float(raw) if raw is not None else 1.0
+    except ValueError:  # "x"
+        return 1.0
+    return value if value > 0 else 1.0
+
+
+def integer_instance(raw: str | None) -> float:
+    """§4.1 step 5 (V15 import): isinteger and > 0, else 1 (1.5 is not an integer)."""
+    if raw is None or not re.fullmatch(r"-?[0-9]+", raw):
+        return 1.0
+    value = int(raw)
+    return float(value) if value > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class Request:
+    op: str  # export, fileinfo, import, delete, action
+    token: str | None
+    record: str | None
+    field: str | None
+    event: str | None
+    instance: str | None
+    return_format: str | None
+    action: str | None = None
+    upload: tuple[str, bytes] | None = None
+
+    @property
+    def action_param(self) -> str:
+        if self.action is not None:
+            return self.action
+        return "export" if self.op == "fileinfo" else self.op
+
+    def params(self) -> list[tuple[str, str]]:
+        content = "fileinfo" if self.op == "fileinfo" else "file"
+        pairs = [("token", self.token), ("content", content), ("action", self.action_param)]
+        pairs += [("record", self.record), ("field", self.field), ("event", self.event)]
+        pairs += [("repeat_instance", self.instance), ("returnFormat", self.return_format)]
+        return [(k, v) for k, v in pairs if v is not None]
+
+
+@dataclass
+class RedcapModel:
+    """REDCap 15.7.6's file API over two projects, from the reference alone."""
+
+    projects: list[ProjectModel]
+    files: dict[FileKey, Stored] = field(default_factory=dict)
+    rows: set[tuple[int, str, str | None]] = field(default_factory=set)  # record has data in event
+
+    @classmethod
+    def from_docs(cls, docs: list[dict[str, Any]]) -> RedcapModel:
+        model = cls([ProjectModel.from_doc(d) for d in docs])
+        for doc in docs:
+            pid = doc["project"]["project_id"]
+            for row in doc["records"]:
+                rec, event, inst = key(row["record"]), row.get("event"), float(row.get("instance", 1))
+                model.rows.add((pid, rec, event))
+                for name, spec in row.get("files", {}).items():
+                    data = spec["text"].encode() if "text" in spec else base64.b64decode(spec["base64"])
+                    model.files[(pid, rec, event, inst, name)] = Stored(spec["name"], spec["mime"], data)
+        return model
+
+    def records(self, pid: int) -> set[str]:
+        return {rec for p, rec, _event in self.rows if p == pid}
+
+    # -- the pipeline, §1.1 ------------------------------------------------------------------------------
+
+    def answer(self, req: Request) -> Expected:
+        fmt = return_format(req.return_format)
+        who = self._authenticate(req.token, fmt)
+        if isinstance(who, Expected):
+            return who
+        project, user = who
+        content = "fileinfo" if req.op == "fileinfo" else "file"
+        action = req.action_param
+        if action.lower() not in ("export", "import", "import_app", "delete"):  # #10
+            return error(400, ACTION_INVALID, fmt)
+        exact = ("export", "delete", "import", "import_app", "switch", "list", "createFolder")
+        if content == "file" and action not in exact:  # #11, V13+
+            return error(400, ACTION_INVALID, fmt)
+        if not user.super_user:  # #12 and §4: delete needs Delete Records, not API import
+            if action.lower() == "delete" and not user.record_delete:
+                return error(403, NO_RECORD_DELETE, fmt)
+            if action.lower() in ("import", "import_app") and not user.api_import:
+                return error(403, NO_API_IMPORT, fmt)
+            if action.lower() == "export" and not user.api_export:
+                return error(403, NO_API_EXPORT, fmt)
+        if req.op in ("export", "fileinfo"):
+            return self._export(project, user, req, fmt)
+        if req.op == "import":
+            return self._import(project, req, fmt)
+        return self._delete(project, req, fmt)
+
+    def _authenticate(self, tok: str | None, fmt: str) -> tuple[ProjectModel, UserModel] | Expected:
+        # #5: PHP's /^[A-Za-z0-9]+$/ ($ also matches before a final newline); #6 the token column
+        # compares case-insensitively and a suspended user is not found; #7 expired rights.
+        if tok is None or not re.fullmatch(r"[A-Za-z0-9]+\n?", tok):
+            return error(403, NO_PERMISSION, fmt)
+        for project in self.projects:
+            for user in project.users:
+                if user.token.upper() == tok.upper() and not user.suspended:
+                    expired = user.expiration is not None and dt.date.fromisoformat(user.expiration) <= TODAY
+                    if expired and not user.super_user:
+                        return error(403, EXPIRED.format(date=user.expiration), fmt)
+                    return project, user
+        return error(403, NO_PERMISSION, fmt)
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _event(self, project: ProjectModel, event: str | None) -> tuple[bool, str | None]:
+        """E3 / import 4 / delete 2: (valid, event). Longitudinal projects need an exact unique event
+        name; classic projects ignore `event`."""
+        if not project.longitudinal:
+            return True, None
+        return bool(event) and event in project.events, event
+
+    def _instance(self, project: ProjectModel, event: str | None, field_name: str, raw: float) -> float:
+        """Forced back to 1 unless the field's form (an exact-case lookup, §6) repeats in the event, or
+        the project is longitudinal and the event repeats."""
+        exact = project.fields.get(field_name)
+        form = exact["form"] if exact else None
+        if form is not None and (event, form) in project.repeating_forms:
+            return raw
+        if project.longitudinal and event in project.repeating_events:
+            return raw
+        return 1.0
+
+    def _file_field(self, project: ProjectModel, name: str) -> str | None:
+        """E6: a file field, matched as the metadata column compares (case-insensitive)."""
+        for fname, spec in project.fields.items():
+            if spec["type"] == "file" and fname.lower() == name.rstrip(" ").lower():
+                return fname
+        return None
+
+    def _locked(self, project: ProjectModel, req: Request, event: str | None, instance: float) -> str | None:
+        record, field_name = req.record or "", req.field or ""
+        if key(record) in project.locked_records:
+            return RECORD_LOCKED.format(record=rcview_escape(record))
+        exact = project.fields.get(field_name)
+        if exact and (key(record), event, instance, exact["form"]) in project.locked_forms:
+            return FORM_LOCKED.format(record=rcview_escape(record))
+        return None
+
+    # -- methods -----------------------------------------------------------------------------------------
+
+    def _export(self, project: ProjectModel, user: UserModel, req: Request, fmt: str) -> Expected:
+        record, field_name = req.record or "", req.field or ""
+        if user.export_rights == 0:  # E1
+            return error(403, NO_ACCESS, fmt)
+        exact = project.fields.get(field_name)
+        if user.export_rights in (2, 3) and exact and exact.get("identifier"):
+            return error(403, IDENTIFIER, fmt)  # E2
+        valid, event = self._event(project, req.event)
+        if not valid:
+            return error(400, INVALID_EVENT, fmt)
+        instance = self._instance(project, event, field_name, numeric_instance(req.instance))  # E4
+        if (project.project_id, key(record), event) not in self.rows:  # E5
+            return error(400, EXPORT_RECORD_MISSING.format(record=rcview_escape(record)), fmt)
+        canonical = self._file_field(project, field_name)
+        if canonical is None:  # E6
+            return error(400, FIELD_NOT_FILE.format(field=rcview_escape(field_name)), fmt)
+        stored = self.files.get((project.project_id, key(record), event, instance, canonical))
+        if stored is None:  # E7
+            return error(400, NO_FILE_TO_DOWNLOAD, fmt)
+        if req.op == "fileinfo":  # E9, always JSON
+            return Expected(200, JSON_TYPE, php_json({"size": len(stored.data), "name": stored.name}))
+        content_type = f'{stored.mime}; name="{stored.name}"'  # §3.1, PHP's default charset for text/*
+        if stored.mime.startswith("text/"):
+            content_type += ";charset=UTF-8"
+        return Expected(200, content_type, stored.data)
+
+    def _import(self, project: ProjectModel, req: Request, fmt: str) -> Expected:
+        record, field_name = req.record or "", req.field or ""
+        if req.upload is None:  # 1
+            return error(400, NO_VALID_FILE, fmt)
+        valid, event = self._event(project, req.event)  # 4
+        if not valid:
+            return error(400, INVALID_EVENT, fmt)
+        instance = self._instance(project, event, field_name, integer_instance(req.instance))  # 5
+        locked = self._locked(project, req, event, instance)  # 6
+        if locked:
+            return error(400, locked, fmt)
+        filename, data = req.upload
+        name = UPLOAD_NAMES[filename]
+        if name is None:  # 8
+            return error(400, NOT_PERMITTED, fmt)
+        if key(record) not in self.records(project.project_id):  # 9: project-wide, raw
+            return error(400, IMPORT_RECORD_MISSING.format(record=record), fmt)
+        canonical = self._file_field(project, field_name)
+        if canonical is None:  # 10
+            return error(400, FIELD_NOT_FILE.format(field=rcview_escape(field_name)), fmt)
+        if project.fields[canonical].get("validation") == "signature":  # 11, field as sent
+            return error(400, SIGNATURE.format(field=field_name), fmt)
+        mime = dict((payload, m) for payload, m in PAYLOADS).get(data, "text/plain")
+        pid = project.project_id
+        self.files[(pid, key(record), event, instance, canonical)] = Stored(name, mime, data)
+        self.rows.add((pid, key(record), event))
+        return empty_success(fmt)
+
+    def _delete(self, project: ProjectModel, req: Request, fmt: str) -> Expected:
+        record, field_name = req.record or "", req.field or ""
+        valid, event = self._event(project, req.event)  # 2
+        if not valid:
+            return error(400, INVALID_EVENT, fmt)
+        instance = self._instance(project, event, field_name, numeric_instance(req.instance))
+        locked = self._locked(project, req, event, instance)  # 3
+        if locked:
+            return error(400, locked, fmt)
+        pid = project.project_id
+        if (pid, key(record), event) not in self.rows:  # 4: raw, single quotes
+            return error(400, DELETE_RECORD_MISSING.format(record=record), fmt)
+        canonical = self._file_field(project, field_name)
+        if canonical is None:  # 5
+            return error(400, FIELD_NOT_FILE.format(field=rcview_escape(field_name)), fmt)
+        file_key = (pid, key(record), event, instance, canonical)
+        if file_key not in self.files:  # 6
+            return error(400, NO_FILE_TO_DELETE, fmt)
+        del self.files[file_key]  # 7: the record-ID row of the event stays
+        return empty_success(fmt)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Strategies
+
+ALL_USERS = [u for doc in (CLASSIC, LONGITUDINAL) for u in doc["users"]]
+ADMINS = [token(0x5EED01, 1), token(0x5EED01, 21)]
+WEIRD_TOKENS: list[str | None] = [
+    None,
+    "",
+    "BAD00000000000000000000000000000",
+    "not-a-token",
+    ADMINS[0] + "\n",
+    ADMINS[0].lower(),
+    ADMINS[1].lower(),
+]
+tokens = st.one_of(
+    st.sampled_from(ADMINS),  # weighted: the admins reach the methods' own checks
+    st.sampled_from([u["token"] for u in ALL_USERS]),
+    st.sampled_from(WEIRD_TOKENS),
+)
+records = st.sampled_from(["1", "1", "2", "A7", "a7", "a7 ", "L1", "l1", "5", "L2", "99", "", '<b>"q"&\''])
+fields = st.sampled_from(
+    ["consent", "lab_file", "lab_file", "Lab_File", "CONSENT", "signature", "age", "record_id", "nope", ""]
+)
+odd_fields = st.sampled_from(["x'y", "<i>z</i>", "a&b"])
+events = st.sampled_from(
+    [None, "baseline_arm_1", "visit_arm_1", "followup_arm_1", "Baseline_Arm_1", "bogus", ""]
+)
+numeric_instances = st.sampled_from([None, "1", "2", "2", "3", "0", "-1", "x", "1.5", "2.0"])
+integer_instances = st.sampled_from([None, "1", "2", "2", "3", "0", "-1", "x", "1.5"])
+formats = st.sampled_from([None, "json", "xml", "csv", "JSON"])
+# Mostly valid requests, so that files are written, read back, replaced and deleted often.
+able_tokens = st.sampled_from(ADMINS + [token(0x5EED01, n) for n in (2, 3, 5, 10, 23)])
+known_records = st.sampled_from(["1", "2", "A7", "5", "L2"])
+file_fields = st.sampled_from(["consent", "lab_file", "signature"])
+known_events = st.sampled_from(["baseline_arm_1", "visit_arm_1", "followup_arm_1"])
+small_instances = st.sampled_from([None, "1", "2", "3"])
+uploads = st.one_of(
+    st.none(),
+    st.tuples(
+        st.sampled_from(list(UPLOAD_NAMES)),
+        st.one_of(
+            st.sampled_from([p for p, _m in PAYLOADS]),
+            st.integers(0, 10**6).map(lambda n: f"upload version {n}\n".encode()),
+        ),
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# The state machine
+
+Sender = Callable[[Request], Expected]
+
+
+class Tally:
+    """What a run did, for the coverage check and the README figures."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.resets = 0
+        self.outcomes: Counter[tuple[str, int]] = Counter()
+        self.messages: set[bytes] = set()
+
+
+class FileApiMachine(RuleBasedStateMachine):
+    state: FakeState
+    send: Sender
+    tally: Tally
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = RedcapModel.from_docs([copy.deepcopy(CLASSIC), copy.deepcopy(LONGITUDINAL)])
+
+    @initialize()
+    def fresh(self) -> None:
+        self.state.reset()
+
+    def check(self, req: Request) -> None:
+        expected = self.model.answer(req)
+        got = self.send(req)
+        self.tally.requests += 1
+        self.tally.outcomes[(req.op, got.status)] += 1
+        if got.status != 200:
+            self.tally.messages.add(got.body)
+        assert got == expected, f"{req}\n fake:  {got}\n model: {expected}"
+
+    @rule(
+        tok=tokens,
+        record=records,
+        field_name=fields | odd_fields,
+        event=events,
+        inst=numeric_instances,
+        fmt=formats,
+    )
+    def export(
+        self,
+        tok: str | None,
+        record: str,
+        field_name: str,
+        event: str | None,
+        inst: str | None,
+        fmt: str | None,
+    ) -> None:
+        self.check(Request("export", tok, record, field_name, event, inst, fmt))
+
+    @rule(tok=tokens, record=records, field_name=fields, event=events, inst=numeric_instances, fmt=formats)
+    def fileinfo(
+        self,
+        tok: str | None,
+        record: str,
+        field_name: str,
+        event: str | None,
+        inst: str | None,
+        fmt: str | None,
+    ) -> None:
+        self.check(Request("fileinfo", tok, record, field_name, event, inst, fmt))
+
+    @rule(
+        tok=tokens,
+        record=records,
+        field_name=fields | odd_fields,
+        event=events,
+        inst=integer_instances,
+        fmt=formats,
+        upload=uploads,
+    )
+    def import_file(
+        self,
+        tok: str | None,
+        record: str,
+        field_name: str,
+        event: str | None,
+        inst: str | None,
+        fmt: str | None,
+        upload: tuple[str, bytes] | None,
+    ) -> None:
+        self.check(Request("import", tok, record, field_name, event, inst, fmt, upload=upload))
+
+    @rule(tok=tokens, record=records, field_name=fields, event=events, inst=numeric_instances, fmt=formats)
+    def delete(
+        self,
+        tok: str | None,
+        record: str,
+        field_name: str,
+        event: str | None,
+        inst: str | None,
+        fmt: str | None,
+    ) -> None:
+        self.check(Request("delete", tok, record, field_name, event, inst, fmt))
+
+    @rule(tok=tokens, action=st.sampled_from(["EXPORT", "Delete", "", "list", "nope"]), fmt=formats)
+    def odd_action(self, tok: str | None, action: str, fmt: str | None) -> None:
+        self.check(Request("action", tok, "1", "consent", None, None, fmt, action=action))
+
+    @rule(
+        tok=able_tokens,
+        record=known_records,
+        field_name=file_fields,
+        event=known_events,
+        inst=small_instances,
+        upload=uploads,
+    )
+    def import_known(
+        self,
+        tok: str,
+        record: str,
+        field_name: str,
+        event: str,
+        inst: str | None,
+        upload: tuple[str, bytes] | None,
+    ) -> None:
+        self.check(Request("import", tok, record, field_name, event, inst, "json", upload=upload))
+
+    @rule(
+        tok=able_tokens,
+        record=known_records,
+        field_name=file_fields,
+        event=known_events,
+        inst=small_instances,
+        fileinfo=st.booleans(),
+    )
+    def export_known(
+        self, tok: str, record: str, field_name: str, event: str, inst: str | None, fileinfo: bool
+    ) -> None:
+        self.check(
+            Request("fileinfo" if fileinfo else "export", tok, record, field_name, event, inst, "json")
+        )
+
+    @rule(
+        tok=able_tokens,
+        record=known_records,
+        field_name=file_fields,
+        event=known_events,
+        inst=small_instances,
+    )
+    def delete_known(self, tok: str, record: str, field_name: str, event: str, inst: str | None) -> None:
+        self.check(Request("delete", tok, record, field_name, event, inst, "csv"))
+
+    @rule(dice=st.integers(0, 4))
+    def reset(self, dice: int) -> None:
+        """Now and then (one in five times this rule is picked): back to the fixtures."""
+        if dice:
+            return
+        self.state.reset()
+        self.model = RedcapModel.from_docs([copy.deepcopy(CLASSIC), copy.deepcopy(LONGITUDINAL)])
+        self.tally.resets += 1
+
+    @invariant()
+    def stored_files_match(self) -> None:
+        """The fake holds exactly the model's files (name, MIME type, bytes) and record/event rows."""
+        files: dict[FileKey, Stored] = {}
+        rows: set[tuple[int, str, str | None]] = set()
+        for project in self.state.projects:
+            for row in project.records:
+                rows.add((project.project_id, key(row.record), row.event))
+                for name, stored in row.files.items():
+                    where = (project.project_id, key(row.record), row.event, float(row.instance), name)
+                    files[where] = Stored(stored.name, stored.mime, stored.read_bytes())
+        assert files == self.model.files
+        assert rows == self.model.rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transports
+
+
+def flask_sender(client: FlaskClient) -> Sender:
+    def send(req: Request) -> Expected:
+        params = req.params()
+        if req.op == "import" and req.upload is not None:
+            filename, data = req.upload
+            form: dict[str, Any] = dict(params)
+            form["file"] = (io.BytesIO(data), filename)
+            response = client.post("/api/", data=form, content_type="multipart/form-data")
+        else:
+            response = client.post("/api/", data=dict(params))
+        return Expected(response.status_code, response.headers["Content-Type"], response.get_data())
+
+    return send
+
+
+def wire_sender(session: requests.Session, url: str) -> Sender:
+    def send(req: Request) -> Expected:
+        params = req.params()
+        files = {"file": req.upload} if req.op == "import" and req.upload is not None else None
+        response = session.post(url, data=params, files=files, timeout=30)
+        return Expected(response.status_code, response.headers["Content-Type"], response.content)
+
+    return send
+
+
+@pytest.fixture
+def model_state(tmp_path: Path) -> Iterator[FakeState]:
+    paths = [write_yaml(tmp_path / "classic", CLASSIC), write_yaml(tmp_path / "longitudinal", LONGITUDINAL)]
+    state = FakeState(paths)
+    yield state
+    state.close()
+
+
+def run_machine(
+    state: FakeState, send: Sender, examples: int, steps: int, tally: Tally | None = None
+) -> Tally:
+    tally = tally if tally is not None else Tally()
+    machine = type(
+        "BoundFileApiMachine", (FileApiMachine,), {"state": state, "send": staticmethod(send), "tally": tally}
+    )
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+    return tally
+
+
+def assert_run_mattered(tally: Tally) -> None:
+    """The run reached every method's success and a spread of REDCap's refusals (a model that only ever
+    saw 403s would prove nothing)."""
+    for op in ("export", "fileinfo", "import", "delete"):
+        assert tally.outcomes[(op, 200)] > 0, (op, tally.outcomes)
+    for op, status in [("export", 400), ("export", 403), ("import", 400), ("delete", 400), ("action", 400)]:
+        assert tally.outcomes[(op, status)] > 0, (op, status, tally.outcomes)
+    assert len(tally.messages) >= 20, len(tally.messages)
+
+
+def test_fake_matches_the_model(model_state: FakeState) -> None:
+    app = create_app(model_state)
+    tally = Tally()
+    for _round in range(ROUNDS):
+        run_machine(model_state, flask_sender(app.test_client()), EXAMPLES, STEPS, tally)
+    print(
+        f"\nmodel-based (test client): {tally.requests} requests, {tally.resets} resets, "
+        f"{len(tally.messages)} distinct error bodies, outcomes {dict(tally.outcomes)}"
+    )
+    assert_run_mattered(tally)
+
+
+def test_fake_matches_the_model_over_a_real_socket(model_state: FakeState) -> None:
+    """The same machine through cheroot and requests: chunked downloads, multipart parsing and header
+    encoding on a real wire."""
+    with FakeServer(model_state) as server, requests.Session() as session:
+        tally = run_machine(model_state, wire_sender(session, server.url), WIRE_EXAMPLES, WIRE_STEPS)
+    print(f"\nmodel-based (real server): {tally.requests} requests, {tally.resets} resets")
+    assert tally.requests > 0
+
+
+def test_the_model_reads_the_rights_the_reference_states() -> None:
+    """A check of the model itself: the per-form aggregation of §5 on the fixture's users."""
+    model = RedcapModel.from_docs([CLASSIC, LONGITUDINAL])
+    rights = {u.username: u.export_rights for p in model.projects for u in p.users}
+    assert rights["mixed"] == 1 and rights["all_deid"] == 2 and rights["no_access"] == 0
+    assert dataclasses.asdict(model.projects[0].users[0])["token"] == token(0x5EED01, 1)
