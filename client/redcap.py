@@ -441,7 +441,7 @@ class RedcapClient:
                 of = f" of {expected}" if expected is not None else ""
                 reason = "timed out" if _is_timeout(exc) else "broke off"
                 error = RedcapError(
-                    None, self._redact(f"the download {reason} after {done}{of} bytes: {_root_cause(exc)}")
+                    None, self._redact(f"the answer {reason} after {done}{of} bytes: {_root_cause(exc)}")
                 )
                 raise _BodyFailure(error) from exc
             write(chunk)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed
@@ -122,7 +124,11 @@ class ApiFastPath:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/api/":
             return self.wsgi_app(environ, start_response)
-        status, headers, body = respond(self.state, PhpSizedRequest(environ), self.header_variant)
+        req = PhpSizedRequest(environ, self.state.incoming)
+        try:
+            status, headers, body = respond(self.state, req, self.header_variant)
+        finally:
+            discard_spooled_uploads(req)
         start_response(status, headers)
         if environ.get("REQUEST_METHOD") == "HEAD":  # headers only, as werkzeug's Response does
             closing = getattr(body, "close", None)
@@ -140,6 +146,38 @@ class PhpSizedRequest(Request):
 
     max_form_memory_size = None
     max_form_parts = None  # type: ignore[assignment]  # werkzeug's own type says int; None means no limit
+
+    def __init__(self, environ: WSGIEnvironment, upload_dir: Path | None = None) -> None:
+        super().__init__(environ)
+        self.upload_dir = upload_dir
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        """File parts go straight to a file in the state's `incoming` folder, which Import File then
+        renames into storage (werkzeug's default is an anonymous temporary file, copied again later)."""
+        if self.upload_dir is None:
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        return tempfile.NamedTemporaryFile("w+b", dir=self.upload_dir, prefix="upload-", delete=False)
+
+
+def discard_spooled_uploads(req: Request) -> None:
+    """Uploads Import File did not adopt are deleted once the request is answered."""
+    if (
+        req.mimetype != "multipart/form-data"
+        or not isinstance(req, PhpSizedRequest)
+        or req.upload_dir is None
+    ):
+        return
+    for part in req.files.values():
+        path = Path(str(getattr(part.stream, "name", "")))
+        if path.parent == req.upload_dir:
+            part.stream.close()
+            path.unlink(missing_ok=True)
 
 
 @dataclasses.dataclass

@@ -112,6 +112,10 @@ class FakeState:
     ) -> None:
         self.max_upload_mb = max_upload_mb  # REDCap's maxUploadSizeEdoc() for File Upload fields
         self._storage = Path(tempfile.mkdtemp(prefix="fake-redcap-"))
+        # Where multipart uploads are spooled while a request is parsed; Import File adopts the file
+        # from here by renaming it, so a large upload is written to disk once, not twice.
+        self.incoming = self._storage / "incoming"
+        self.incoming.mkdir()
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._storage, True)
         self._fixtures: tuple[Path, ...] = tuple(
             Path(p) for p in (demo_fixture_paths() if fixtures is None else fixtures)
@@ -221,7 +225,7 @@ class FakeState:
             if stored.path is not None
         }
         for blob in self._storage.iterdir():
-            if blob not in referenced:
+            if blob.is_file() and blob not in referenced:
                 blob.unlink(missing_ok=True)
 
     def close(self) -> None:
@@ -229,9 +233,15 @@ class FakeState:
         self._cleanup()
 
     def store(self, source: IO[bytes], name: str, mime_of: MimeSniffer) -> StoredFile:
-        """Copy an upload into this state's storage in chunks, never whole in memory. A stored file is
-        never changed afterwards: a replacement is a new file."""
+        """Put an upload into this state's storage: a file spooled in `incoming` is renamed into place,
+        anything else is copied in chunks, never whole in memory. A stored file is never changed
+        afterwards: a replacement is a new file."""
         path = self._storage / uuid.uuid4().hex
+        spooled = Path(str(getattr(source, "name", "")))
+        if spooled.parent == self.incoming and spooled.is_file():
+            source.flush()
+            os.replace(spooled, path)
+            return StoredFile(name=name, mime=mime_of(path), size=path.stat().st_size, path=path)
         size = 0
         with path.open("xb") as out:
             while chunk := source.read(1024 * 1024):
