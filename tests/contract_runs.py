@@ -77,14 +77,11 @@ def fake_redcap_command() -> list[str]:
 
 
 @contextlib.contextmanager
-def served_fake(fixtures: Sequence[Path], *extra: str) -> Iterator[str]:
-    """`fake-redcap serve --port 0 --fixture ...` as a separate process; yields the API URL it prints."""
-    command = [*fake_redcap_command(), "serve", "--host", "127.0.0.1", "--port", "0"]
-    for fixture in fixtures:
-        command += ["--fixture", str(fixture)]
-    command += list(extra)
+def serve_process(args: Sequence[str]) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str | None]]]:
+    """`fake-redcap serve ARGS` as a separate process, its stdout lines in a queue (None at the end);
+    stopped with SIGTERM (then killed) when the block ends."""
     process = subprocess.Popen(
-        command,
+        [*fake_redcap_command(), "serve", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -101,8 +98,7 @@ def served_fake(fixtures: Sequence[Path], *extra: str) -> Iterator[str]:
 
     threading.Thread(target=pump, daemon=True).start()
     try:
-        url = _first_url(lines, process)
-        yield url
+        yield process, lines
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -113,6 +109,16 @@ def served_fake(fixtures: Sequence[Path], *extra: str) -> Iterator[str]:
                 process.wait(timeout=10)
         if process.stderr is not None:
             process.stderr.close()
+
+
+@contextlib.contextmanager
+def served_fake(fixtures: Sequence[Path], *extra: str) -> Iterator[str]:
+    """`fake-redcap serve --port 0 --fixture ...` as a separate process; yields the API URL it prints."""
+    args = ["--host", "127.0.0.1", "--port", "0"]
+    for fixture in fixtures:
+        args += ["--fixture", str(fixture)]
+    with serve_process([*args, *extra]) as (process, lines):
+        yield _first_url(lines, process)
 
 
 def _first_url(lines: queue.Queue[str | None], process: subprocess.Popen[str]) -> str:

@@ -329,7 +329,7 @@ def test_e9_fileinfo_is_json_size_and_name(classic: FlaskClient, content: str) -
 def test_e9_fileinfo_is_json_whatever_the_return_format(classic: FlaskClient, return_format: str) -> None:
     params = {**export_params(T["full"], field="lab_report"), "content": "fileinfo"}
     response = post(classic, {**params, "returnFormat": return_format})
-    # `報告 ; a=b 'x' é.txt`: non-ASCII as \uXXXX (lower-case hex, as PHP), `'` and `;` as they are.
+    # `報告 ; a=b 'x' é.txt`: non-ASCII as \uhhhh (lower-case hex, as PHP), `'` and `;` as they are.
     expected = b'{"size":%d,"name":"\\u5831\\u544a ; a=b \'x\' \\u00e9.txt"}' % len(LAB_ONE)
     assert (response.status_code, response.get_data(), response.headers["Content-type"]) == (
         200,

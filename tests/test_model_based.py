@@ -348,7 +348,7 @@ def rcview_escape(text: str) -> str:
 
 
 def php_json(value: object) -> bytes:
-    """PHP json_encode, default flags (§2): no spaces, `/` as `\\/`, non-ASCII as \\uXXXX."""
+    """PHP json_encode, default flags (§2): no spaces, `/` as `\\/`, non-ASCII as \\uhhhh."""
     return json.dumps(value, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
 
 

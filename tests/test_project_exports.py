@@ -117,7 +117,7 @@ def answer(response: TestResponse) -> tuple[int, str, str]:
 
 
 def php_json(value: object) -> str:
-    """PHP's json_encode: no spaces, "/" escaped, non-ASCII as \\uXXXX."""
+    """PHP's json_encode: no spaces, "/" escaped, non-ASCII as \\uhhhh."""
     return json.dumps(value, separators=(",", ":")).replace("/", "\\/")
 
 

@@ -26,7 +26,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ import requests
 
 from client import RedcapClient, RedcapError
 from fake_redcap import FakeServer, FakeState
+from tests.contract_runs import serve_process
 from tests.reliability_support import token, write_yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -158,31 +158,10 @@ class Collected:
 def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], queue.Queue[str | None], Path]]:
     """`fake-redcap serve --port 0 --fixture ...` in its own process; its stdout lines in a queue."""
     fixture = write_yaml(tmp_path / "fixture", FIXTURE)
-    process = subprocess.Popen(
-        [script("fake-redcap"), "serve", "--port", "0", "--fixture", str(fixture)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    first = lines.get(timeout=30)
-    assert first is not None and first.startswith("http://127.0.0.1:"), first
-    try:
+    with serve_process(["--port", "0", "--fixture", str(fixture)]) as (process, lines):
+        first = lines.get(timeout=30)
+        assert first is not None and first.startswith("http://127.0.0.1:"), first
         yield first.strip(), process, lines, fixture
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def drain(lines: queue.Queue[str | None], until: str | None = None) -> str:
