@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from flask import Flask, Response, request
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.wrappers import Request
 
 from fake_redcap import messages as msg
@@ -138,12 +140,34 @@ class ApiFastPath:
         return body
 
 
+class _LargeBufferFormDataParser(FormDataParser):
+    """werkzeug's form parser reading multipart bodies 1 MiB at a time instead of 64 KiB: a large upload
+    is parsed in a sixteenth of the calls (benchmarks/RESULTS.md)."""
+
+    def _parse_multipart(
+        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]:
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        parser = MultiPartParser(
+            stream_factory=self.stream_factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.cls,
+            buffer_size=1024 * 1024,
+        )
+        form, files = parser.parse(stream, boundary, content_length)
+        return stream, form, files
+
+
 class PhpSizedRequest(Request):
     """PHP puts no limit of its own on one multipart text value or on the number of parts (only on the
     whole body, post_max_size), so neither does the fake: Werkzeug's hardening defaults (500 kB per
     value, 1000 parts) made a 1 MB value or 5000 parameters a 500 with an empty body instead of
     REDCap's answer. File parts are still spooled to disk, never held in memory."""
 
+    form_data_parser_class = _LargeBufferFormDataParser
     max_form_memory_size = None
     max_form_parts = None  # type: ignore[assignment]  # werkzeug's own type says int; None means no limit
 

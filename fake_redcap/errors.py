@@ -31,7 +31,7 @@ class ApiError(Exception):
 
 
 def php_json_encode(value: object) -> str:
-    """PHP's `json_encode` with default flags: `/` becomes `\\/`, non-ASCII becomes `\\uXXXX`, no spaces.
+    """PHP's `json_encode` with default flags: `/` becomes `\\/`, non-ASCII becomes `\\uhhhh`, no spaces.
 
     Raises UnicodeEncodeError for strings holding invalid UTF-8 (kept as surrogate escapes), where PHP
     returns false.

@@ -16,7 +16,7 @@ from fake_redcap.errors import ApiError, ReturnFormat, content_type_for, error_b
 from fake_redcap.messages import Profile
 from fake_redcap.model import StoredFile
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024  # REDCap streams 10 MB chunks (readfile_chunked); 1 MiB keeps memory low
 
 # Headers V15 sets for every request (System::init -> setCacheControlAndOtherHeaders; reference §2).
 # Permissions-Policy is left out: the reference does not give its value.
