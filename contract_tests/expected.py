@@ -210,7 +210,7 @@ def xml_error(message: str) -> bytes:
 
 
 def json_error(message: str) -> bytes:
-    """PHP json_encode with default flags: no spaces, `/` as `\\/`, non-ASCII as `\\uXXXX`."""
+    """PHP json_encode with default flags: no spaces, `/` as `\\/`, non-ASCII as `\\uhhhh`."""
     return php_json_encode({"error": message}).encode("ascii")
 
 

@@ -134,7 +134,7 @@ def test_json_errors_escape_slashes_like_php(classic: ProjectUnderTest) -> None:
 
 
 @pytest.mark.source(
-    f"{src.V15_REST} sendResponse: PHP json_encode writes non-ASCII as \\uXXXX (reference §2)",
+    f"{src.V15_REST} sendResponse: PHP json_encode writes non-ASCII as \\uhhhh (reference §2)",
     f"{src.V14_EXPORT} and {src.V15_EXPORT} E5 wording",
 )
 @pytest.mark.redcap_version(">=14.5.11")
