@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--redcap-version", metavar="V", help="behave as this REDCap version (e.g. 13.6.1)")
     serve.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=32,
+        metavar="MB",
+        help="Import File's size limit for File Upload fields, REDCap's maxUploadSizeEdoc (default 32)",
+    )
+    serve.add_argument(
         "--header-variant",
         choices=HEADER_VARIANTS,
         default="redcap",
@@ -81,7 +88,7 @@ def serve(args: argparse.Namespace) -> int:
             print(f"fake-redcap: --redcap-version: {error}", file=sys.stderr)
             return 2
     try:
-        state = FakeState(args.fixture, redcap_version=args.redcap_version)
+        state = FakeState(args.fixture, redcap_version=args.redcap_version, max_upload_mb=args.max_upload_mb)
     except FixtureError as error:
         print(f"fake-redcap: {error}", file=sys.stderr)
         return 2
