@@ -93,17 +93,20 @@ def _user(name: str, n: int, data_export: object, **flags: object) -> dict[str, 
     return {"username": name, "token": token(0x5EED01, n), "data_export": data_export, **flags}
 
 
+# One data dictionary for both projects, so the two differ only in events and repeating set-up.
+FIELDS: list[dict[str, Any]] = [
+    {"name": "record_id", "form": "enrollment", "type": "text"},
+    {"name": "consent", "form": "enrollment", "type": "file", "identifier": True},
+    {"name": "signature", "form": "enrollment", "type": "file", "validation": "signature"},
+    {"name": "age", "form": "enrollment", "type": "text"},
+    {"name": "lab_file", "form": "labs", "type": "file"},
+    {"name": "lab_value", "form": "labs", "type": "text"},
+]
+
 CLASSIC: dict[str, Any] = {
     "project": {"project_id": 601, "title": "Model classic"},
     "redcap_version": "15.7.6",
-    "fields": [
-        {"name": "record_id", "form": "enrollment", "type": "text"},
-        {"name": "consent", "form": "enrollment", "type": "file", "identifier": True},
-        {"name": "signature", "form": "enrollment", "type": "file", "validation": "signature"},
-        {"name": "age", "form": "enrollment", "type": "text"},
-        {"name": "lab_file", "form": "labs", "type": "file"},
-        {"name": "lab_value", "form": "labs", "type": "text"},
-    ],
+    "fields": FIELDS,
     "repeating": [{"form": "labs"}],
     "users": [
         _user("admin", 1, "full", api_import=True, record_delete=True),
@@ -152,14 +155,7 @@ CLASSIC: dict[str, Any] = {
 LONGITUDINAL: dict[str, Any] = {
     "project": {"project_id": 602, "title": "Model longitudinal"},
     "redcap_version": "15.7.6",
-    "fields": [
-        {"name": "record_id", "form": "enrollment", "type": "text"},
-        {"name": "consent", "form": "enrollment", "type": "file", "identifier": True},
-        {"name": "signature", "form": "enrollment", "type": "file", "validation": "signature"},
-        {"name": "age", "form": "enrollment", "type": "text"},
-        {"name": "lab_file", "form": "labs", "type": "file"},
-        {"name": "lab_value", "form": "labs", "type": "text"},
-    ],
+    "fields": FIELDS,
     # Every form in every event, so no answer depends on designation (about which the reference is silent).
     "events": [
         {"unique_name": "baseline_arm_1", "forms": ["enrollment", "labs"]},
