@@ -10,7 +10,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from fake_redcap.fixture import FixtureError, check_unique_tokens, describe_project, load_fixture
+from fake_redcap.describe import describe_project
+from fake_redcap.fixture import FixtureError, check_unique_tokens, load_fixture
 from fake_redcap.messages import Profile
 from fake_redcap.model import ExportRight
 from fake_redcap.responses import HEADER_VARIANTS

@@ -317,7 +317,7 @@ class FakeState:
         For what the fake itself keeps and shows (the journal): a caller that sends its token in the
         wrong parameter (`Token=`, `api_token=`, `record=`) must not find it in a bug report.
         """
-        if len(text) < 32:  # REDCap tokens are 32 characters (fixture.py checks)
+        if len(text) < 32:  # REDCap tokens are 32 characters (the fixture checks)
             return text
         pattern = _token_pattern(frozenset(u.token.upper() for s in self._served for u in s.project.users))
         return pattern.sub(lambda m: mask_token(m.group(0)), text) if pattern is not None else text

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 import yaml
 
+from fake_redcap.describe import describe_project
 from fake_redcap.fixture import (
     DEFAULT_REDCAP_VERSION,
     FixtureError,
     check_unique_tokens,
     demo_fixture_paths,
-    describe_project,
     load_fixture,
     mask_token,
 )

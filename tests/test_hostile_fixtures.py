@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from fake_redcap import FakeState, create_app
-from fake_redcap import fixture as fixture_module
 from fake_redcap.cli import main as cli_main
 from fake_redcap.control import project_json
-from fake_redcap.fixture import FixtureError, describe_project, load_fixture
+from fake_redcap.describe import describe_project
+from fake_redcap.fixture import FixtureError, load_fixture
+from fake_redcap.fixture import yaml_json as fixture_module
 from tests.reliability_support import token, write_yaml
 
 TOKEN_A = token(0xF1C7, 1)
