@@ -110,6 +110,7 @@ def file_reply(stored: StoredFile, profile: Profile, variant: str = "redcap") ->
     else:
         raise ValueError(f"unknown header variant {variant!r}; choose one of {', '.join(HEADER_VARIANTS)}")
     content_type += php_default_charset(content_type)
+    content_type, headers = php_header_calls(content_type, headers)
     if profile.has("download_csp"):
         headers.append(("Content-Security-Policy", DOWNLOAD_CSP))
     return Reply(
@@ -120,6 +121,32 @@ def file_reply(stored: StoredFile, profile: Profile, variant: str = "redcap") ->
         streamed=True,
         size=stored.size,
     )
+
+
+# PHP's default Content-Type, sent when REDCap's own `header('Content-type: ...')` is refused:
+# default_mimetype (text/html) and the default_charset REDCap sets (V7-V15 System::init,
+# `ini_set('default_charset', 'UTF-8')`), joined by php-src main/SAPI.c sapi_get_default_content_type.
+PHP_DEFAULT_CONTENT_TYPE = "text/html; charset=UTF-8"
+
+
+def php_header_allows(value: str) -> bool:
+    """Whether PHP's `header()` sends this value. php-src main/SAPI.c sapi_header_op refuses a header
+    holding CR or LF ("Header may not contain more than a single header, new line detected") or NUL
+    ("Header may not contain NUL bytes"): the header is not sent at all and a warning is raised."""
+    return not ("\r" in value or "\n" in value or "\0" in value)
+
+
+def php_header_calls(content_type: str, headers: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """What goes out after REDCap's `header()` calls: a refused header is simply missing, so a stored
+    name holding a line break (V7/V10 decode `&#13;&#10;` in upload names; a lone CR survives PHP's
+    multipart parser) never splits the answer. RestUtility::sendFile (V7-V15) sets nothing else about
+    the file, so a refused `Content-type` leaves PHP's default. REDCap runs with error_reporting(0)
+    (V7-V15 System::setErrorReporting), so the warning never reaches the body. Observed with php-cli
+    8.2 (`php -S`): `name="a\r\nSet-Cookie: x"` gives `Content-type: text/html; charset=UTF-8`, the
+    body unchanged and no Set-Cookie."""
+    if not php_header_allows(content_type):
+        content_type = PHP_DEFAULT_CONTENT_TYPE
+    return content_type, [(k, v) for k, v in headers if php_header_allows(v)]
 
 
 def stream(stored: StoredFile) -> Iterator[bytes]:
