@@ -1,6 +1,9 @@
-"""The Flask view: wire -> parameters -> token/user -> method -> response, in REDCap's order.
+"""`/api/`: one request, from the socket to REDCap's answer, in REDCap's order.
 
-Source for the order and texts: V15 `API/index.php` and `Classes/RestUtility.php` (reference §1.1-1.2).
+`Api.__call__` reads top to bottom: the body as PHP's `$_POST`/`$_FILES` (`wire`), the token and its
+user, content, action and API rights, one `Call`, the method that answers it, a matching fault, one
+journal entry, the bytes. Source for the order and texts: V15 `API/index.php` and
+`Classes/RestUtility.php` (reference §1.1-1.2).
 """
 
 from __future__ import annotations
@@ -8,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Flask
 from werkzeug.wrappers import Request
 
 from fake_redcap import messages as msg
@@ -21,7 +24,7 @@ from fake_redcap.control import control_blueprint
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.faults import apply as apply_fault
 from fake_redcap.faults import fault_message
-from fake_redcap.journal import CountingBody, JournalEntry, redacted
+from fake_redcap.journal import CountingBody, JournalEntry
 from fake_redcap.lint import lint
 from fake_redcap.messages import Profile
 from fake_redcap.methods.file import delete_file, export_file, import_file
@@ -40,7 +43,13 @@ from fake_redcap.methods.record import export_records
 from fake_redcap.model import User
 from fake_redcap.page import page_blueprint
 from fake_redcap.params import Params
-from fake_redcap.responses import GLOBAL_HEADERS, HEADER_VARIANTS, Reply, error_reply, status_line
+from fake_redcap.responses import (
+    GLOBAL_HEADERS,
+    HeaderVariant,
+    Reply,
+    error_reply,
+    status_line,
+)
 from fake_redcap.state import FakeState, Served
 from fake_redcap.wire import (
     BodyNotReceived,
@@ -53,7 +62,6 @@ from fake_redcap.wire import (
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 _TOKEN_FORMAT = re.compile(r"[A-Za-z0-9]+\n?")  # PHP's `$` also matches before a final newline
 
 Method = Callable[[Call], Reply]
@@ -73,74 +81,23 @@ METHODS: dict[tuple[str, str], Method] = {
     ("exportFieldNames", "export"): export_field_names,
     ("record", "export"): export_records,
 }
-# Contents whose action comes from the `action` parameter, and the actions API/index.php lets through
-# for them (V15); an empty action means export for event, arm, dag, user and userRole.
+# Contents whose action comes from the `action` parameter (V15 API/index.php); an empty action means
+# export for event, arm, dag, user and userRole.
 _ACTION_CONTENTS = frozenset({"fileRepository", "event", "arm", "dag", "user", "userRole"})
-_ACTIONS = frozenset({"export", "delete", "import", "import_app", "switch", "list", "createFolder"})
+
+WsgiReply = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
 
 def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
-    """A Flask app serving `state` at `/api/`, like a REDCap server's API endpoint."""
-    if header_variant not in HEADER_VARIANTS:
-        raise ValueError(
-            f"unknown header variant {header_variant!r}; choose one of {', '.join(HEADER_VARIANTS)}"
-        )
+    """A Flask app serving `state` at `/api/`, like a REDCap server's API endpoint, with the page and
+    the `/__fake__/` control endpoints beside it. `header_variant` is one of `HEADER_VARIANTS`."""
+    variant = HeaderVariant.parse(header_variant)
     app = Flask("fake_redcap")
     app.config["FAKE_STATE"] = state
-
-    def api() -> Response:
-        return _flask_response(respond(state, request, header_variant))
-
-    def api_without_slash() -> Response:
-        # Apache's DirectorySlash answers /api with a 301 to /api/; clients that follow it with a GET
-        # then meet the 501 (REDCapR issue #166).
-        response = Response(status=status_line(301))
-        response.headers["Location"] = request.root_url.rstrip("/") + "/api/"
-        return response
-
-    def other_method(error: MethodNotAllowed) -> Response:
-        # A method outside ALL_METHODS (PROPFIND, MKCOL, ...) is still "not POST": REDCap answers 501,
-        # never Flask's 405 page.
-        if request.path == "/api":
-            return api_without_slash()
-        return api()
-
-    app.add_url_rule("/api/", "api", api, methods=ALL_METHODS, provide_automatic_options=False)
-    app.add_url_rule(
-        "/api", "api_without_slash", api_without_slash, methods=ALL_METHODS, provide_automatic_options=False
-    )
-    app.register_error_handler(MethodNotAllowed, other_method)
-    app.wsgi_app = ApiFastPath(app.wsgi_app, state, header_variant)  # type: ignore[method-assign]
     app.register_blueprint(control_blueprint(state))
     app.register_blueprint(page_blueprint(state))
+    app.wsgi_app = Api(app.wsgi_app, state, variant)  # type: ignore[method-assign]
     return app
-
-
-class ApiFastPath:
-    """POSTs and every other method to `/api/` go straight to `respond`, skipping Flask's request
-    context and URL routing: the same view, measurably faster on small exports (benchmarks/). Every
-    other path (the page, `/__fake__/`, `/api`) goes through Flask as usual."""
-
-    def __init__(self, wsgi_app: WSGIApplication, state: FakeState, header_variant: str) -> None:
-        self.wsgi_app = wsgi_app
-        self.state = state
-        self.header_variant = header_variant
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != "/api/":
-            return self.wsgi_app(environ, start_response)
-        req = PhpSizedRequest(environ, self.state.incoming)
-        try:
-            status, headers, body = respond(self.state, req, self.header_variant)
-        finally:
-            discard_spooled_uploads(req)
-        start_response(status, headers)
-        if environ.get("REQUEST_METHOD") == "HEAD":  # headers only, as werkzeug's Response does
-            closing = getattr(body, "close", None)
-            if closing is not None:
-                closing()
-            return []
-        return body
 
 
 @dataclasses.dataclass
@@ -153,94 +110,121 @@ class Outcome:
     served: Served | None = None
     user: User | None = None
     message: str | None = None
-    body_received: bool = True
+    uploads: tuple[tuple[str, str], ...] = ()  # multipart part name -> file name
 
 
-WsgiReply = tuple[str, list[tuple[str, str]], Iterable[bytes]]
+class Api:
+    """The one entry for `/api/` and `/api`, as plain WSGI in front of the Flask app: every method
+    (POST, GET, PROPFIND, ...) and a mounted app take this path, without Flask's request context or
+    URL routing (about five times less work per small export, benchmarks/). Every other path (the page,
+    `/__fake__/`) goes to Flask. `header_variant` is fixed for the server's life."""
 
+    def __init__(self, flask_app: WSGIApplication, state: FakeState, header_variant: HeaderVariant) -> None:
+        self.flask_app = flask_app
+        self.state = state
+        self.header_variant = header_variant
 
-def respond(state: FakeState, req: Request, header_variant: str = "redcap") -> WsgiReply:
-    """Answer, inject a matching fault, journal it (without the token) and count what goes out."""
-    reply, outcome = handle(state, req, header_variant)
-    params = outcome.params
-    username = outcome.user.username if outcome.user else None
-    entry = state.journal.open(req.method, req.path, redacted(params, username))
-    entry.uploads = (
-        {name: part.filename or "" for name, part in req.files.items(multi=True)}
-        if outcome.body_received and req.mimetype == "multipart/form-data"
-        else {}
-    )
-    entry.user = username
-    entry.project_id = outcome.served.project.project_id if outcome.served else None
-    entry.content, entry.action = params.text("content"), params.text("action")
-    entry.record, entry.field = params.text("record"), params.text("field")
-    entry.lint = lint(params, outcome.served) if req.method == "POST" else []
-    fault = state.faults.take(
-        {
-            "content": entry.content,
-            "action": entry.action.lower(),
-            "record": entry.record,
-            "field": entry.field,
-            "user": username or "",
-        }
-    )
-    entry.message = outcome.message
-    if fault is not None:
-        reply = apply_fault(fault, reply, outcome.return_format, outcome.profile)
-        entry.fault = fault.kind
-        entry.message = fault_message(fault, outcome.message)
-    entry.status = reply.status
-    _mask_tokens(state, entry)
-    return _to_wsgi(reply, entry)
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO")
+        if path == "/api":
+            return _moved_to_api_slash(environ, start_response)
+        if path != "/api/":
+            return self.flask_app(environ, start_response)
+        req = PhpSizedRequest(environ, self.state.incoming)
+        try:
+            reply, outcome = self.answer(req)
+            reply, entry = self.journal(req, reply, outcome)
+        finally:
+            discard_spooled_uploads(req)
+        status, headers, body = _to_wsgi(reply, entry)
+        if reply.delay:
+            time.sleep(reply.delay)
+        start_response(status, headers)
+        if req.method == "HEAD":  # headers only, as werkzeug's Response does
+            closing = getattr(body, "close", None)
+            if closing is not None:
+                closing()
+            return []
+        return body
 
-
-def _mask_tokens(state: FakeState, entry: JournalEntry) -> None:
-    """The token parameter is already replaced by its user; this masks a token sent anywhere else (a
-    misspelt `Token=`, a token pasted into `record=`), and REDCap's messages and the lint notes that
-    echo such values."""
-    mask = state.mask_tokens
-    entry.params = {
-        mask(key): [mask(v) for v in value] if isinstance(value, list) else mask(value)
-        for key, value in entry.params.items()
-    }
-    entry.uploads = {mask(k): mask(v) for k, v in entry.uploads.items()}
-    entry.content, entry.action = mask(entry.content), mask(entry.action)
-    entry.record, entry.field = mask(entry.record), mask(entry.field)
-    entry.message = mask(entry.message) if entry.message is not None else None
-    entry.lint = [mask(note) for note in entry.lint]
-
-
-def handle(state: FakeState, req: Request, header_variant: str = "redcap") -> tuple[Reply, Outcome]:
-    """One API request, start to end. Never raises: every failure is a REDCap answer."""
-    default_profile = state.served[0].profile if state.served else Profile.for_version(msg.DEFAULT_VERSION)
-    # §1.1 #4: only POST. $_POST is empty on other methods, so the envelope is always xml.
-    if req.method != "POST":
-        outcome = Outcome(Params({}), ReturnFormat.XML, default_profile, message=msg.METHOD_NOT_IMPLEMENTED)
-        return error_reply(
-            ApiError(501, msg.METHOD_NOT_IMPLEMENTED), ReturnFormat.XML, default_profile
-        ), outcome
-    try:
-        params = read_params(req)
-    except BodyNotReceived as failure:
-        outcome = Outcome(Params({}), ReturnFormat.XML, default_profile, message=failure.message)
-        outcome.body_received = False
-        return failure.reply(), outcome
-    outcome = Outcome(params, return_format(params), default_profile)
-    try:
-        with state.serving():  # reset() waits for this call before deleting uploaded files
-            outcome.served, outcome.user = authenticate(state, params)
-            outcome.profile = outcome.served.profile
-            call = route(state, params, outcome.served, outcome.user, outcome.return_format)
-            call = dataclasses.replace(
-                call,
-                header_variant=header_variant,
-                uploads=read_uploads(req),
-                max_upload_mb=state.max_upload_mb,
+    def answer(self, req: Request) -> tuple[Reply, Outcome]:
+        """One API request, start to end. Never raises: every failure is a REDCap answer."""
+        state = self.state
+        default_profile = (
+            state.served[0].profile if state.served else Profile.for_version(msg.DEFAULT_VERSION)
+        )
+        # §1.1 #4: only POST. $_POST is empty on other methods, so the envelope is always xml.
+        if req.method != "POST":
+            error = ApiError(501, msg.METHOD_NOT_IMPLEMENTED)
+            outcome = Outcome(Params({}), ReturnFormat.XML, default_profile, message=error.message)
+            return error_reply(error, ReturnFormat.XML, default_profile), outcome
+        try:
+            params = read_params(req)
+        except BodyNotReceived as failure:
+            return failure.reply(), Outcome(
+                Params({}), ReturnFormat.XML, default_profile, message=failure.message
             )
-            return METHODS[call_key(call)](call), outcome
-    except ApiError as error:
-        outcome.message = error.message
-        return error_reply(error, outcome.return_format, outcome.profile), outcome
+        outcome = Outcome(params, return_format(params), default_profile, uploads=_upload_names(req))
+        try:
+            with state.serving():  # reset() waits for this call before deleting uploaded files
+                served, user = authenticate(state, params)
+                outcome.served, outcome.user, outcome.profile = served, user, served.profile
+                action, fileinfo = route(params, served.profile, user)
+                call = Call(
+                    params,
+                    state,
+                    served,
+                    user,
+                    outcome.return_format,
+                    action=action,
+                    fileinfo=fileinfo,
+                    header_variant=self.header_variant,
+                    uploads=read_uploads(req),
+                    max_upload_mb=state.max_upload_mb,
+                )
+                return method_for(call)(call), outcome
+        except ApiError as error:
+            outcome.message = error.message
+            return error_reply(error, outcome.return_format, outcome.profile), outcome
+
+    def journal(self, req: Request, reply: Reply, outcome: Outcome) -> tuple[Reply, JournalEntry]:
+        """A fault matching the request changes the reply; then the request is journalled once, as the
+        client saw it, without a token."""
+        params = outcome.params
+        username = outcome.user.username if outcome.user else None
+        fault = self.state.faults.take(
+            {
+                "content": params.text("content"),
+                "action": params.text("action").lower(),
+                "record": params.text("record"),
+                "field": params.text("field"),
+                "user": username or "",
+            }
+        )
+        message = outcome.message
+        if fault is not None:
+            reply = apply_fault(fault, reply, outcome.return_format, outcome.profile)
+            message = fault_message(fault, outcome.message)
+        entry = self.state.journal.write(
+            self.state.mask_tokens,
+            method=req.method,
+            path=req.path,
+            params=params,
+            user=username,
+            uploads=outcome.uploads,
+            project_id=outcome.served.project.project_id if outcome.served else None,
+            status=reply.status,
+            message=message,
+            fault=fault.kind if fault is not None else None,
+            lint=lint(params, outcome.served) if req.method == "POST" else (),
+        )
+        return reply, entry
+
+
+def _upload_names(req: Request) -> tuple[tuple[str, str], ...]:
+    if req.mimetype != "multipart/form-data":
+        return ()
+    return tuple((name, part.filename or "") for name, part in req.files.items(multi=True))
 
 
 def return_format(params: Params) -> ReturnFormat:
@@ -267,34 +251,9 @@ def authenticate(state: FakeState, params: Params) -> tuple[Served, User]:
     return served, user
 
 
-def call_key(call: Call) -> tuple[str, str]:
-    """(content, action) as V15 API/index.php decides the action it includes `<content>/<action>.php`
-    for: file contents as route() derived it; event, arm, ... from `action` (case-sensitively, "" is
-    export, anything else 400); record's delete, rename and randomize from `action`; version always
-    export; every other content an import when `data` is posted, else an export."""
-    params = call.params
-    content = params.text("content")
-    if content in msg.FILE_CONTENTS:
-        return ("file", call.action)
-    action = params.text("action")
-    if content in _ACTION_CONTENTS:
-        if action == "" and content != "fileRepository":
-            action = "export"
-        if content in ("user", "userRole") and action != "delete" and "data" in params:
-            action = "import"
-        if action not in _ACTIONS:
-            raise ApiError(400, msg.ACTION_INVALID)
-        return (content, action)
-    if content == "record" and action in ("delete", "rename", "randomize"):
-        return (content, action)
-    if content == "version" or "data" not in params:
-        return (content, "export")
-    return (content, "import")
-
-
-def route(state: FakeState, params: Params, served: Served, user: User, fmt: ReturnFormat) -> Call:
-    """§1.1 #9-#16: content, action, API rights; the call for a method the fake has."""
-    profile = served.profile
+def route(params: Params, profile: Profile, user: User) -> tuple[str, bool]:
+    """§1.1 #9-#16: content, action, API rights. Returns the action lower-cased (for content=fileinfo
+    derived, not read) and whether the call is content=fileinfo/filesize."""
     content = params.text("content")
     action = params.text("action")
     if content not in msg.VALID_CONTENT:
@@ -309,19 +268,53 @@ def route(state: FakeState, params: Params, served: Served, user: User, fmt: Ret
         ):
             raise ApiError(400, msg.ACTION_INVALID)
     _check_api_rights(user, content, action.lower())
-    fileinfo = content in ("filesize", "fileinfo")
     if content == "fileinfo":
         # §1.1 #16: the action is derived, not read.
         action = "import" if "data" in params else "export"
-    call = Call(params, state, served, user, fmt, action=action.lower(), fileinfo=fileinfo)
-    if call_key(call) not in METHODS:
-        what = f"content={content}" + (f"&action={action}" if content in msg.FILE_CONTENTS else "")
+    return action.lower(), content in ("filesize", "fileinfo")
+
+
+def method_for(call: Call) -> Method:
+    """The fake's method for the call, or REDCap's acceptance marked as not implemented by the fake."""
+    key = call_key(call)
+    method = METHODS.get(key)
+    if method is None:
+        content = call.params.text("content")
+        what = f"content={content}"
+        if content in msg.FILE_CONTENTS:  # fileinfo names the action it derived
+            what += f"&action={call.action if content == 'fileinfo' else call.params.text('action')}"
         raise ApiError(
             400,
             msg.NOT_IMPLEMENTED_BY_FAKE.format(what=what),
             headers={msg.NOT_IMPLEMENTED_HEADER: what},
         )
-    return call
+    return method
+
+
+def call_key(call: Call) -> tuple[str, str]:
+    """(content, action) as V15 API/index.php decides the action it includes `<content>/<action>.php`
+    for: file contents as route() derived it; event, arm, ... from `action`
+    (case-sensitively, "" is export, anything else 400); record's delete, rename and randomize from
+    `action`; version always export; every other content an import when `data` is posted, else an
+    export."""
+    params = call.params
+    content = params.text("content")
+    if content in msg.FILE_CONTENTS:
+        return ("file", call.action)
+    action = params.text("action")
+    if content in _ACTION_CONTENTS:
+        if action == "" and content != "fileRepository":
+            action = "export"
+        if content in ("user", "userRole") and action != "delete" and "data" in params:
+            action = "import"
+        if action not in msg.FILE_ACTIONS_EXACT:
+            raise ApiError(400, msg.ACTION_INVALID)
+        return (content, action)
+    if content == "record" and action in ("delete", "rename", "randomize"):
+        return (content, action)
+    if content == "version" or "data" not in params:
+        return (content, "export")
+    return (content, "import")
 
 
 def _check_api_rights(user: User, content: str, action: str) -> None:
@@ -354,9 +347,12 @@ def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:
     return status_line(reply.status), headers, CountingBody(body, entry)
 
 
-def _flask_response(reply: WsgiReply) -> Response:
-    status, headers, body = reply
-    response = Response(body, status=status, headers=headers)
-    response.implicit_sequence_conversion = False
-    response.automatically_set_content_length = False
-    return response
+def _moved_to_api_slash(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """`/api`, whatever the method: Apache's DirectorySlash answers a 301 to `/api/`; clients that
+    follow it with a GET then meet the 501 (REDCapR issue #166)."""
+    location = Request(environ).root_url.rstrip("/") + "/api/"
+    start_response(
+        status_line(301),
+        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0"), ("Location", location)],
+    )
+    return []

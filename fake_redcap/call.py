@@ -11,6 +11,7 @@ from fake_redcap.errors import ReturnFormat
 from fake_redcap.messages import Profile
 from fake_redcap.model import Project, User
 from fake_redcap.params import Params
+from fake_redcap.responses import HeaderVariant
 from fake_redcap.state import FakeState, Served
 
 
@@ -32,7 +33,7 @@ class Call:
     return_format: ReturnFormat  # the error envelope (reference §1.2)
     action: str = ""  # lower-cased; for content=fileinfo derived, not read (§1.1 #16)
     fileinfo: bool = False  # content=fileinfo / filesize, rewritten to content=file (§1.1 #16)
-    header_variant: str = "redcap"
+    header_variant: HeaderVariant = HeaderVariant.REDCAP  # the server's, fixed when the app is made
     uploads: Mapping[str, Upload] = field(default_factory=lambda: MappingProxyType({}))
     max_upload_mb: int = 32
 

@@ -149,7 +149,7 @@ class Faults:
 def apply(fault: Fault, reply: Reply, fmt: ReturnFormat, profile: Profile) -> Reply:
     """The reply as the fault makes the client see it."""
     if fault.kind == "delay":
-        time.sleep(fault.seconds)
+        reply.delay = fault.seconds  # waited out just before the answer goes out, once it is journalled
         return reply
     if fault.kind == "http_error":
         return Reply(fault.status, "text/html; charset=iso-8859-1", apache_error_page(fault.status))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -66,14 +66,49 @@ class Journal:
         self._seq = 0
         self._limit = limit
 
-    def open(self, method: str, path: str, params: dict[str, str | list[str]]) -> JournalEntry:
+    def write(
+        self,
+        mask: Callable[[str], str],
+        *,
+        method: str,
+        path: str,
+        params: Params,
+        user: str | None,
+        uploads: Iterable[tuple[str, str]] = (),
+        project_id: int | None = None,
+        status: int,
+        message: str | None = None,
+        fault: str | None = None,
+        lint: Iterable[str] = (),
+    ) -> JournalEntry:
+        """Journal one answered request. Every text passes through `mask` as it is stored: the token
+        parameter is already replaced by its user, and `mask` hides a token sent anywhere else (a
+        misspelt `Token=`, a token pasted into `record=`, REDCap's messages and lint notes echoing one)."""
+        entry = JournalEntry(
+            seq=0,
+            time=time.time(),
+            method=method,
+            path=path,
+            params=_shown_params(params, user, mask),
+            uploads={mask(name): mask(filename) for name, filename in uploads},
+            user=user,
+            project_id=project_id,
+            content=mask(params.text("content")),
+            action=mask(params.text("action")),
+            record=mask(params.text("record")),
+            field=mask(params.text("field")),
+            status=status,
+            message=None if message is None else mask(message),
+            fault=fault,
+            lint=[mask(note) for note in lint],
+        )
         with self._lock:
             self._seq += 1
-            entry = JournalEntry(seq=self._seq, time=time.time(), method=method, path=path, params=params)
+            entry.seq = self._seq
             self._entries.append(entry)
             if len(self._entries) > self._limit:
                 del self._entries[: len(self._entries) - self._limit]
-            return entry
+        return entry
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
@@ -111,16 +146,16 @@ class Journal:
         return [e for score, e in sorted(scored, key=lambda p: -p[0]) if score > 0][:limit]
 
 
-def redacted(params: Params, user: str | None) -> dict[str, str | list[str]]:
+def _shown_params(params: Params, user: str | None, mask: Callable[[str], str]) -> dict[str, str | list[str]]:
     """The parameters as the journal keeps them: the token replaced by whose it is."""
     shown: dict[str, str | list[str]] = {}
     for key, value in params.items():
         if key == "token":
             shown[key] = user or UNKNOWN_TOKEN
         elif isinstance(value, ArrayParam):
-            shown[key] = [v for _, v in value.items]
+            shown[mask(key)] = [mask(v) for _, v in value.items]
         else:
-            shown[key] = value
+            shown[mask(key)] = mask(value)
     return shown
 
 

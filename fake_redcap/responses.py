@@ -6,11 +6,12 @@ know nothing of Flask.
 
 from __future__ import annotations
 
+import enum
 import http
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, assert_never
 
 from fake_redcap.errors import ApiError, ReturnFormat, content_type_for, error_body
 from fake_redcap.messages import Profile
@@ -37,9 +38,30 @@ GLOBAL_HEADERS: tuple[tuple[str, str], ...] = (
 # V14+ RestUtility::sendFile replaces the global policy on downloads.
 DOWNLOAD_CSP = "script-src 'none'"
 
-# How the file name is put on the wire. "redcap" is what real REDCap sends; the others exist so that
-# clients can be tested against what REDCap's docs show (single quotes) and what other servers send.
-HEADER_VARIANTS = ("redcap", "single_quote", "unquoted", "rfc5987", "content_disposition")
+
+class HeaderVariant(enum.StrEnum):
+    """How Export File puts the file name on the wire. REDCAP is what real REDCap sends; the others
+    exist so that clients can be tested against what REDCap's docs show (single quotes) and what other
+    servers send. The values are the `--header-variant` spellings."""
+
+    REDCAP = "redcap"
+    SINGLE_QUOTE = "single_quote"
+    UNQUOTED = "unquoted"
+    RFC5987 = "rfc5987"
+    CONTENT_DISPOSITION = "content_disposition"
+
+    @classmethod
+    def parse(cls, text: str) -> HeaderVariant:
+        """The variant a user spelled (`--header-variant`, `create_app`, `FakeServer`)."""
+        try:
+            return cls(text)
+        except ValueError:
+            raise ValueError(
+                f"unknown header variant {text!r}; choose one of {', '.join(HEADER_VARIANTS)}"
+            ) from None
+
+
+HEADER_VARIANTS: tuple[str, ...] = tuple(variant.value for variant in HeaderVariant)
 
 
 @dataclass
@@ -51,6 +73,7 @@ class Reply:
     streamed: bool = False  # no Content-Length: the body goes out chunked, as REDCap's readfile_chunked
     size: int | None = None  # the whole body's length, when known
     close_connection: bool = False
+    delay: float = 0.0  # seconds to wait before anything goes out (a `delay` fault)
 
 
 def error_reply(error: ApiError, fmt: ReturnFormat, profile: Profile) -> Reply:
@@ -87,28 +110,29 @@ def wire(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
-def file_reply(stored: StoredFile, profile: Profile, variant: str = "redcap") -> Reply:
+def file_reply(stored: StoredFile, profile: Profile, variant: HeaderVariant) -> Reply:
     """Export File success (V15 RestUtility::sendFile): `Content-type: <mime>; name="<doc_name>"`, the
     stored bytes streamed, no Content-Length and no Content-Disposition."""
     mime, name = stored.mime, stored.name
     headers: list[tuple[str, str]] = []
-    if variant == "redcap":
-        content_type = f'{mime}; name="{name}"'
-    elif variant == "single_quote":
-        content_type = f"{mime}; name='{name}'"
-    elif variant == "unquoted":
-        content_type = f"{mime}; name={name}"
-    elif variant == "rfc5987":
-        content_type = f"{mime}; name*=UTF-8''{urllib.parse.quote(name, safe='')}"
-    elif variant == "content_disposition":
-        content_type = mime
-        ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
-        encoded = urllib.parse.quote(name, safe="")
-        headers.append(
-            ("Content-Disposition", f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}")
-        )
-    else:
-        raise ValueError(f"unknown header variant {variant!r}; choose one of {', '.join(HEADER_VARIANTS)}")
+    match variant:
+        case HeaderVariant.REDCAP:
+            content_type = f'{mime}; name="{name}"'
+        case HeaderVariant.SINGLE_QUOTE:
+            content_type = f"{mime}; name='{name}'"
+        case HeaderVariant.UNQUOTED:
+            content_type = f"{mime}; name={name}"
+        case HeaderVariant.RFC5987:
+            content_type = f"{mime}; name*=UTF-8''{urllib.parse.quote(name, safe='')}"
+        case HeaderVariant.CONTENT_DISPOSITION:
+            content_type = mime
+            ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
+            encoded = urllib.parse.quote(name, safe="")
+            headers.append(
+                ("Content-Disposition", f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}")
+            )
+        case _:
+            assert_never(variant)
     content_type += php_default_charset(content_type)
     content_type, headers = php_header_calls(content_type, headers)
     if profile.has("download_csp"):

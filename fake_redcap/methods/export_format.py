@@ -23,7 +23,7 @@ Scalar = str | int
 
 def not_implemented(what: str) -> ApiError:
     """The fake's own answer for something REDCap accepts but the fake does not do (never a silent
-    success); the same answer `api.route` gives for a method the fake lacks."""
+    success); the same answer `api.method_for` gives for a method the fake lacks."""
     return ApiError(
         400, msg.NOT_IMPLEMENTED_BY_FAKE.format(what=what), headers={msg.NOT_IMPLEMENTED_HEADER: what}
     )
