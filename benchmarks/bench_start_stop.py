@@ -52,7 +52,8 @@ def interpreter_start() -> float:
 def fake_start_stop(state: FakeState) -> float:
     started = time.perf_counter()
     with FakeServer(state) as server:
-        urllib.request.urlopen(server.base_url + "/__fake__/health", timeout=5).read()
+        health = urllib.request.Request(server.base_url + "/__fake__/health", headers=server.control_headers)
+        urllib.request.urlopen(health, timeout=5).read()
     return time.perf_counter() - started
 
 

@@ -20,7 +20,8 @@ from werkzeug.wrappers import Request
 
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
-from fake_redcap.control import control_blueprint
+from fake_redcap.control import ControlAccess
+from fake_redcap.control import install as install_control
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.faults import apply as apply_fault
 from fake_redcap.faults import fault_message
@@ -41,7 +42,6 @@ from fake_redcap.methods.project_info import (
 )
 from fake_redcap.methods.record import export_records
 from fake_redcap.model import User
-from fake_redcap.page import page_blueprint
 from fake_redcap.params import Params
 from fake_redcap.responses import (
     GLOBAL_HEADERS,
@@ -88,14 +88,16 @@ _ACTION_CONTENTS = frozenset({"fileRepository", "event", "arm", "dag", "user", "
 WsgiReply = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
 
-def create_app(state: FakeState, *, header_variant: str = "redcap") -> Flask:
+def create_app(
+    state: FakeState, *, header_variant: str = "redcap", control: ControlAccess | None = None
+) -> Flask:
     """A Flask app serving `state` at `/api/`, like a REDCap server's API endpoint, with the page and
-    the `/__fake__/` control endpoints beside it. `header_variant` is one of `HEADER_VARIANTS`."""
+    the `/__fake__/` control endpoints beside it for whoever holds `control`'s secret (default: a
+    random one; `control.py`). `header_variant` is one of `HEADER_VARIANTS`."""
     variant = HeaderVariant.parse(header_variant)
     app = Flask("fake_redcap")
     app.config["FAKE_STATE"] = state
-    app.register_blueprint(control_blueprint(state))
-    app.register_blueprint(page_blueprint(state))
+    install_control(app, state, control if control is not None else ControlAccess.create())
     app.wsgi_app = Api(app.wsgi_app, state, variant)  # type: ignore[method-assign]
     return app
 

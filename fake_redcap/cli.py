@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from fake_redcap.control import CONTROL_HEADER, SECRET_ENV, ControlSecretError, is_loopback
 from fake_redcap.describe import describe_project
 from fake_redcap.fixture import FixtureError, check_unique_tokens, load_fixture
 from fake_redcap.messages import Profile
@@ -34,7 +35,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a project fixture (YAML or JSON); repeat for several projects. Default: the bundled demos",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; anything but loopback needs --allow-remote)",
+    )
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach (they can then use the API with the served tokens)",
+    )
+    serve.add_argument(
+        "--control-secret",
+        default=os.environ.get(SECRET_ENV) or None,
+        metavar="SECRET",
+        help=f"the secret the control endpoints and the page ask for (default: ${SECRET_ENV}, else random)",
+    )
     serve.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
     )
@@ -93,7 +109,26 @@ def serve(args: argparse.Namespace) -> int:
     except FixtureError as error:
         print(f"fake-redcap: {error}", file=sys.stderr)
         return 2
-    server = FakeServer(state, args.host, args.port, header_variant=args.header_variant)
+    if not is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"fake-redcap: --host {args.host} would let other machines reach the fake: its API with every "
+            "served token (the bundled demos' tokens are public), the stored files, and, with the control "
+            "secret, the control endpoints. Listen on 127.0.0.1, or add --allow-remote if you mean it.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        server = FakeServer(
+            state,
+            args.host,
+            args.port,
+            header_variant=args.header_variant,
+            control_secret=args.control_secret,
+            allow_remote=args.allow_remote,
+        )
+    except ControlSecretError as error:
+        print(f"fake-redcap: --control-secret / ${SECRET_ENV}: {error}", file=sys.stderr)
+        return 2
     try:
         server.start()
     except OSError as error:
@@ -112,6 +147,8 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     print(server.url, flush=True)
     print(banner(server), flush=True)
+    if not is_loopback(args.host):
+        print(remote_warning(server), file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.5):
             pass
@@ -147,8 +184,23 @@ def banner(server: FakeServer) -> str:
             f"-d record={record} -d field={field}{event_part} -d returnFormat=json"
         )
     lines.append("")
+    lines.append(f"Page (open in a browser): {server.page_url}")
+    lines.append(f"Control endpoints ({server.base_url}/__fake__/...) need the header:")
+    lines.append(f"  {CONTROL_HEADER}: {server.control_secret}")
+    lines.append("")
     lines.append("Ctrl-C stops the server.")
     return "\n".join(lines)
+
+
+def remote_warning(server: FakeServer) -> str:
+    """What --allow-remote exposes, said once the server listens."""
+    return (
+        f"fake-redcap: WARNING: listening on {server.host}:{server.port}, reachable from other machines. "
+        "Anyone who can reach this port can call the API at /api/ with the tokens above (the bundled "
+        "demos' tokens are public) and download every stored file; with the control secret, also read "
+        "and change the projects, the journal and the faults under /__fake__/ and see the page. "
+        "Stop it with Ctrl-C unless you meant this."
+    )
 
 
 def _first_file(served: Served) -> tuple[str, str, str, str | None] | None:

@@ -4,6 +4,9 @@ No JavaScript: the page refreshes itself every few seconds (`<meta http-equiv="r
 `?refresh=0`). Everything shown is escaped by Jinja's autoescape; tokens appear masked only (a full
 token that a caller sent in some other parameter is masked too). Stored files download from
 `/__fake__/files/<project_id>?record=..&field=..[&event=..][&instance=..]`.
+
+Every route here passes `control.guard()` first (project data, tokens masked or not, is the test
+harness's only); without the proof `GET /` answers `landing_page()` instead.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def page_blueprint(state: FakeState) -> Blueprint:
             projects=[_project_view(s) for s in state.served],
             requests=_request_views(state, state.journal.entries()[-LATEST_REQUESTS:][::-1]),
             total_requests=len(state.journal.entries()),
-            faults=[_fault_text(f.to_json()) for f in state.faults.active()],
+            faults=[_fault_text(state, f.to_json()) for f in state.faults.active()],
             now=dt.datetime.now().strftime("%H:%M:%S"),
         )
         response = Response(html, mimetype="text/html")
@@ -95,6 +98,15 @@ def page_blueprint(state: FakeState) -> Blueprint:
         return response
 
     return bp
+
+
+def landing_page(api_url: str, page_url: str) -> Response:
+    """What `GET /` shows without the control proof: how to open the page, and no project data."""
+    html = _environment.get_template("landing.html").render(api_url=api_url, page_url=page_url)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def content_disposition(name: str) -> str:
@@ -277,8 +289,22 @@ def _token_scrubber(state: FakeState) -> Callable[[str], str]:
     return scrub
 
 
-def _fault_text(fault: dict[str, Any]) -> str:
-    match = ", ".join(f"{k}={v}" for k, v in fault["match"].items()) or "every request"
+_TOKEN_SHAPE = re.compile(r"[0-9A-Fa-f]{32}|[A-Za-z0-9]{64}")  # an API token, a Super API token
+
+
+def shown_match(state: FakeState, match: dict[str, Any]) -> dict[str, Any]:
+    """A fault's `match` as the page and `/__fake__/faults` show it: a served token anywhere, and
+    anything shaped like a token given as `user` (which names a user, not a token), masked."""
+    shown: dict[str, Any] = {}
+    for key, value in match.items():
+        if isinstance(value, str) and key == "user" and _TOKEN_SHAPE.fullmatch(value.strip()):
+            value = mask_token(value.strip())
+        shown[key] = state.mask_tokens(value) if isinstance(value, str) else value
+    return shown
+
+
+def _fault_text(state: FakeState, fault: dict[str, Any]) -> str:
+    match = ", ".join(f"{k}={v}" for k, v in shown_match(state, fault["match"]).items()) or "every request"
     times = "sticky" if fault["times"] is None else f"{fault['fired']}/{fault['times']} fired"
     extra = []
     if fault["kind"] == "http_error":

@@ -9,6 +9,7 @@ there in any suite; with `PYTEST_DISABLE_PLUGIN_AUTOLOAD` set, load it with `-p 
 | `fake_redcap_server` | function (server: session) | `FakeServer` | the running fake, reset |
 | `fake_redcap` | function | `FakeState` | its state: `.journal`, `.faults`, `.load()` |
 | `redcap_url` | function | `str` | the API URL, `http://127.0.0.1:PORT/api/` |
+| `redcap_control_headers` | function | `dict[str, str]` | the header `/__fake__/...` needs (its secret) |
 | `redcap_tokens` | function | `dict[str, str]` | user name -> token, every served user |
 | `redcap_project_tokens` | function | `dict[int, dict[str, str]]` | project id -> user name -> token |
 | `redcap_client` | function | `client.RedcapClient` | a client for the user with the most rights |
@@ -131,6 +132,12 @@ def fake_redcap(fake_redcap_server: FakeServer) -> FakeState:
 def redcap_url(fake_redcap_server: FakeServer) -> str:
     """The fake's API URL, `http://127.0.0.1:PORT/api/`."""
     return fake_redcap_server.url
+
+
+@pytest.fixture
+def redcap_control_headers(fake_redcap_server: FakeServer) -> dict[str, str]:
+    """The header that control requests (`/__fake__/...`) need: `{"X-Fake-Redcap-Control": secret}`."""
+    return fake_redcap_server.control_headers
 
 
 @pytest.fixture

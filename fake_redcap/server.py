@@ -9,6 +9,7 @@ from types import TracebackType
 from cheroot import wsgi
 
 from fake_redcap.api import create_app
+from fake_redcap.control import ControlAccess, is_loopback
 from fake_redcap.faults import FaultDrop
 from fake_redcap.state import FakeState
 
@@ -39,8 +40,13 @@ class FakeServer:
     headers or body) before the server gives up on it: a stalled body is answered 408 and closed,
     like Apache's RequestReadTimeout, and only ever holds one of the `threads` workers.
 
+    The control endpoints (`/__fake__/...`) and the page need the control secret: `control_secret`
+    (letters, digits, `._~-`, 16 or more), or a random one. `control_headers` is the header to send,
+    `page_url` opens the page in a browser. Listening on anything but loopback needs `allow_remote`.
+
     >>> with FakeServer(FakeState()) as server:   # doctest: +SKIP
     ...     requests.post(server.url, data={...})
+    ...     requests.post(server.base_url + "/__fake__/reset", headers=server.control_headers)
     """
 
     def __init__(
@@ -52,11 +58,20 @@ class FakeServer:
         header_variant: str = "redcap",
         threads: int = 16,
         timeout: float = 10.0,
+        control_secret: str | None = None,
+        allow_remote: bool = False,
     ) -> None:
+        if not is_loopback(host) and not allow_remote:
+            raise ValueError(
+                f"refusing to listen on {host}: other machines could then call the API with the served "
+                "tokens and download the stored files; listen on 127.0.0.1, or pass allow_remote=True "
+                "(fake-redcap serve --allow-remote) if that is what you want"
+            )
+        self.control = ControlAccess.create(control_secret, host, allow_remote=allow_remote)
         self.state = state if state is not None else FakeState()
         self.host = host
         self._requested_port = port
-        self.app = create_app(self.state, header_variant=header_variant)
+        self.app = create_app(self.state, header_variant=header_variant, control=self.control)
         self._threads = threads
         self.timeout = timeout
         self._server: _Server | None = None
@@ -74,6 +89,21 @@ class FakeServer:
     def url(self) -> str:
         """The API URL, as a REDCap server's: `http://HOST:PORT/api/`."""
         return self.base_url + "/api/"
+
+    @property
+    def control_secret(self) -> str:
+        """The secret the control endpoints and the page ask for (README, "Control endpoints")."""
+        return self.control.secret
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """`{"X-Fake-Redcap-Control": secret}`: send it with every request to `/__fake__/...`."""
+        return self.control.headers
+
+    @property
+    def page_url(self) -> str:
+        """The page's URL with the secret, for a browser (it trades the secret for a cookie)."""
+        return self.control.page_url(self.base_url)
 
     def start(self) -> FakeServer:
         if self._server is not None:

@@ -130,7 +130,17 @@ def test_the_page_in_a_real_browser(chromium: webdriver.Chrome, server: FakeServ
     server.state.faults.add(Fault("http_error", status=502))
     _export(server, FULL, "study_document")
 
-    chromium.get(server.base_url + "/?refresh=1")
+    # Without the control secret the browser sees only how to open the page, and no project data.
+    chromium.get(server.base_url + "/")
+    assert "open it with the page url" in chromium.find_element(By.ID, "locked").text.lower()
+    assert "Export File demo" not in chromium.page_source
+    chromium.get(server.base_url + "/__fake__/files/14?record=2&field=consent_form")
+    assert "needs proof" in chromium.page_source
+
+    # The URL the server prints trades the secret for a cookie and drops it from the address bar.
+    chromium.get(server.page_url + "&refresh=1")
+    assert chromium.current_url == server.base_url + "/?refresh=1"
+    assert server.control_secret not in chromium.current_url
     assert chromium.title == "fake REDCap"
     refresh = chromium.find_element(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]')
     assert refresh.get_attribute("content") == "1"

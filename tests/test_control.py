@@ -82,7 +82,9 @@ def tiny(tmp_path: Path) -> Path:
 
 
 def control(server: FakeServer, method: str, name: str, body: Any = None) -> requests.Response:
-    return requests.request(method, f"{server.base_url}/__fake__/{name}", json=body, timeout=10)
+    return requests.request(
+        method, f"{server.base_url}/__fake__/{name}", json=body, headers=server.control_headers, timeout=10
+    )
 
 
 def api(server: FakeServer, params: dict[str, str], **kwargs: Any) -> requests.Response:
@@ -291,7 +293,9 @@ def test_faults_endpoints_add_list_fire_and_clear(fake: FakeServer) -> None:
 )
 def test_faults_endpoint_refuses_what_it_cannot_set_up(fake: FakeServer, body: Any, says: str) -> None:
     if isinstance(body, str):
-        answer = requests.post(f"{fake.base_url}/__fake__/faults", data=body, timeout=10)
+        answer = requests.post(
+            f"{fake.base_url}/__fake__/faults", data=body, headers=fake.control_headers, timeout=10
+        )
     else:
         answer = control(fake, "POST", "faults", body)
     assert answer.status_code == 400

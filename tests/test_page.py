@@ -13,6 +13,7 @@ import yaml
 from flask.testing import FlaskClient
 
 from fake_redcap import FakeState, create_app
+from fake_redcap.control import CONTROL_HEADER, access_of
 from fake_redcap.faults import Fault
 from fake_redcap.model import Project
 
@@ -79,10 +80,18 @@ class Page(HTMLParser):
         raise AssertionError(f"no table row has cells {cells}; rows: {self.rows}")
 
 
+def harness(state: FakeState) -> FlaskClient:
+    """A test client that sends the control proof with every request, as the test harness does."""
+    app = create_app(state)
+    client = app.test_client()
+    client.environ_base.update({"HTTP_" + CONTROL_HEADER.upper().replace("-", "_"): access_of(app).secret})
+    return client
+
+
 @pytest.fixture
 def demo() -> tuple[FakeState, FlaskClient]:
     state = FakeState()
-    return state, create_app(state).test_client()
+    return state, harness(state)
 
 
 def page(client: FlaskClient, query: str = "") -> Page:
@@ -305,7 +314,7 @@ def _nasty_fixture(folder: Path) -> Path:
 
 def test_everything_shown_is_escaped(tmp_path: Path) -> None:
     state = FakeState([_nasty_fixture(tmp_path)])
-    client = create_app(state).test_client()
+    client = harness(state)
     client.post(
         "/api/",
         data={
@@ -338,7 +347,7 @@ def test_everything_shown_is_escaped(tmp_path: Path) -> None:
 
 def test_no_projects(tmp_path: Path) -> None:
     state = FakeState([_nasty_fixture(tmp_path)])
-    client = create_app(state).test_client()
+    client = harness(state)
     state.load([], replace=True)
     shown = page(client)
     assert "No projects are served." in shown.text
@@ -351,6 +360,6 @@ def test_a_project_without_files_or_repeating(tmp_path: Path, demo: tuple[FakeSt
     state = FakeState([path])
     project: Project = state.projects[0]
     assert project.records == ()
-    shown = page(create_app(state).test_client())
+    shown = page(harness(state))
     assert "No stored files." in shown.text
     assert "Nothing repeats." in shown.text

@@ -186,6 +186,7 @@ def test_no_output_of_a_whole_session_shows_a_token(
     # The banner: the one allowed place.
     banner = drain(lines, until="Ctrl-C stops the server.")
     assert all(t in banner for t in TOKENS), "the banner lists every user's token for the developer"
+    control = control_headers_from(banner)
 
     # fake-redcap check
     check = subprocess.run(
@@ -207,7 +208,7 @@ def test_no_output_of_a_whole_session_shows_a_token(
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
-        run_client_session(url, tmp_path, seen)
+        run_client_session(url, tmp_path, seen, control)
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
@@ -240,12 +241,14 @@ def test_no_output_of_a_whole_session_shows_a_token(
         seen.add(f"redcap-file {args[0]} stderr", result.stderr)
 
     # The control endpoints and the status page.
-    requests.post(f"{base}/__fake__/faults", json={"kind": "delay", "seconds": 0.01}, timeout=30)
+    requests.post(
+        f"{base}/__fake__/faults", json={"kind": "delay", "seconds": 0.01}, headers=control, timeout=30
+    )
     for path in ("/__fake__/state", "/__fake__/requests", "/__fake__/faults", "/__fake__/health", "/"):
-        answer = requests.get(base + path, timeout=30)
+        answer = requests.get(base + path, headers=control, timeout=30)
         assert answer.status_code == 200, path
         seen.add(f"GET {path}", answer.content)
-    journal = requests.get(f"{base}/__fake__/requests", timeout=30).json()["requests"]
+    journal = requests.get(f"{base}/__fake__/requests", headers=control, timeout=30).json()["requests"]
     assert len(journal) >= 15 and {e["params"].get("token") for e in journal} >= {"admin", "<unknown token>"}
 
     # Stop the server; whatever it printed after the banner, and on stderr, is searched too.
@@ -262,7 +265,14 @@ def test_no_output_of_a_whole_session_shows_a_token(
     assert seen.leaks() == []
 
 
-def run_client_session(url: str, folder: Path, seen: Collected) -> None:
+def control_headers_from(banner: str) -> dict[str, str]:
+    """The control header `fake-redcap serve` prints in its banner."""
+    line = next(line for line in banner.splitlines() if line.strip().startswith("X-Fake-Redcap-Control:"))
+    name, _, value = line.strip().partition(": ")
+    return {name: value}
+
+
+def run_client_session(url: str, folder: Path, seen: Collected, control: dict[str, str]) -> None:
     """Successes, refusals and a fault with retries, through RedcapClient."""
     base = url.removesuffix("/api/")
     with RedcapClient(url, ADMIN, retries=2, backoff=0) as admin:
@@ -278,7 +288,10 @@ def run_client_session(url: str, folder: Path, seen: Collected) -> None:
         admin.delete_file("1", "doc")
         seen.add("version", admin.export_version())
         requests.post(
-            f"{base}/__fake__/faults", json={"kind": "http_error", "status": 502, "times": 5}, timeout=30
+            f"{base}/__fake__/faults",
+            json={"kind": "http_error", "status": 502, "times": 5},
+            headers=control,
+            timeout=30,
         )
         for call in (
             lambda: admin.export_file("1", "doc"),  # 502 three times: retried, then refused
@@ -287,7 +300,7 @@ def run_client_session(url: str, folder: Path, seen: Collected) -> None:
             lambda: admin.import_file("1", "nope", b"x", filename="x.txt"),
         ):
             record_error(call, seen)
-        requests.delete(f"{base}/__fake__/faults", timeout=30)
+        requests.delete(f"{base}/__fake__/faults", headers=control, timeout=30)
     for secret in (READER, NO_ACCESS, EXPIRED, SUSPENDED, "BAD00000000000000000000000000000"):
         with RedcapClient(url, secret, retries=0) as client:
             seen.add("repr(RedcapClient)", repr(client))
