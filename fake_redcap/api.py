@@ -27,7 +27,7 @@ from fake_redcap.faults import apply as apply_fault
 from fake_redcap.faults import fault_message
 from fake_redcap.journal import CountingBody, JournalEntry
 from fake_redcap.lint import lint
-from fake_redcap.messages import Profile
+from fake_redcap.messages import Change, Profile
 from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.project_info import (
     export_arms,
@@ -265,8 +265,8 @@ def route(params: Params, profile: Profile, user: User) -> tuple[str, bool]:
             raise ApiError(400, msg.ACTION_INVALID)
         if (
             content == "file"
-            and profile.has("case_sensitive_file_action")
-            and action not in msg.FILE_ACTIONS_EXACT
+            and profile.has(Change.CASE_SENSITIVE_FILE_ACTION)
+            and action not in msg.API_ACTIONS
         ):
             raise ApiError(400, msg.ACTION_INVALID)
     _check_api_rights(user, content, action.lower())
@@ -309,7 +309,7 @@ def call_key(call: Call) -> tuple[str, str]:
             action = "export"
         if content in ("user", "userRole") and action != "delete" and "data" in params:
             action = "import"
-        if action not in msg.FILE_ACTIONS_EXACT:
+        if action not in msg.API_ACTIONS:
             raise ApiError(400, msg.ACTION_INVALID)
         return (content, action)
     if content == "record" and action in ("delete", "rename", "randomize"):

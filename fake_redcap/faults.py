@@ -6,59 +6,46 @@ always; `probability` with a seeded random source makes flaky-network runs repea
 
 from __future__ import annotations
 
+import enum
 import random
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
+from fake_redcap import apache
 from fake_redcap import messages as msg
 from fake_redcap.errors import ApiError, ReturnFormat
-from fake_redcap.messages import Profile
+from fake_redcap.messages import Change, Profile
 from fake_redcap.responses import Reply, error_reply
 
-KINDS = (
-    "delay",  # wait `seconds` before answering
-    "trickle",  # send the body `chunk_size` bytes at a time, `seconds` apart
-    "drop",  # close the connection after `after_bytes` bytes of the body
-    "short_body",  # promise the whole length, send `after_bytes` bytes, close
-    "http_error",  # a 500/502/503 HTML page from the PHP/Apache front (`status`)
-    "maintenance",  # a 200 HTML maintenance page instead of the answer
-    "offline",  # REDCap's system-offline answer (400)
-    "api_disabled",  # REDCap's "The REDCap API is not enabled." (400 since V10)
-)
+
+class FaultKind(enum.StrEnum):
+    """What a fault does; the values are the `kind` spellings of `Fault(...)` and `/__fake__/faults`."""
+
+    DELAY = "delay"  # wait `seconds` before answering
+    TRICKLE = "trickle"  # send the body `chunk_size` bytes at a time, `seconds` apart
+    DROP = "drop"  # close the connection after `after_bytes` bytes of the body
+    SHORT_BODY = "short_body"  # promise the whole length, send `after_bytes` bytes, close
+    HTTP_ERROR = "http_error"  # a 500/502/503 HTML page from the PHP/Apache front (`status`)
+    MAINTENANCE = "maintenance"  # a 200 HTML maintenance page instead of the answer
+    OFFLINE = "offline"  # REDCap's system-offline answer (400)
+    API_DISABLED = "api_disabled"  # REDCap's "The REDCap API is not enabled." (400 since V10)
+
+
+# The spellings `Fault(kind)` takes, so that mypy catches `Fault("dorp")` in a typed test too.
+FaultKindName = Literal[
+    "delay", "trickle", "drop", "short_body", "http_error", "maintenance", "offline", "api_disabled"
+]
+KINDS: tuple[str, ...] = tuple(kind.value for kind in FaultKind)
 
 _MATCH_KEYS = ("content", "action", "record", "field", "user")
-
-_HTML_ERRORS = {
-    500: (
-        "Internal Server Error",
-        "The server encountered an internal error or misconfiguration and was "
-        "unable to complete your request.",
-    ),
-    502: ("Bad Gateway", "The proxy server received an invalid response from an upstream server."),
-    503: (
-        "Service Unavailable",
-        "The server is temporarily unable to service your request due to "
-        "maintenance downtime or capacity problems. Please try again later.",
-    ),
-}
 
 MAINTENANCE_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>REDCap - Maintenance</title></head>\n<body>\n"
     b"<h1>REDCap is undergoing maintenance</h1>\n<p>Please try again in a few minutes.</p>\n</body></html>\n"
 )
-
-
-def apache_error_page(status: int) -> bytes:
-    """The HTML an Apache front sends for a 5xx, as clients meet it instead of a REDCap envelope."""
-    title, text = _HTML_ERRORS.get(status, ("Error", "The server could not answer."))
-    return (
-        f'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>{status} {title}</title>\n'
-        f"</head><body>\n<h1>{title}</h1>\n<p>{text}</p>\n<hr>\n<address>Apache Server</address>\n"
-        "</body></html>\n"
-    ).encode("ascii")
 
 
 class FaultDrop(ConnectionAbortedError):
@@ -69,22 +56,42 @@ class FaultError(ValueError):
     """A fault that cannot be set up as asked; the message says what to change."""
 
 
-@dataclass
+@dataclass(init=False)
 class Fault:
-    kind: str
-    match: dict[str, str] = field(default_factory=dict)
-    times: int | None = 1  # None: sticky, fires on every match
-    probability: float = 1.0
-    seconds: float = 0.0
-    status: int = 503
-    after_bytes: int = 0
-    chunk_size: int = 1024
-    id: int = 0
-    fired: int = 0
+    kind: FaultKind
+    match: dict[str, str]
+    times: int | None  # None: sticky, fires on every match
+    probability: float
+    seconds: float
+    status: int
+    after_bytes: int
+    chunk_size: int
+    id: int
+    fired: int
 
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise FaultError(f"unknown fault kind {self.kind!r}; choose one of {', '.join(KINDS)}")
+    def __init__(
+        self,
+        kind: FaultKind | FaultKindName,
+        match: dict[str, str] | None = None,
+        times: int | None = 1,
+        probability: float = 1.0,
+        seconds: float = 0.0,
+        status: int = 503,
+        after_bytes: int = 0,
+        chunk_size: int = 1024,
+        id: int = 0,  # the fault's number, as /__fake__/faults shows it
+        fired: int = 0,
+    ) -> None:
+        try:
+            self.kind = FaultKind(kind)
+        except ValueError:
+            raise FaultError(f"unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}") from None
+        self.match = {} if match is None else match
+        self.times, self.probability, self.seconds, self.status = times, probability, seconds, status
+        self.after_bytes, self.chunk_size, self.id, self.fired = after_bytes, chunk_size, id, fired
+        self._check()
+
+    def _check(self) -> None:
         unknown = set(self.match) - set(_MATCH_KEYS)
         if unknown:
             raise FaultError(f"faults match on {', '.join(_MATCH_KEYS)}; not on {', '.join(sorted(unknown))}")
@@ -92,7 +99,7 @@ class Fault:
             raise FaultError("times must be a positive number, or null for a sticky fault")
         if not 0.0 <= self.probability <= 1.0:
             raise FaultError("probability must be between 0 and 1")
-        if self.kind == "http_error" and self.status not in _HTML_ERRORS:
+        if self.kind is FaultKind.HTTP_ERROR and self.status not in apache.FRONT_ERRORS:
             raise FaultError(f"http_error takes status 500, 502 or 503, not {self.status}")
         if self.seconds < 0 or self.after_bytes < 0 or self.chunk_size < 1:
             raise FaultError("seconds and after_bytes must be >= 0 and chunk_size >= 1")
@@ -148,26 +155,26 @@ class Faults:
 
 def apply(fault: Fault, reply: Reply, fmt: ReturnFormat, profile: Profile) -> Reply:
     """The reply as the fault makes the client see it."""
-    if fault.kind == "delay":
+    if fault.kind is FaultKind.DELAY:
         reply.delay = fault.seconds  # waited out just before the answer goes out, once it is journalled
         return reply
-    if fault.kind == "http_error":
-        return Reply(fault.status, "text/html; charset=iso-8859-1", apache_error_page(fault.status))
-    if fault.kind == "maintenance":
+    if fault.kind is FaultKind.HTTP_ERROR:
+        return apache.reply(fault.status, signature=True)
+    if fault.kind is FaultKind.MAINTENANCE:
         return Reply(200, "text/html; charset=UTF-8", MAINTENANCE_PAGE)
-    if fault.kind == "offline":
+    if fault.kind is FaultKind.OFFLINE:
         return error_reply(ApiError(400, msg.SYSTEM_OFFLINE), fmt, profile)
-    if fault.kind == "api_disabled":
-        status = 400 if profile.has("api_disabled_is_400") else 503
+    if fault.kind is FaultKind.API_DISABLED:
+        status = 400 if profile.has(Change.API_DISABLED_IS_400) else 503
         return error_reply(ApiError(status, msg.API_DISABLED), fmt, profile)
     body = reply.body if not isinstance(reply.body, bytes) else [reply.body]
-    if fault.kind == "trickle":
+    if fault.kind is FaultKind.TRICKLE:
         reply.body = _trickle(body, fault.chunk_size, fault.seconds)
         reply.streamed = True
         return reply
     # drop / short_body: the connection ends after `after_bytes` bytes; short_body first promises the
     # whole length in Content-Length.
-    if fault.kind == "short_body" and reply.size is not None:
+    if fault.kind is FaultKind.SHORT_BODY and reply.size is not None:
         reply.headers.append(("Content-Length", str(reply.size)))
     reply.body = _cut(body, fault.after_bytes)
     reply.streamed = True
@@ -177,11 +184,11 @@ def apply(fault: Fault, reply: Reply, fmt: ReturnFormat, profile: Profile) -> Re
 
 def fault_message(fault: Fault, message: str | None) -> str | None:
     """The REDCap message the client was shown once the fault applied (None for an HTML page)."""
-    if fault.kind == "offline":
+    if fault.kind is FaultKind.OFFLINE:
         return msg.SYSTEM_OFFLINE
-    if fault.kind == "api_disabled":
+    if fault.kind is FaultKind.API_DISABLED:
         return msg.API_DISABLED
-    if fault.kind in ("http_error", "maintenance"):
+    if fault.kind in (FaultKind.HTTP_ERROR, FaultKind.MAINTENANCE):
         return None
     return message
 

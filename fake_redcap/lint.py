@@ -6,15 +6,14 @@ their request may not do what they think.
 
 from __future__ import annotations
 
+from fake_redcap import messages as msg
 from fake_redcap.methods.file import repeat_instance
 from fake_redcap.params import ArrayParam, Params
 from fake_redcap.state import Served
 
-# What the file methods read (API/file/*.php, API/index.php): anything else is ignored by REDCap.
-FILE_PARAMS = frozenset(
-    {"token", "content", "action", "record", "field", "event", "repeat_instance", "returnFormat", "format"}
-)
-SCALARS = (
+# What the file methods read (API/file/*.php, API/index.php), each as a scalar: anything else is ignored
+# by REDCap, and an array given for one of these reads as the string "Array".
+FILE_PARAMS = (
     "token",
     "content",
     "action",
@@ -30,12 +29,12 @@ SCALARS = (
 def lint(params: Params, served: Served | None) -> list[str]:
     notes: list[str] = []
     content = params.text("content")
-    for name in SCALARS:
+    for name in FILE_PARAMS:
         if isinstance(params.get(name), ArrayParam):
             notes.append(f"{name} was sent as an array ({name}[...]); REDCap reads it as the string 'Array'")
-    if content not in ("file", "fileinfo", "filesize"):
+    if content not in msg.FILE_CONTENTS:
         return notes
-    for name in sorted(set(params) - FILE_PARAMS):
+    for name in sorted(set(params).difference(FILE_PARAMS)):
         if name == "repeat_instrument":
             notes.append("repeat_instrument is not read by the file methods; only repeat_instance counts")
         else:

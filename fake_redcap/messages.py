@@ -7,6 +7,7 @@ V7 = 7.1.2, V10 = 10.0.13, V13 = 13.6.1, V14 = 14.5.11, V15 = 15.7.6 (`API/index
 
 from __future__ import annotations
 
+import enum
 import html
 import re
 from dataclasses import dataclass
@@ -78,7 +79,8 @@ SIGNATURE_IMPORT = (
     "created using the web interface. However, it can be downloaded or deleted using the API."
 )
 SAVE_FAILED = "A problem occurred while trying to save the uploaded file"
-DELETE_RECORD_MISSING = "The record '{record}' does not exist"  # single quotes and raw, even in V15
+RECORD_MISSING_RAW = "The record '{record}' does not exist"  # before V14's escaping (Export File E5)
+DELETE_RECORD_MISSING = RECORD_MISSING_RAW  # single quotes and raw, even in V15
 NO_FILE_TO_DELETE = "There is no file to delete for this record"
 
 # ---------------------------------------------------------------------------------------------------
@@ -160,8 +162,10 @@ VALID_CONTENT = frozenset(
 FILE_CONTENTS = frozenset({"file", "filesize", "fileinfo"})
 # §1.1 #10: strtolower(action) must be one of these for content file/filesize/fileinfo.
 FILE_ACTIONS_LOWER = frozenset({"export", "import", "import_app", "delete"})
-# §1.1 #11 (V13+): the raw action, case-sensitively, for content=file.
-FILE_ACTIONS_EXACT = frozenset({"export", "delete", "import", "import_app", "switch", "list", "createFolder"})
+# The actions V15 API/index.php:389 lets through, case-sensitively, for the contents that read `action`
+# (event, arm, dag, user, userRole, fileRepository); §1.1 #11 (V13+) checks content=file's raw action
+# against the same list.
+API_ACTIONS = frozenset({"export", "delete", "import", "import_app", "switch", "list", "createFolder"})
 
 # ---------------------------------------------------------------------------------------------------
 # Version profiles
@@ -193,57 +197,76 @@ class Version:
 OLDEST_SUPPORTED = Version(7, 0, 0)
 DEFAULT_VERSION = "15.7.6"
 
+
+class Change(enum.StrEnum):
+    """A behaviour that changed between REDCap versions: `Profile.has(Change.DOWNLOAD_CSP)`. A key of
+    CHANGES, where its first version and its source are."""
+
+    API_DISABLED_IS_400 = "api_disabled_is_400"
+    CSV_ERRORS_ARE_TEXT_CSV = "csv_errors_are_text_csv"
+    CASE_SENSITIVE_FILE_ACTION = "case_sensitive_file_action"
+    PER_FORM_EXPORT_RIGHTS = "per_form_export_rights"
+    RECORD_MESSAGE_ESCAPED = "record_message_escaped"
+    LOCKING_BLOCKS_FILE_CHANGES = "locking_blocks_file_changes"
+    UPLOAD_SIZE_MESSAGE_NAMES_FIELD_TYPE = "upload_size_message_names_field_type"
+    FILE_TYPE_CHECK = "file_type_check"
+    SANITIZE_FILE_NAME = "sanitize_file_name"
+    UPLOAD_INSTANCE_ISINTEGER = "upload_instance_isinteger"
+    DOWNLOAD_CSP = "download_csp"
+    RECORD_EXPORT_FILE_NAMES = "record_export_file_names"
+
+
 # Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
 # the change to an interval, the fake takes the first release of the upper major and says so.
-CHANGES: dict[str, tuple[Version, str]] = {
-    "api_disabled_is_400": (
+CHANGES: dict[Change, tuple[Version, str]] = {
+    Change.API_DISABLED_IS_400: (
         Version(10, 0, 0),
         "API disabled answers 400 (V10+); 503 in V5/V7. Changed in (7.1.2, 10.0.13].",
     ),
-    "csv_errors_are_text_csv": (
+    Change.CSV_ERRORS_ARE_TEXT_CSV: (
         Version(10, 0, 0),
         "csv error Content-type text/csv (V10+); text/html in V7. Changed in (7.1.2, 10.0.13].",
     ),
-    "case_sensitive_file_action": (
+    Change.CASE_SENSITIVE_FILE_ACTION: (
         Version(13, 0, 0),
         "second, case-sensitive action check for content=file (V13+). Changed in (10.0.13, 13.6.1].",
     ),
-    "per_form_export_rights": (
+    Change.PER_FORM_EXPORT_RIGHTS: (
         Version(12, 2, 0),
         "per-instrument export rights aggregated into export_rights (Resources/sql/upgrade_12.02.00.php).",
     ),
-    "record_message_escaped": (
+    Change.RECORD_MESSAGE_ESCAPED: (
         Version(14, 0, 0),
         "export: The record \"<rec>\" (RCView::escape) instead of '<rec>' raw; field name escaped too. "
         "Changed in (13.6.1, 14.5.11].",
     ),
-    "locking_blocks_file_changes": (
+    Change.LOCKING_BLOCKS_FILE_CHANGES: (
         Version(13, 0, 0),
         "record and instrument locking refuse file import/delete (V13+). Appeared in (10.0.13, 13.6.1].",
     ),
-    "upload_size_message_names_field_type": (
+    Change.UPLOAD_SIZE_MESSAGE_NAMES_FIELD_TYPE: (
         Version(13, 0, 0),
         "size-limit text ends 'for File Upload fields.' (V13+; not in V10.0.13).",
     ),
-    "file_type_check": (
+    Change.FILE_TYPE_CHECK: (
         Version(15, 0, 0),
         "uploads of files without an extension refused with docs_1136 (V15 Files::fileTypeAllowed; the "
         "V14.5.11 one still allows an empty extension).",
     ),
-    "sanitize_file_name": (
+    Change.SANITIZE_FILE_NAME: (
         Version(14, 0, 0),
         "upload names pass through Files::sanitizeFileName (V15); V10 only removes ' and tags. "
         "Changed somewhere in (10.0.13, 15.7.6]; the fake takes 14.0.0.",
     ),
-    "upload_instance_isinteger": (
+    Change.UPLOAD_INSTANCE_ISINTEGER: (
         Version(15, 0, 0),
         "import reads repeat_instance with isinteger (V15); is_numeric before.",
     ),
-    "download_csp": (
+    Change.DOWNLOAD_CSP: (
         Version(14, 0, 0),
         "Content-Security-Policy: script-src 'none' on file downloads (V14+). Changed in (13.6.1, 14.5.11].",
     ),
-    "record_export_file_names": (
+    Change.RECORD_EXPORT_FILE_NAMES: (
         Version(13, 0, 0),
         "record exports show a file field's stored file name (V13.6.1 and V15.7.6 Records::getData replace "
         "[document] through $edocIds); V10.0.13 shows [document]. Changed in (10.0.13, 13.6.1].",
@@ -264,26 +287,26 @@ class Profile:
             raise ValueError(f"REDCap {v} is older than the oldest profile the fake has ({OLDEST_SUPPORTED})")
         return cls(v)
 
-    def has(self, change: str) -> bool:
+    def has(self, change: Change) -> bool:
         return self.version >= CHANGES[change][0]
 
     @property
     def csv_error_content_type(self) -> str:
-        return "text/csv" if self.has("csv_errors_are_text_csv") else "text/html"
+        return "text/csv" if self.has(Change.CSV_ERRORS_ARE_TEXT_CSV) else "text/html"
 
     def record_missing(self, record: str) -> str:
         """Export File's E5 text."""
-        if self.has("record_message_escaped"):
+        if self.has(Change.RECORD_MESSAGE_ESCAPED):
             return f'The record "{rcview_escape(record)}" does not exist'
-        return f"The record '{record}' does not exist"
+        return RECORD_MISSING_RAW.format(record=record)
 
     def record_in_message(self, record: str) -> str:
         """The record as the locking messages show it: escaped in V14+, raw in V13."""
-        return rcview_escape(record) if self.has("record_message_escaped") else record
+        return rcview_escape(record) if self.has(Change.RECORD_MESSAGE_ESCAPED) else record
 
     def field_not_file(self, field: str) -> str:
         return FIELD_NOT_FILE.format(
-            field=rcview_escape(field) if self.has("record_message_escaped") else field
+            field=rcview_escape(field) if self.has(Change.RECORD_MESSAGE_ESCAPED) else field
         )
 
 

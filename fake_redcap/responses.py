@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, assert_never
 
 from fake_redcap.errors import ApiError, ReturnFormat, content_type_for, error_body
-from fake_redcap.messages import Profile
+from fake_redcap.messages import Change, Profile
 from fake_redcap.model import StoredFile
 
 CHUNK = 1024 * 1024  # REDCap streams 10 MB chunks (readfile_chunked); 1 MiB keeps memory low
@@ -135,7 +135,7 @@ def file_reply(stored: StoredFile, profile: Profile, variant: HeaderVariant) -> 
             assert_never(variant)
     content_type += php_default_charset(content_type)
     content_type, headers = php_header_calls(content_type, headers)
-    if profile.has("download_csp"):
+    if profile.has(Change.DOWNLOAD_CSP):
         headers.append(("Content-Security-Policy", DOWNLOAD_CSP))
     return Reply(
         status=200,

@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.wrappers import Request
 
+from fake_redcap import apache
 from fake_redcap.call import Upload
 from fake_redcap.params import Params, parse_urlencoded
 from fake_redcap.responses import Reply
@@ -83,13 +84,6 @@ def discard_spooled_uploads(req: Request) -> None:
             path.unlink(missing_ok=True)
 
 
-# Apache's own pages for a request it answers before PHP runs.
-_APACHE_PAGES = {
-    408: ("Request Timeout", "Server timeout waiting for the HTTP request from the client."),
-    400: ("Bad Request", "Your browser sent a request that this server could not understand."),
-}
-
-
 class BodyNotReceived(Exception):
     """The request body never arrived whole: the client stalled past the server's timeout, or closed
     the connection before sending Content-Length bytes. PHP never runs for such a request; Apache
@@ -103,14 +97,7 @@ class BodyNotReceived(Exception):
         self.message = message
 
     def reply(self) -> Reply:
-        title, text = _APACHE_PAGES[self.status]
-        page = (
-            f'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>{self.status} {title}'
-            f"</title>\n</head><body>\n<h1>{title}</h1>\n<p>{text}</p>\n</body></html>\n"
-        )
-        return Reply(
-            self.status, "text/html; charset=iso-8859-1", page.encode("ascii"), close_connection=True
-        )
+        return apache.reply(self.status, close_connection=True)
 
 
 def read_params(req: Request) -> Params:

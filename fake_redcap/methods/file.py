@@ -19,6 +19,7 @@ import magic
 from fake_redcap import messages as msg
 from fake_redcap.call import Call, Upload
 from fake_redcap.errors import ApiError, content_type_for, php_json_encode
+from fake_redcap.messages import Change
 from fake_redcap.model import ExportRight, Field, Project, ProjectStatus
 from fake_redcap.responses import Reply, file_reply
 from fake_redcap.state import db_key
@@ -109,7 +110,7 @@ def _check_locks(call: Call, record: str, event: str | None, instance: float) ->
     """Import 6 / delete 3 (V13+): a record locked whole, or the field's instrument locked in this
     event and instance."""
     profile = call.profile
-    if not profile.has("locking_blocks_file_changes"):
+    if not profile.has(Change.LOCKING_BLOCKS_FILE_CHANGES):
         return
     shown = profile.record_in_message(record)
     if db_key(record) in call.served.locked_records:
@@ -207,7 +208,7 @@ def import_file(call: Call) -> Reply:
     event = _event(call)
     # 5: the instance (isinteger in V15, is_numeric before), reset to 1 unless the form/event repeats.
     raw_instance = params.text("repeat_instance")
-    if profile.has("upload_instance_isinteger") and not _is_integer(raw_instance):
+    if profile.has(Change.UPLOAD_INSTANCE_ISINTEGER) and not _is_integer(raw_instance):
         raw_instance = "1"
     instance = repeat_instance(project, event, project.field(field_name), raw_instance)
     # 6: record and instrument locking.
@@ -215,15 +216,17 @@ def import_file(call: Call) -> Reply:
     # 7: REDCap's size limit for File Upload fields.
     size = _size(upload.stream)
     if size > call.max_upload_mb * 1024 * 1024:
-        template = msg.TOO_LARGE if profile.has("upload_size_message_names_field_type") else msg.TOO_LARGE_OLD
+        template = (
+            msg.TOO_LARGE if profile.has(Change.UPLOAD_SIZE_MESSAGE_NAMES_FIELD_TYPE) else msg.TOO_LARGE_OLD
+        )
         raise ApiError(400, template.format(mb=call.max_upload_mb))
     name = (
         sanitize_file_name(upload.filename)
-        if profile.has("sanitize_file_name")
+        if profile.has(Change.SANITIZE_FILE_NAME)
         else _v10_file_name(upload.filename)
     )
     # 8: files without an extension are not permitted (V15 Files::fileTypeAllowed; V14.5.11 allows them).
-    if profile.has("file_type_check") and "." not in name.strip("."):
+    if profile.has(Change.FILE_TYPE_CHECK) and "." not in name.strip("."):
         raise ApiError(400, msg.FILE_TYPE_NOT_PERMITTED)
     # 9: the record must exist in some event (project-wide, unlike export).
     if db_key(record) not in call.served.records:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.messages import Change
 from fake_redcap.methods.export_format import (
     XML_DECLARATION,
     Scalar,
@@ -91,35 +92,8 @@ def export_records(call: Call) -> Reply:
     if user.export_rights() == ExportRight.NO_ACCESS:
         raise ApiError(403, msg.EXPORT_NO_ACCESS)
     metadata = {f.name: f for f in metadata_fields(project)}
-    events_by_name = {e.unique_name: e for e in project.events}
-
-    # `events` given as an array is validated (longitudinal only), exactly (in_array).
-    events_raw, events_is_array = list_param(params, "events")
-    if project.is_longitudinal and events_is_array and events_raw:
-        invalid = unique(
-            v for v in events_raw if not any(php_loose_equals(v, name) for name in events_by_name)
-        )
-        if invalid:
-            raise ApiError(400, msg.RECORD_EVENTS_INVALID.format(values=prep_implode(invalid)))
-
-    # `fields`: a comma string is trimmed, an array is not; names are exact (PHP array keys).
-    fields_raw, fields_is_array = list_param(params, "fields")
-    if not fields_is_array:
-        fields_raw = [php_trim(v) for v in fields_raw]
-    requested: list[str] = []
-    if fields_raw:
-        invalid = []
-        for name in fields_raw:
-            found = metadata.get(name)
-            if found is None:
-                invalid.append(name)
-            elif found.type != "descriptive":
-                requested.append(name)
-        if invalid:
-            raise ApiError(400, msg.RECORD_FIELDS_INVALID.format(values=prep_implode(unique(invalid))))
-        if not requested:
-            raise ApiError(400, msg.RECORD_FIELDS_DESCRIPTIVE)
-
+    events_raw = _requested_events(call)
+    requested = _requested_fields(call, metadata)
     forms_raw, forms_is_array = list_param(params, "forms")
     if forms_is_array and forms_raw:
         invalid = unique(f for f in forms_raw if f not in project.forms)
@@ -133,34 +107,79 @@ def export_records(call: Call) -> Reply:
 
     # getRecordsFlat: quotes removed and values trimmed; forms add their fields (status included).
     records = [php_trim(v.replace("'", "")) for v in list_param(params, "records")[0]]
-    events = [php_trim(v.replace("'", "").replace('"', "")) for v in events_raw]
-    fields = [php_trim(v.replace("'", "").replace('"', "")) for v in requested]
+    events = [_unquoted(v) for v in events_raw]
+    fields = [_unquoted(v) for v in requested]
     for form in forms_raw:
-        name = php_trim(form.replace("'", "").replace('"', ""))
+        name = _unquoted(form)
         fields.extend(f.name for f in metadata.values() if f.form == name)
     fields_specified = bool(requested) or (forms_is_array and bool(forms_raw))
-    if not fields:
-        fields = list(metadata)
-
-    # De-identification by the user's per-form export rights.
-    removed = deid_fields_to_remove(
-        [metadata[n] for n in fields if n in metadata], user, project.record_id_field
-    )
-    fields = [n for n in fields if n not in removed]
+    fields = _deidentified(call, metadata, fields or list(metadata))
     if fields_specified and not fields:
         raise ApiError(400, msg.RECORD_FIELDS_ALL_DEID)
-    record_id = metadata[project.record_id_field]
-    if record_id.identifier and form_export_right(user, record_id.form) in (
-        ExportRight.DEIDENTIFIED,
-        ExportRight.REMOVE_IDENTIFIERS,
-    ):
-        # REDCap then replaces every record name with a salted hash the fake cannot reproduce.
-        raise not_implemented("content=record with hashed record IDs (an Identifier record ID field)")
+    _refuse_hashed_record_ids(call, metadata)
     fmt = content_format(call)  # ODM (REDCap's flat export as CDISC ODM) is not implemented
     _refuse_unimplemented_options(call, fmt)
 
     rows, columns = _get_data(call, metadata, records, fields, events)
     return _write(call, fmt, rows, columns)
+
+
+def _unquoted(value: str) -> str:
+    return php_trim(value.replace("'", "").replace('"', ""))
+
+
+def _requested_events(call: Call) -> list[str]:
+    """`events` given as an array is validated (longitudinal only), exactly (in_array)."""
+    events_raw, events_is_array = list_param(call.params, "events")
+    project = call.project
+    if project.is_longitudinal and events_is_array and events_raw:
+        names = [e.unique_name for e in project.events]
+        invalid = unique(v for v in events_raw if not any(php_loose_equals(v, name) for name in names))
+        if invalid:
+            raise ApiError(400, msg.RECORD_EVENTS_INVALID.format(values=prep_implode(invalid)))
+    return events_raw
+
+
+def _requested_fields(call: Call, metadata: dict[str, Field]) -> list[str]:
+    """`fields`: a comma string is trimmed, an array is not; names are exact (PHP array keys).
+    Descriptive fields are dropped; only descriptive fields is an error."""
+    fields_raw, fields_is_array = list_param(call.params, "fields")
+    if not fields_is_array:
+        fields_raw = [php_trim(v) for v in fields_raw]
+    if not fields_raw:
+        return []
+    requested: list[str] = []
+    invalid = []
+    for name in fields_raw:
+        found = metadata.get(name)
+        if found is None:
+            invalid.append(name)
+        elif found.type != "descriptive":
+            requested.append(name)
+    if invalid:
+        raise ApiError(400, msg.RECORD_FIELDS_INVALID.format(values=prep_implode(unique(invalid))))
+    if not requested:
+        raise ApiError(400, msg.RECORD_FIELDS_DESCRIPTIVE)
+    return requested
+
+
+def _deidentified(call: Call, metadata: dict[str, Field], fields: list[str]) -> list[str]:
+    """The fields left once the user's per-form export rights removed theirs."""
+    project = call.project
+    wanted = [metadata[n] for n in fields if n in metadata]
+    removed = deid_fields_to_remove(wanted, call.user, project.record_id_field)
+    return [n for n in fields if n not in removed]
+
+
+def _refuse_hashed_record_ids(call: Call, metadata: dict[str, Field]) -> None:
+    """An Identifier record ID field under De-Identified rights: REDCap then replaces every record name
+    with a salted hash the fake cannot reproduce."""
+    record_id = metadata[call.project.record_id_field]
+    if record_id.identifier and form_export_right(call.user, record_id.form) in (
+        ExportRight.DEIDENTIFIED,
+        ExportRight.REMOVE_IDENTIFIERS,
+    ):
+        raise not_implemented("content=record with hashed record IDs (an Identifier record ID field)")
 
 
 def _refuse_unimplemented_options(call: Call, fmt: ReturnFormat) -> None:
@@ -180,78 +199,105 @@ def _refuse_unimplemented_options(call: Call, fmt: ReturnFormat) -> None:
             raise not_implemented(f"content=record&{name}")
 
 
+RowKey = tuple[str, str | None, str, int]  # record, event, repeating form ("" if none), instance
+
+
 def _get_data(
     call: Call, metadata: dict[str, Field], records: list[str], fields: list[str], events: list[str]
 ) -> tuple[list[_Row], list[str]]:
-    """`Records::getData` for a flat export: the rows and the output columns. A repeating form's
-    status field is fetched to find rows even when it is not requested (then it is not shown)."""
+    """`Records::getData` for a flat export: the rows and the output columns."""
     project = call.project
-    longitudinal = project.is_longitudinal
     pk = project.record_id_field
-    remove_pk = False
-    if longitudinal and pk not in fields:
-        fields = [pk, *fields]
-        remove_pk = True
+    remove_pk = project.is_longitudinal and pk not in fields
+    wanted, fetched = _fetched_fields(project, metadata, [pk, *fields] if remove_pk else fields)
+    event_names = _chosen_events(project, events)
+    defaults = {ev: _defaults(project, metadata, fetched, ev) for ev in event_names}
+    rows = _rows(call, metadata, _chosen_records(project, records), set(fetched), defaults)
+    _drop_empty_base_rows(project, rows)
+    _blank_other_statuses(project, metadata, rows.values())
+    if remove_pk:  # the record ID field goes if it was only fetched
+        for row in rows.values():
+            row.values.pop(pk, None)
+    columns = [n for n in wanted if not (remove_pk and n == pk)]
+    return _order(project, list(rows.values())), columns
+
+
+def _fetched_fields(
+    project: Project, metadata: dict[str, Field], fields: list[str]
+) -> tuple[list[str], list[str]]:
+    """The wanted fields in data dictionary order (descriptive ones dropped), and the fields fetched:
+    a repeating form's status field is fetched to find rows even when it is not wanted (then it is not
+    shown)."""
     order = {name: i for i, name in enumerate(metadata)}
-    fields = sorted(
+    wanted = sorted(
         dict.fromkeys(n for n in fields if n in metadata and metadata[n].type != "descriptive"),
         key=order.__getitem__,
     )
-    if any(metadata[n].type == "checkbox" for n in fields):
+    if any(metadata[n].type == "checkbox" for n in wanted):
         raise not_implemented("content=record with checkbox fields (the fixture has no choices)")
-    wanted = list(fields)
+    if not has_repeating_forms(project):
+        return wanted, wanted
     hidden: set[str] = set()
-    if has_repeating_forms(project):
-        for name in wanted:
-            form = metadata[name].form
-            status = f"{form}_complete"
-            if any(rule.form == form for rule in project.repeating) and status not in wanted:
-                hidden.add(status)
-        fields = [*wanted, *sorted(hidden - set(wanted), key=order.__getitem__)]
-    fetched = set(fields)
-
-    # events: all, or the valid unique names / event ids given (invalid ones silently dropped).
-    all_events = ordered_events(project)
-    if events and not longitudinal:
-        raise not_implemented("content=record&events in a classic project")
-    if events:
-        chosen = [
-            e
-            for e in all_events
-            if any((v.isdigit() and int(v) == event_id(project, e)) or v == e.unique_name for v in events)
-        ]
-        if not chosen:
-            # REDCap then fetches every event but gives no row its defaults: sparse rows.
-            raise not_implemented("content=record&events with no valid event name")
-        event_names: list[str | None] = [e.unique_name for e in chosen]
-    else:
-        event_names = [e.unique_name for e in all_events] if longitudinal else [None]
-
-    # records: all, or the existing records named (matched as MySQL does); none: no rows.
-    existing = {db_key(r.record): r.record for r in project.records}
-    if records:
-        keys = {db_key(r) for r in records}
-        chosen_records = {existing[k] for k in keys if k in existing}
-    else:
-        chosen_records = set(existing.values())
-
-    defaults = {ev: _defaults(project, metadata, fields, ev) for ev in event_names}
-    rows: dict[tuple[str, str | None, str, int], _Row] = {}
-    for record, event, name, instance, value in _data_points(call, metadata):
-        if record not in chosen_records or event not in defaults or name not in fetched:
-            continue
+    for name in wanted:
         form = metadata[name].form
+        status = f"{form}_complete"
+        if any(rule.form == form for rule in project.repeating) and status not in wanted:
+            hidden.add(status)
+    return wanted, [*wanted, *sorted(hidden - set(wanted), key=order.__getitem__)]
+
+
+def _chosen_events(project: Project, events: list[str]) -> list[str | None]:
+    """All events, or the valid unique names / event ids given (invalid ones silently dropped)."""
+    all_events = ordered_events(project)
+    if not events:
+        return [e.unique_name for e in all_events] if project.is_longitudinal else [None]
+    if not project.is_longitudinal:
+        raise not_implemented("content=record&events in a classic project")
+    chosen = [
+        e
+        for e in all_events
+        if any((v.isdigit() and int(v) == event_id(project, e)) or v == e.unique_name for v in events)
+    ]
+    if not chosen:
+        # REDCap then fetches every event but gives no row its defaults: sparse rows.
+        raise not_implemented("content=record&events with no valid event name")
+    return [e.unique_name for e in chosen]
+
+
+def _chosen_records(project: Project, records: list[str]) -> set[str]:
+    """All records, or the existing records named (matched as MySQL does); none: no rows."""
+    existing = {db_key(r.record): r.record for r in project.records}
+    if not records:
+        return set(existing.values())
+    keys = {db_key(r) for r in records}
+    return {existing[k] for k in keys if k in existing}
+
+
+def _rows(
+    call: Call,
+    metadata: dict[str, Field],
+    records: set[str],
+    fetched: set[str],
+    defaults: dict[str | None, dict[str, str]],
+) -> dict[RowKey, _Row]:
+    """The rows the chosen data points make, each started from its event's defaults."""
+    project = call.project
+    pk = project.record_id_field
+    rows: dict[RowKey, _Row] = {}
+    for record, event, name, instance, value in _data_points(call, metadata):
+        if record not in records or event not in defaults or name not in fetched:
+            continue
         whole = repeats_whole(project, event)
-        rep_form = not whole and repeating_form(project, event, form)
+        rep_form = not whole and repeating_form(project, event, metadata[name].form)
         if not (whole or rep_form):
             if instance > 1:
                 continue  # an orphaned value
-            key = (record, event, "", 0)
+            key: RowKey = (record, event, "", 0)
             if key not in rows:
                 rows[key] = _Row(record, event, "", 1, False, dict(defaults[event]))
             rows[key].values[name] = value
             continue
-        instrument = form if rep_form else ""
+        instrument = metadata[name].form if rep_form else ""
         if rep_form and instance > 1 and name == pk:
             continue
         key = (record, event, instrument, instance)
@@ -261,18 +307,26 @@ def _get_data(
                 row.values[pk] = record
             rows[key] = row
         rows[key].values[name] = value
+    return rows
 
-    # Longitudinal: an event whose forms all repeat loses its (empty) base row.
-    if longitudinal and has_repeating_forms(project) and any(r.repeating for r in rows.values()):
-        for ev in all_events:
-            forms = event_forms(project, ev)
-            if forms and all(repeating_form(project, ev.unique_name, f) for f in forms):
-                for key in [k for k in rows if k[1] == ev.unique_name and k[2:] == ("", 0)]:
-                    del rows[key]
 
-    # Form statuses of other forms are blanked on repeating-form rows, and a repeating form's status is
-    # blanked on base rows; then the record ID field goes if it was only fetched.
-    for row in rows.values():
+def _drop_empty_base_rows(project: Project, rows: dict[RowKey, _Row]) -> None:
+    """Longitudinal: an event whose forms all repeat loses its (empty) base row."""
+    if not (
+        project.is_longitudinal and has_repeating_forms(project) and any(r.repeating for r in rows.values())
+    ):
+        return
+    for ev in ordered_events(project):
+        forms = event_forms(project, ev)
+        if forms and all(repeating_form(project, ev.unique_name, f) for f in forms):
+            for key in [k for k in rows if k[1] == ev.unique_name and k[2:] == ("", 0)]:
+                del rows[key]
+
+
+def _blank_other_statuses(project: Project, metadata: dict[str, Field], rows: Iterable[_Row]) -> None:
+    """Form statuses of other forms are blanked on repeating-form rows, and a repeating form's status
+    is blanked on base rows."""
+    for row in rows:
         for name in list(row.values):
             if name in metadata and is_status_field(metadata[name]):
                 form = metadata[name].form
@@ -280,11 +334,6 @@ def _get_data(
                 repeating_on_base = not row.repeating and repeating_form(project, row.event, form)
                 if other_form or repeating_on_base:
                     row.values[name] = ""
-        if remove_pk:
-            row.values.pop(pk, None)
-
-    columns = [n for n in wanted if not (remove_pk and n == pk)]
-    return _order(project, list(rows.values())), columns
 
 
 def _defaults(
@@ -308,7 +357,7 @@ def _data_points(call: Call, metadata: dict[str, Field]) -> Iterable[tuple[str, 
     redcap_data holds them (see the module docstring)."""
     project = call.project
     pk = project.record_id_field
-    file_names = call.profile.has("record_export_file_names")
+    file_names = call.profile.has(Change.RECORD_EXPORT_FILE_NAMES)
     seen_events: set[tuple[str, str | None]] = set()
     for row in project.records:
         if (row.record, row.event) not in seen_events:
