@@ -138,6 +138,26 @@ def test_the_identifier_file_needs_the_proof(fake: FakeServer) -> None:
     assert proven(fake, "GET", path).content == stored.read_bytes()
 
 
+def test_a_proven_request_for_a_wrong_path_or_method_gets_json(fake: FakeServer) -> None:
+    assert_refused(proven(fake, "GET", "/__fake__/nothing-here"), 404, "there is no control endpoint")
+    assert_refused(proven(fake, "PUT", "/__fake__/reset"), 405, "does not take PUT")
+    assert_refused(bare(fake, "GET", "/__fake__/nothing-here"), 403, "needs proof")
+
+
+def test_reset_with_a_fixture_broken_since_load_keeps_the_projects(fake: FakeServer, tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(
+        "project: {project_id: 77, title: Tiny}\nfields:\n  - {name: record_id, form: main, type: text}\n",
+        encoding="utf-8",
+    )
+    assert proven(fake, "POST", "/__fake__/load", json={"fixtures": [str(path)]}).status_code == 200
+    path.write_text("fields: [unclosed\n", encoding="utf-8")
+    answer = proven(fake, "POST", "/__fake__/reset")
+    assert answer.status_code == 409
+    assert "reset kept the served projects" in answer.json()["error"] and answer.json()["fix"]
+    assert [p.project_id for p in fake.state.projects] == [14, 15, 77]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # A web page elsewhere: cross-site forms, rebinding, other origins
 

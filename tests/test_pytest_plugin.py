@@ -120,13 +120,22 @@ def test_clients_for_named_users(redcap_client_for, redcap_client, fake_redcap):
     redcap_client.export_version()
     users = [e.user for e in fake_redcap.journal.entries()]
     assert users == ["deid_user", "full_user", "importer_user"]
+
+
+def test_control_endpoints_with_the_plugins_header(redcap_url, redcap_control_headers, fake_redcap_server):
+    control = redcap_url.removesuffix("/api/") + "/__fake__"
+    assert requests.get(control + "/state").status_code == 403
+    added = requests.post(control + "/faults", json={"kind": "offline"}, headers=redcap_control_headers)
+    assert added.status_code == 200 and added.json()["kind"] == "offline"
+    assert requests.post(control + "/reset", headers=redcap_control_headers).json()["status"] == "reset"
+    assert redcap_control_headers == fake_redcap_server.control_headers
 """
 
 
 def test_a_users_suite_passes_with_only_the_plugin_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user_suite=USER_SUITE)
     result = pytester.runpytest(*PLUGIN)
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
 
 
 def test_a_users_suite_passes_under_xdist_with_one_fake_per_worker(pytester: pytest.Pytester) -> None:
@@ -159,7 +168,7 @@ def test_every_test_has_a_reset_fake(n, redcap_client, fake_redcap):
 """,
     )
     result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2")
-    result.assert_outcomes(passed=11)
+    result.assert_outcomes(passed=12)
     ports = {p.name for p in pytester.path.rglob("ports/*")}
     workers = {name.split("-")[0] for name in ports}
     assert workers == {"gw0", "gw1"}, ports

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import os
 import queue
 import shlex
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -289,6 +291,18 @@ def test_serve_prints_the_url_serves_the_demos_and_stops_on_sigterm(
         for user in project.users:
             assert any(user.username in line and user.token in line for line in banner)
 
+    # The page's URL and the control header, each ready to use.
+    page_line = next(line for line in banner if line.startswith("Page (open in a browser): "))
+    page_url = page_line.split(": ", 1)[1]
+    assert page_url.startswith(f"http://127.0.0.1:{parsed.port}/?control=")
+    header = next(line.strip() for line in banner if line.strip().startswith("X-Fake-Redcap-Control: "))
+    secret = header.split(": ", 1)[1]
+    assert page_url.endswith("=" + secret) and len(secret) >= 32
+    control = url.removesuffix("/api/") + "/__fake__/health"
+    request = urllib.request.Request(control, headers={"X-Fake-Redcap-Control": secret})
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+        assert json.loads(answer.read())["status"] == "ok"
+
     # The ready-to-paste request downloads the demo file it names.
     curl = next(line for line in banner if line.strip().startswith("curl "))
     words = shlex.split(curl)
@@ -404,3 +418,44 @@ def test_serve_with_an_unknown_header_variant_is_a_usage_error(capsys: pytest.Ca
         main(["serve", "--header-variant", "bogus"])
     assert exit_info.value.code == 2
     assert "--header-variant" in capsys.readouterr().err
+
+
+def test_serve_takes_the_control_secret_from_the_environment(tmp_path: Path) -> None:
+    path = write_fixture(tmp_path, classic_fixture(), CLASSIC_EXTRA_FILES)
+    secret = "given-by-the-harness-0123456789"
+    process = subprocess.Popen(
+        [*PYTHON, "serve", "--fixture", str(path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "FAKE_REDCAP_CONTROL_SECRET": secret},
+    )
+    try:
+        assert process.stdout is not None
+        reader = LineReader(process.stdout)
+        url = reader.until(lambda line: line.startswith("http://"))[-1]
+        banner = reader.until(lambda line: line.startswith("Ctrl-C"))
+        assert f"  X-Fake-Redcap-Control: {secret}" in banner
+        control = url.removesuffix("/api/") + "/__fake__/reset"
+        request = urllib.request.Request(control, method="POST", headers={"X-Fake-Redcap-Control": secret})
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+            assert json.loads(answer.read())["status"] == "reset"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=TIMEOUT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=TIMEOUT)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+@pytest.mark.parametrize("secret", ["too-short", "spaces are not allowed in it"])
+def test_serve_refuses_a_control_secret_that_cannot_serve(
+    secret: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port", "0", "--control-secret", secret]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fake-redcap: --control-secret / $FAKE_REDCAP_CONTROL_SECRET: a control secret")
+    assert "Traceback" not in err
