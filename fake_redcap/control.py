@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Flask, Request, Response, current_app, jsonify, request
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from fake_redcap.faults import Fault, FaultError
 from fake_redcap.fixture import FixtureError, mask_token
@@ -171,6 +171,20 @@ def install(app: Flask, state: FakeState, access: ControlAccess) -> None:
     app.register_blueprint(page_blueprint(state))
     app.before_request(guard)
     app.after_request(_no_referrer)
+    app.register_error_handler(Exception, _failed)
+
+
+def _failed(error: Exception) -> Response | HTTPException:
+    """A fault of the fake itself in a control or page route: JSON naming it, not Flask's HTML page
+    (the traceback goes to the server's log, never to the caller)."""
+    if isinstance(error, HTTPException):
+        return error
+    current_app.logger.exception("control route %s failed", request.path)
+    return refuse(
+        500,
+        f"the fake failed while answering {request.path} ({type(error).__name__})",
+        "report it with the server's log; POST /__fake__/reset brings the fixtures back",
+    )
 
 
 def access_of(app: Flask) -> ControlAccess:

@@ -144,6 +144,18 @@ def test_a_proven_request_for_a_wrong_path_or_method_gets_json(fake: FakeServer)
     assert_refused(bare(fake, "GET", "/__fake__/nothing-here"), 403, "needs proof")
 
 
+def test_a_failure_inside_a_control_route_is_json_without_a_traceback(
+    fake: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> list[Any]:
+        raise RuntimeError("a bug in the fake at /secret/place.py")
+
+    monkeypatch.setattr(fake.state.journal, "entries", broken)
+    answer = proven(fake, "GET", "/__fake__/requests")
+    assert_refused(answer, 500, "the fake failed while answering /__fake__/requests (RuntimeError)")
+    assert "Traceback" not in answer.text and "/secret/place.py" not in answer.text
+
+
 def test_reset_with_a_fixture_broken_since_load_keeps_the_projects(fake: FakeServer, tmp_path: Path) -> None:
     path = tmp_path / "tiny.yaml"
     path.write_text(
