@@ -1,6 +1,7 @@
 # Two commands on a fresh machine: `make serve` and `make test`.
 PYTHON ?= python3
-VENV := .venv
+# Another interpreter gets its own venv: `make test PYTHON=python3.13 VENV=.venv-3.13` (see .ci/run).
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -48,4 +49,4 @@ soak: $(STAMP)
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_model_based.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-3.* .mypy_cache .pytest_cache .ruff_cache .hypothesis
