@@ -440,10 +440,13 @@ def looks_like_a_fixture(path: str) -> bool:
     if not path or "\x00" in path or not path.lower().endswith(LOADABLE_SUFFIXES):
         return False
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_PROBE_BYTES:
-            return False
-        with open(path, "rb") as handle:
+        # Non-blocking, then checked on the open descriptor: a FIFO (or a file swapped for one after a
+        # first look) must not hang the request.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(descriptor, "rb") as handle:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_PROBE_BYTES:
+                return False
             data = handle.read(_MAX_PROBE_BYTES + 1)
         text = data.decode("utf-8-sig")
     except (OSError, ValueError):
