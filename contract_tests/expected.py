@@ -58,6 +58,20 @@ SIGNATURE_IMPORT = (
     "created using the web interface. However, it can be downloaded or deleted using the API."
 )
 
+# Source audit #19: RestUtility::processRequestSuper (V10+ for content=version, V7+ for project
+# creation), `$lang['api_120']` (V15 LanguageUpdater/English.ini:1097).
+SUPER_TOKEN_NEEDED = (
+    "You do not have permissions to use the API 'Create Project' method. You must have been granted a "
+    "64-character Super API Token from a REDCap administrator in order to utilize this method."
+)
+# Source audit #21: what REDCap 15 (PHP 8.0.2+) answers when a parameter sent as an array reaches a PHP
+# function that takes a string: System::fatalErrorShutdownHandler -> API::outputApiErrorMsg (V15
+# Classes/System.php, Classes/API.php).
+UNKNOWN_ERROR_PARAMETERS = "An unknown error occurred. Please check your API parameters."
+# Apache 2.4's own 404 page text (modules/http/http_protocol.c), which REDCapR's tests expect for a
+# wrong URL.
+APACHE_NOT_FOUND = b"<p>The requested URL was not found on this server.</p>"
+
 # §4.2 Delete File (V15 API/file/delete.php).
 DELETE_ANALYSIS = "The file cannot be deleted because the project is in Analysis/Cleanup status."  # 1
 NO_FILE_TO_DELETE = "There is no file to delete for this record"  # 6
