@@ -88,7 +88,9 @@ def test_data_makes_fileinfo_an_import_that_needs_api_import(classic: ProjectUnd
 
 @pytest.mark.source(DERIVED)
 @pytest.mark.parametrize("content", ["metadata", "version", "project", "instrument"])
-def test_action_import_does_not_turn_an_export_into_an_import(classic: ProjectUnderTest, content: str) -> None:
+def test_action_import_does_not_turn_an_export_into_an_import(
+    classic: ProjectUnderTest, content: str
+) -> None:
     assert not classic.user("no_api_export_user").api_export
     response = classic.post("no_api_export_user", _json({"content": content, "action": "import"}))
     assert response.status_code == 403
@@ -106,7 +108,9 @@ def test_data_does_not_make_version_an_import(classic: ProjectUnderTest) -> None
     DERIVED,
     "real-server capture: REDCapR tests/testthat/test-write-error.R (a write without API Import/Update)",
 )
-def test_a_record_import_without_api_import_is_refused_before_anything_else(classic: ProjectUnderTest) -> None:
+def test_a_record_import_without_api_import_is_refused_before_anything_else(
+    classic: ProjectUnderTest,
+) -> None:
     assert not classic.user("full_user").api_import
     params = {"content": "record", "format": "json", "data": '[{"record_id":"' + NO_SUCH_RECORD + '"}]'}
     response = classic.post("full_user", _json(params))
@@ -148,7 +152,9 @@ def test_import_app_is_not_refused_for_lack_of_api_import(classic: ProjectUnderT
 ACCEPTED = ["appRightsCheck", "fieldValidation", "attachment", "surveyLink", "log", "userRoleMapping"]
 
 
-@pytest.mark.source(f"{src.V15_INDEX}: the content list, then API Export on the derived action (source audit #10)")
+@pytest.mark.source(
+    f"{src.V15_INDEX}: the content list, then API Export on the derived action (source audit #10)"
+)
 @pytest.mark.redcap_version(">=13.6.1")
 @pytest.mark.parametrize("content", ACCEPTED)
 def test_a_content_redcap_accepts_is_checked_for_rights_not_refused_as_invalid(
@@ -175,7 +181,9 @@ def test_tableau_and_mycap_are_neither_invalid_nor_refused_for_rights(
 ) -> None:
     response = classic.post("no_api_export_user", _json({"content": content}))
     assert response.status_code != 403
-    if response.status_code == 400 and response.headers.get("Content-Type", "").startswith("application/json"):
+    if response.status_code == 400 and response.headers.get("Content-Type", "").startswith(
+        "application/json"
+    ):
         assert json_message(response) != expected.CONTENT_INVALID
 
 

@@ -45,6 +45,17 @@ class ProjectStatus(enum.IntEnum):
     ANALYSIS = 2
 
 
+class ProjectState(enum.Enum):
+    """What REDCap's API/index.php checks after the API rights (V15 :459-475): a project deleted
+    (`date_deleted` set, 400 `api_11`), marked Completed (`completed_time` set, 400 `api_150`) or taken
+    offline (`online_offline` 0, 400 `info_65`). Independent of `ProjectStatus`."""
+
+    ACTIVE = "active"
+    DELETED = "deleted"
+    COMPLETED = "completed"
+    OFFLINE = "offline"
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -97,6 +108,14 @@ class User:
     expiration: dt.date | None = None
     suspended: bool = False
     super_user: bool = False
+    # User rights REDCap reads on these paths (V15 RestUtility::processRequest): the Mobile App right
+    # (with `mobile_app=1`, full export and API rights), Project Design and Setup (`design`, e.g.
+    # repeatingFormsEvents' api_227) and User Rights.
+    mobile_app: bool = False
+    design: bool = False
+    user_rights: bool = False
+    # A super user's 64-character Super API Token (redcap_user_information.api_token), or None.
+    super_token: str | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"User(username={self.username!r})"
@@ -173,6 +192,7 @@ class Project:
     users: tuple[User, ...]
     records: tuple[RecordRow, ...]
     source: Path  # the fixture file it came from
+    state: ProjectState = ProjectState.ACTIVE
 
     @property
     def is_longitudinal(self) -> bool:
