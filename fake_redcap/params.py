@@ -70,6 +70,20 @@ class Params(Mapping[str, ParamValue]):
         """PHP `isset($_POST[name]) && $_POST[name] != ''`."""
         return self.text(name) != ""
 
+    def is_array(self, name: str) -> bool:
+        """Sent as `name[...]`: PHP 8 throws a TypeError where REDCap hands it to a string function or
+        uses it as an array key (source audit #21)."""
+        return isinstance(self._values.get(name), ArrayParam)
+
+    def db(self, name: str, *, unwrap_one: bool = True) -> str:
+        """The value as REDCap's `db_escape` puts it into SQL (V15 Config/init_functions.php:2984-2990):
+        `replaceMSchars` first, then `db_real_escape_string` (:486-495), which reads a one-element array
+        as its element (REDCap 14+, `unwrap_one`) and any other array as "" (source audit #21, #22)."""
+        value = self._values.get(name)
+        if isinstance(value, ArrayParam):
+            value = value.items[0][1] if unwrap_one and len(value.items) == 1 else ""
+        return fold_ms_chars(value or "")
+
 
 def _php_name(name: str) -> str:
     # PHP rewrites ' ' and '.' (and an unmatched '[') in variable names to '_'.
@@ -91,3 +105,32 @@ def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
 def _unquote(raw: bytes) -> str:
     data = urllib.parse.unquote_to_bytes(raw.replace(b"+", b" "))
     return data.decode("utf-8", "surrogateescape")
+
+
+# REDCap's replaceMSchars (V15 Config/init_functions.php:2924-2961, the same table in V7.1.2-V15.7.6):
+# "MS Word" characters replaced before every value goes into SQL. No replacement makes a later one match,
+# so one translate pass equals PHP's str_replace over the two lists in order.
+_MS_CHARS = str.maketrans(
+    {
+        "\u00ab": "<<",
+        "\u00bb": ">>",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2039": "<",
+        "\u203a": ">",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
+
+
+def fold_ms_chars(text: str) -> str:
+    """REDCap's replaceMSchars: curly quotes, guillemets, en/em dashes and the ellipsis as plain ASCII."""
+    return text.translate(_MS_CHARS)
