@@ -33,6 +33,37 @@ ACTION_INVALID = 'The value of the parameter "action" is not valid'
 NO_API_EXPORT = "You do not have API Export privileges"  # V7+
 NO_API_IMPORT = "You do not have API Import/Update privileges"  # V7+
 NO_RECORD_DELETE = "You do not have Delete Record privileges"  # V7+: file delete checks record_delete
+NO_RECORD_RENAME = "You do not have Rename Record privileges"  # V15 API/index.php:440-444
+NO_RANDOMIZE = "You do not have Randomize privileges"  # V15 API/index.php:445-449
+# Super API Tokens (RestUtility::processRequestSuper, V7+ for project creation, V10+ for version):
+# `$lang['api_120']`, V15 LanguageUpdater/English.ini:1097.
+SUPER_TOKEN_NEEDED = (
+    "You do not have permissions to use the API 'Create Project' method. You must have been granted a "
+    "64-character Super API Token from a REDCap administrator in order to utilize this method."
+)
+# V15 API/index.php:459-475, after the API rights: `$lang['api_11']`, `api_150`, `info_65`.
+PROJECT_DELETED = "The REDCap project no longer exists because it was deleted."
+PROJECT_COMPLETED = "The REDCap project is no longer accessible because it was marked as Completed."
+PROJECT_OFFLINE = "This project is currently OFFLINE and is not accessible to normal users."
+# A PHP 8 TypeError (a parameter sent as an array where PHP needs a string): V15
+# System::fatalErrorShutdownHandler -> REDCapErrorHandler -> API::outputApiErrorMsg with this text.
+UNKNOWN_ERROR_PARAMETERS = "An unknown error occurred. Please check your API parameters."
+# System::checkPostParamCount (V10+): `$lang['system_config_605']` + " <max_input_vars>" + ".".
+MAX_INPUT_VARS = (
+    "The REDCap server has reached a maximum for the number of POST parameters submitted. Due to this "
+    "error, if any data was just submitted, it was not saved. Please inform your local REDCap "
+    "administrator that they should increase the 'max_input_vars' setting to a value of 10000 or higher in "
+    "the web server's PHP.INI configuration file. The current value for 'max_input_vars' is {limit}."
+)
+# System::checkUploadFileContentLength, printed (status 200, text/html) before any API code when the
+# body is over post_max_size. V10-V15 name the size; V7 does not. Tabs and newlines as in the source.
+POST_TOO_LARGE = (
+    "<br><br>ERROR: The page you just submitted has exceeded the REDCap server's maximum submission size"
+    "{size}. \n\t\t\t\t\tThe request cannnot be processed. If you just uploaded a file, this error may have "
+    "resulted from the file \n\t\t\t\t\tbeing too large in its file size. A file that large simply cannnot be"
+    " processed by the server, unfortunately."
+)
+POST_TOO_LARGE_REFERER = "<br><br><a href='{referer}'>Return to previous page</a>"
 DEFAULT_400 = (
     "There were errors with your request. If you are sending data, then it might be due to the data being "
     "misformatted. "
@@ -123,17 +154,16 @@ NOT_IMPLEMENTED_BY_FAKE = (
 )
 NOT_IMPLEMENTED_HEADER = "X-Fake-REDCap-Not-Implemented"
 
-# The `content` values REDCap's API/index.php accepts (check #9). Source: the content list exercised by a
-# public REDCap external-module test of API user rights (ApiUserRightsTest), plus filesize/fileinfo from
-# V15 API/index.php (§1.1 #16).
+# The `content` values REDCap's API/index.php accepts (check #9; source audit #10): V15 API/index.php:263-305.
+# Every one the fake does not implement answers "not implemented by the fake", never "content is not valid".
 VALID_CONTENT = frozenset(
     {
         "record",
         "metadata",
         "file",
+        "fileRepository",
         "filesize",
         "fileinfo",
-        "fileRepository",
         "repeatingFormsEvents",
         "instrument",
         "event",
@@ -141,24 +171,49 @@ VALID_CONTENT = frozenset(
         "user",
         "project_settings",
         "report",
+        "authkey",
         "version",
         "pdf",
         "surveyLink",
+        "surveyAccessCode",
         "surveyQueueLink",
         "surveyReturnCode",
         "participantList",
         "exportFieldNames",
+        "appRightsCheck",
         "formEventMapping",
+        "fieldValidation",
+        "attachment",
         "project",
         "generateNextRecordName",
         "project_xml",
         "dag",
         "userDagMapping",
         "log",
+        "tableau",
+        "mycap",
         "userRole",
         "userRoleMapping",
     }
 )
+# The contents later releases added to the list, with the CHANGES row that brings them (V7.1.2
+# API/index.php:107-135 has the others).
+CONTENT_SINCE = {
+    "repeatingFormsEvents": "content_repeating_forms_events",
+    **dict.fromkeys(
+        ("fileRepository", "dag", "userDagMapping", "log", "tableau", "mycap", "userRole", "userRoleMapping"),
+        "contents_of_redcap_13",
+    ),
+    "surveyAccessCode": "content_survey_access_code",
+}
+
+
+def content_accepted(content: str, profile: Profile) -> bool:
+    """Whether this version's API/index.php lets `content` through its switch."""
+    since = CONTENT_SINCE.get(content)
+    return content in VALID_CONTENT and (since is None or profile.has(since))
+
+
 FILE_CONTENTS = frozenset({"file", "filesize", "fileinfo"})
 # §1.1 #10: strtolower(action) must be one of these for content file/filesize/fileinfo.
 FILE_ACTIONS_LOWER = frozenset({"export", "import", "import_app", "delete"})
@@ -214,6 +269,19 @@ class Change(enum.StrEnum):
     UPLOAD_INSTANCE_ISINTEGER = "upload_instance_isinteger"
     DOWNLOAD_CSP = "download_csp"
     RECORD_EXPORT_FILE_NAMES = "record_export_file_names"
+    CONTENT_REPEATING_FORMS_EVENTS = "content_repeating_forms_events"
+    CONTENTS_OF_REDCAP_13 = "contents_of_redcap_13"
+    CONTENT_SURVEY_ACCESS_CODE = "content_survey_access_code"
+    GET_MYCAP_TABLEAU = "get_mycap_tableau"
+    VERSION_SUPER_TOKEN = "version_super_token"
+    PROJECT_STATE_CHECKS = "project_state_checks"
+    PROJECT_OFFLINE_CHECK = "project_offline_check"
+    MOBILE_APP_GRANTS_DESIGN = "mobile_app_grants_design"
+    REPEATING_EXPORT_NEEDS_DESIGN = "repeating_export_needs_design"
+    ONE_ELEMENT_ARRAY_UNWRAPPED = "one_element_array_unwrapped"
+    PHP8_TYPE_ERRORS = "php8_type_errors"
+    POST_MAX_MESSAGE_NAMES_SIZE = "post_max_message_names_size"
+    PROJECT_INFO_PI_EMAIL = "project_info_pi_email"
 
 
 # Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
@@ -265,6 +333,76 @@ CHANGES: dict[Change, tuple[Version, str]] = {
     Change.DOWNLOAD_CSP: (
         Version(14, 0, 0),
         "Content-Security-Policy: script-src 'none' on file downloads (V14+). Changed in (13.6.1, 14.5.11].",
+    ),
+    Change.CONTENT_REPEATING_FORMS_EVENTS: (
+        Version(10, 0, 0),
+        "content=repeatingFormsEvents accepted (V10.0.13 API/index.php:152; not in V7.1.2). Changed in "
+        "(7.1.2, 10.0.13].",
+    ),
+    Change.CONTENTS_OF_REDCAP_13: (
+        Version(13, 0, 0),
+        "fileRepository, dag, userDagMapping, log, tableau, mycap, userRole, userRoleMapping accepted "
+        "(V13.6.1 API/index.php:208-239; not in V10.0.13). Changed in (10.0.13, 13.6.1].",
+    ),
+    Change.CONTENT_SURVEY_ACCESS_CODE: (
+        Version(15, 0, 0),
+        "content=surveyAccessCode accepted (V15.7.6 API/index.php:286; not in V14.5.11). Changed in "
+        "(14.5.11, 15.7.6].",
+    ),
+    Change.GET_MYCAP_TABLEAU: (
+        Version(13, 0, 0),
+        "GET with content=mycap/tableau in the query string is not refused with 501, and ?content=mycap "
+        "makes any request a MyCap call without a token (V13.6.1 API/index.php:103-106, 150-157). Changed "
+        "in (10.0.13, 13.6.1].",
+    ),
+    Change.VERSION_SUPER_TOKEN: (
+        Version(10, 0, 0),
+        "content=version with a 64-character token goes to RestUtility::processRequestSuper (V10.0.13 "
+        "RestUtility.php:81-88; V7.1.2 sends only project creation there). Changed in (7.1.2, 10.0.13].",
+    ),
+    Change.PROJECT_STATE_CHECKS: (
+        Version(10, 0, 0),
+        "deleted (api_11) and completed (api_150) projects answer 400 after the rights check (V10.0.13 "
+        "API/index.php:290-298; absent in V7.1.2). Changed in (7.1.2, 10.0.13].",
+    ),
+    Change.PROJECT_OFFLINE_CHECK: (
+        Version(13, 0, 0),
+        "an offline project answers 400 info_65 (V13.6.1 API/index.php:396-402; absent in V10.0.13). "
+        "Changed in (10.0.13, 13.6.1].",
+    ),
+    Change.MOBILE_APP_GRANTS_DESIGN: (
+        Version(14, 0, 0),
+        "mobile_app=1 also grants User Rights, DAG and Project Design rights (V14.5.11 "
+        "RestUtility.php:169; V13.6.1 grants API and export rights only). Changed in (13.6.1, 14.5.11].",
+    ),
+    Change.REPEATING_EXPORT_NEEDS_DESIGN: (
+        Version(14, 0, 0),
+        "repeatingFormsEvents export needs Project Design rights, else 400 api_227 (V14.5.11 "
+        "API/repeatingFormsEvents/export.php:5; absent in V13.6.1). Changed in (13.6.1, 14.5.11].",
+    ),
+    Change.ONE_ELEMENT_ARRAY_UNWRAPPED: (
+        Version(14, 0, 0),
+        "db_real_escape_string reads a one-element array as its element (V14.5.11 "
+        "Config/init_functions.php:484-493; V13.6.1:450 passes the array on). Changed in (13.6.1, 14.5.11].",
+    ),
+    Change.PHP8_TYPE_ERRORS: (
+        Version(15, 0, 0),
+        "REDCap 15 needs PHP 8.0.2+ (System::minimum_php_version_required; 7.3.0 in V13/V14): a parameter "
+        "sent as an array where PHP needs a string is a TypeError, answered 400 'An unknown error "
+        "occurred...' by System::fatalErrorShutdownHandler, or an empty 200 for returnFormat[]. Before, "
+        "the fake reads such an array as PHP 7 does, as 'Array'.",
+    ),
+    Change.POST_MAX_MESSAGE_NAMES_SIZE: (
+        Version(10, 0, 0),
+        "the post_max_size page names the size '(N MB)' and escapes the Referer (V10.0.13 System.php:480; "
+        "V7.1.2:357 does neither). Changed in (7.1.2, 10.0.13].",
+    ),
+    Change.PROJECT_INFO_PI_EMAIL: (
+        Version(16, 0, 0),
+        "NOT FROM SOURCE: no 16.x source was read. content=project has project_pi_email after "
+        "project_pi_lastname, as the REDCap 16.x API documentation describes and a real server recorded "
+        "(a public capture of redcap.helse-vest.no's Export Project Info); absent in every source read "
+        "up to 15.7.6 (Project::getAttributesApiExportProjectInfo).",
     ),
     Change.RECORD_EXPORT_FILE_NAMES: (
         Version(13, 0, 0),

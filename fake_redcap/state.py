@@ -311,6 +311,19 @@ class FakeState:
                     found = (served, user)
         return found
 
+    def authenticate_super(self, token: str) -> tuple[Served, User] | None:
+        """The super user holding this Super API Token (redcap_user_information.api_token, compared
+        case-insensitively as its utf8mb4_unicode_ci collation does), with the first served project that
+        lists that user (for the version profile), or None. Constant time per comparison."""
+        wanted = token.upper().encode("utf-8", "surrogateescape")
+        found: tuple[Served, User] | None = None
+        for served in self._served:
+            for user in served.project.users:
+                theirs = (user.super_token or "").upper().encode("ascii")
+                if user.super_token and hmac.compare_digest(wanted, theirs) and found is None:
+                    found = (served, user)
+        return found
+
     def mask_tokens(self, text: str) -> str:
         """`text` with every served token, in any case, masked as the control endpoints show tokens.
 
@@ -319,7 +332,9 @@ class FakeState:
         """
         if len(text) < 32:  # REDCap tokens are 32 characters (the fixture checks)
             return text
-        pattern = _token_pattern(frozenset(u.token.upper() for s in self._served for u in s.project.users))
+        tokens = {u.token.upper() for s in self._served for u in s.project.users}
+        tokens.update(u.super_token.upper() for s in self._served for u in s.project.users if u.super_token)
+        pattern = _token_pattern(frozenset(tokens))
         return pattern.sub(lambda m: mask_token(m.group(0)), text) if pattern is not None else text
 
     def __repr__(self) -> str:
@@ -331,4 +346,7 @@ class FakeState:
 def _token_pattern(tokens: frozenset[str]) -> re.Pattern[str] | None:
     if not tokens:
         return None
-    return re.compile("|".join(re.escape(t) for t in sorted(tokens)), re.IGNORECASE)
+    # Longest first: a super token (64 characters) is masked whole.
+    return re.compile(
+        "|".join(re.escape(t) for t in sorted(tokens, key=lambda t: (-len(t), t))), re.IGNORECASE
+    )
