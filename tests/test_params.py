@@ -29,6 +29,7 @@ from tests.support import (
 )
 
 CONSENT_TYPE = 'application/pdf; name="consent.pdf"'
+UNKNOWN_ERROR_PARAMETERS = "An unknown error occurred. Please check your API parameters."  # V15 API.php
 
 
 def encode(pairs: list[tuple[str, str]]) -> bytes:
@@ -59,23 +60,52 @@ def test_last_duplicate_token_decides(classic: FlaskClient) -> None:
     assert_error(post(classic, pairs), 403, xml_error(NO_PERMISSION))
 
 
-def test_array_field_is_the_string_array(classic: FlaskClient) -> None:
+def test_array_field_is_a_php_8_type_error_in_redcap_15(classic: FlaskClient) -> None:
+    # $Proj->metadata[$fieldName] with an array (V15 export.php:51): REDCap's fatal-error answer.
     pairs = [(k, v) for k, v in export_params(T["full"]).items() if k != "field"] + [
         ("field[0]", "consent_form")
     ]
-    assert_error(post(classic, pairs), 400, xml_error(field_not_file("Array")))
+    assert_error(post(classic, pairs), 400, xml_error(UNKNOWN_ERROR_PARAMETERS))
 
 
-def test_array_record_is_the_string_array(classic: FlaskClient) -> None:
+def test_array_field_before_redcap_15_is_read_as_php_7_reads_it(worlds: Worlds) -> None:
+    # REDCap 13/14 allow PHP 7, where an array as a key is only a warning. REDCap 14 then finds the field
+    # through db_escape's one-element unwrap; REDCap 13 looks for the field "Array".
+    pairs = [(k, v) for k, v in export_params(T["full"]).items() if k != "field"] + [
+        ("field[0]", "consent_form")
+    ]
+    assert_file(post(api(worlds.classic("14.5.11")), pairs), PDF_BYTES, CONSENT_TYPE)
+    assert_error(
+        post(api(worlds.classic("13.6.1")), pairs),
+        400,
+        xml_error("The field 'Array' does not exist or is not a 'file' field"),
+    )
+
+
+def test_a_one_element_array_record_is_that_record_from_redcap_14(
+    classic: FlaskClient, worlds: Worlds
+) -> None:
+    # db_real_escape_string (V14+ init_functions.php) reads a one-element array as its element.
     pairs = [(k, v) for k, v in export_params(T["full"]).items() if k != "record"] + [("record[]", "1")]
+    assert_file(post(classic, pairs), PDF_BYTES, CONSENT_TYPE)
+    assert_file(post(api(worlds.classic("14.5.11")), pairs), PDF_BYTES, CONSENT_TYPE)
+    # V13 passes the array to mysqli_real_escape_string: no record; the message shows "Array".
+    older = post(api(worlds.classic("13.6.1")), pairs)
+    assert_error(older, 400, xml_error("The record 'Array' does not exist"))
+
+
+def test_a_longer_array_record_finds_nothing_and_shows_array(classic: FlaskClient) -> None:
+    pairs = [(k, v) for k, v in export_params(T["full"]).items() if k != "record"]
+    pairs += [("record[0]", "1"), ("record[1]", "2")]
     assert_error(post(classic, pairs), 400, xml_error(record_missing_15("Array")))
 
 
-def test_array_token_is_the_string_array_and_no_users_token(classic: FlaskClient) -> None:
-    # The fake's reading of an array param (reference §7 q6 leaves PHP 8 unverified): "Array" passes the
-    # format check and is no user's token.
+def test_array_token_is_a_php_8_type_error_in_redcap_15(classic: FlaskClient, worlds: Worlds) -> None:
+    # preg_match() on an array (RestUtility::processRequest) throws in PHP 8.
     pairs = [(k, v) for k, v in export_params(T["full"]).items() if k != "token"] + [("token[]", T["full"])]
-    assert_error(post(classic, pairs), 403, xml_error(NO_PERMISSION))
+    assert_error(post(classic, pairs), 400, xml_error(UNKNOWN_ERROR_PARAMETERS))
+    # Before REDCap 15 the fake reads it as PHP 7 does: "Array" passes the format check, no user's token.
+    assert_error(post(api(worlds.classic("14.5.11")), pairs), 403, xml_error(NO_PERMISSION))
 
 
 def test_scalar_after_array_replaces_it(classic: FlaskClient) -> None:

@@ -40,7 +40,7 @@ def tok(n: int) -> str:
 
 
 TINY_USERS: dict[str, dict[str, Any]] = {
-    "full": {"data_export": "full"},
+    "full": {"data_export": "full", "design": True},
     "deid": {"data_export": "deidentified"},
     "remove": {"data_export": "remove_identifiers"},
     "none": {"data_export": "no_access"},

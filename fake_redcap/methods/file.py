@@ -29,7 +29,8 @@ _PHP_NUMERIC = re.compile(r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)
 
 def export_file(call: Call) -> Reply:
     project, profile, params = call.project, call.profile, call.params
-    record, field_name = params.text("record"), params.text("field")
+    record, field_name = params.text("record"), params.text("field")  # as messages show them
+    db_record, db_field = db_value(call, "record"), db_value(call, "field")  # as SQL compares them
     # Before 12.2.0 there were no per-instrument rights; a per-form fixture map then stands for its
     # aggregate, the closest single `data_export_tool` value, so one rule serves every profile.
     rights = call.user.export_rights()
@@ -40,23 +41,22 @@ def export_file(call: Call) -> Reply:
     # E2: De-Identified / Remove Identifiers on an Identifier field. The lookup is an exact,
     # case-sensitive PHP array key, so `MYFILE` for `myfile` skips this check (reference §6).
     exact_field = project.field(field_name)
-    if (
-        rights in (ExportRight.DEIDENTIFIED, ExportRight.REMOVE_IDENTIFIERS)
-        and exact_field
-        and exact_field.identifier
-    ):
-        raise ApiError(403, msg.EXPORT_IDENTIFIER)
+    if rights in (ExportRight.DEIDENTIFIED, ExportRight.REMOVE_IDENTIFIERS):
+        array_key(call, "field")  # isset($Proj->metadata[array]) (export.php:13)
+        if exact_field and exact_field.identifier:
+            raise ApiError(403, msg.EXPORT_IDENTIFIER)
     # E3: longitudinal projects need an existing unique event name (exact match); classic projects
     # ignore `event` entirely.
     event = _event(call)
     # E4: the instance, silently defaulted and reset to 1.
+    array_key(call, "field")  # $Proj->metadata[$fieldName] (export.php:51)
     instance = repeat_instance(project, event, exact_field, params.text("repeat_instance"))
     # E5: the record must have a row in this event (any field, any instance).
-    rows = call.served.rows(record, event)
+    rows = call.served.rows(db_record, event)
     if not rows:
         raise ApiError(400, profile.record_missing(record))
     # E6: the field must be a file field (matched like the database does: case-insensitively).
-    file_field = _file_field(project, field_name)
+    file_field = _file_field(project, db_field)
     if file_field is None:
         raise ApiError(400, profile.field_not_file(field_name))
     # E7/E8: a stored file for record + event + field + instance.
@@ -108,13 +108,14 @@ def _event(call: Call) -> str | None:
 
 def _check_locks(call: Call, record: str, event: str | None, instance: float) -> None:
     """Import 6 / delete 3 (V13+): a record locked whole, or the field's instrument locked in this
-    event and instance."""
+    event and instance. `record` as the database compares it (db_escape)."""
     profile = call.profile
     if not profile.has(Change.LOCKING_BLOCKS_FILE_CHANGES):
         return
-    shown = profile.record_in_message(record)
+    shown = profile.record_in_message(call.params.text("record"))
     if db_key(record) in call.served.locked_records:
         raise ApiError(400, msg.RECORD_LOCKED.format(record=shown))
+    array_key(call, "record")  # isset($locking->locked[$record]...) (import.php:74, delete.php:62)
     field = call.project.field(call.params.text("field"))
     if field is None:
         return
@@ -181,6 +182,19 @@ def _v10_file_name(name: str) -> str:
     return msg.strip_tags(name).replace("'", "")
 
 
+def db_value(call: Call, name: str) -> str:
+    """A parameter as REDCap's db_escape puts it into SQL: "MS Word" characters folded, a one-element
+    array read as its element from REDCap 14 (source audit #21a, #22)."""
+    return call.params.db(name, unwrap_one=call.profile.has("one_element_array_unwrapped"))
+
+
+def array_key(call: Call, name: str) -> None:
+    """A parameter sent as an array that REDCap uses as a PHP array key: a TypeError in PHP 8, which
+    REDCap 15 answers with its fatal-error text (source audit #21b)."""
+    if call.params.is_array(name) and call.profile.has("php8_type_errors"):
+        raise ApiError(400, msg.UNKNOWN_ERROR_PARAMETERS)
+
+
 def _file_field(project: Project, name: str) -> Field | None:
     key = db_key(name)
     return next((f for f in project.fields if f.is_file and db_key(f.name) == key), None)
@@ -189,7 +203,8 @@ def _file_field(project: Project, name: str) -> Field | None:
 def import_file(call: Call) -> Reply:
     """Import File (V15 `API/file/import.php`, reference §4.1), in REDCap's order."""
     project, profile, params = call.project, call.profile, call.params
-    record, field_name = params.text("record"), params.text("field")
+    record, field_name = params.text("record"), params.text("field")  # as messages show them
+    db_record, db_field = db_value(call, "record"), db_value(call, "field")  # as SQL compares them
     # 1-2: something uploaded, and without an upload error. When nothing came under the name `file`,
     # `$_FILES['file']['error']` is null and PHP's `null != 0` is false: REDCap goes on with an empty
     # name, size 0 and no temporary file, to fail at the type check (V15) or when saving.
@@ -207,12 +222,13 @@ def import_file(call: Call) -> Reply:
     # 4: the event; classic projects use their only event.
     event = _event(call)
     # 5: the instance (isinteger in V15, is_numeric before), reset to 1 unless the form/event repeats.
+    array_key(call, "field")  # $Proj->metadata[$fieldName] (import.php:58)
     raw_instance = params.text("repeat_instance")
     if profile.has(Change.UPLOAD_INSTANCE_ISINTEGER) and not _is_integer(raw_instance):
         raw_instance = "1"
     instance = repeat_instance(project, event, project.field(field_name), raw_instance)
     # 6: record and instrument locking.
-    _check_locks(call, record, event, instance)
+    _check_locks(call, db_record, event, instance)
     # 7: REDCap's size limit for File Upload fields.
     size = _size(upload.stream)
     if size > call.max_upload_mb * 1024 * 1024:
@@ -229,10 +245,10 @@ def import_file(call: Call) -> Reply:
     if profile.has(Change.FILE_TYPE_CHECK) and "." not in name.strip("."):
         raise ApiError(400, msg.FILE_TYPE_NOT_PERMITTED)
     # 9: the record must exist in some event (project-wide, unlike export).
-    if db_key(record) not in call.served.records:
+    if db_key(db_record) not in call.served.records:
         raise ApiError(400, msg.IMPORT_RECORD_MISSING.format(record=record))
     # 10-11: a file field, and not a signature.
-    file_field = _file_field(project, field_name)
+    file_field = _file_field(project, db_field)
     if file_field is None:
         raise ApiError(400, profile.field_not_file(field_name))
     if file_field.is_signature:
@@ -243,27 +259,29 @@ def import_file(call: Call) -> Reply:
     # 13: store it; the new file replaces the field's value, creating the instance if needed.
     upload.stream.seek(0)
     stored = call.state.store(upload.stream, name, sniff_mime)
-    call.state.set_file(project.project_id, record, event, int(instance), file_field.name, stored)
+    call.state.set_file(project.project_id, db_record, event, int(instance), file_field.name, stored)
     return Reply(status=200, content_type=content_type_for(call.return_format, profile))
 
 
 def delete_file(call: Call) -> Reply:
     """Delete File (V15 `API/file/delete.php`, reference §4.2), in REDCap's order."""
     project, profile, params = call.project, call.profile, call.params
-    record, field_name = params.text("record"), params.text("field")
+    record, field_name = params.text("record"), params.text("field")  # as messages show them
+    db_record, db_field = db_value(call, "record"), db_value(call, "field")  # as SQL compares them
     if project.status == ProjectStatus.ANALYSIS:
         raise ApiError(403, msg.DELETE_ANALYSIS)
     event = _event(call)
+    array_key(call, "field")  # $Proj->metadata[$fieldName] (delete.php:47)
     instance = repeat_instance(project, event, project.field(field_name), params.text("repeat_instance"))
     # 3: locking, with import's "could not be saved" texts (copied in REDCap's delete.php too).
-    _check_locks(call, record, event, instance)
-    rows = call.served.rows(record, event)
+    _check_locks(call, db_record, event, instance)
+    rows = call.served.rows(db_record, event)
     if not rows:
         raise ApiError(400, msg.DELETE_RECORD_MISSING.format(record=record))
-    file_field = _file_field(project, field_name)
+    file_field = _file_field(project, db_field)
     if file_field is None:
         raise ApiError(400, profile.field_not_file(field_name))
     if not any(row.instance == instance and file_field.name in row.files for row in rows):
         raise ApiError(400, msg.NO_FILE_TO_DELETE)
-    call.state.set_file(project.project_id, record, event, int(instance), file_field.name, None)
+    call.state.set_file(project.project_id, db_record, event, int(instance), file_field.name, None)
     return Reply(status=200, content_type=content_type_for(call.return_format, profile))

@@ -104,6 +104,7 @@ def export_project(call: Call) -> Reply:
         "project_grant_number": "",
         "project_pi_firstname": "",
         "project_pi_lastname": "",
+        **({"project_pi_email": ""} if call.profile.has("project_info_pi_email") else {}),
         "display_today_now_button": 1,
         "missing_data_codes": "",
         "external_modules": "",
@@ -348,8 +349,10 @@ def export_repeating_forms_events(call: Call) -> Reply:
     form_name ("" for a repeating event), custom_form_label, event by event. The csv and xml are
     written by hand: csv never quotes, xml uses CDATA only for custom_form_label.
 
-    REDCap first requires the Project Setup/Design right (400 `api_227`); the fixture has no such
-    right, so the fake treats every user as having it."""
+    REDCap 14+ first requires the Project Setup/Design right (400 `api_227` in the returnFormat, V15
+    API/repeatingFormsEvents/export.php:5); super users hold it, and `mobile_app=1` grants it."""
+    if call.profile.has("repeating_export_needs_design") and not (call.user.design or call.user.super_user):
+        raise ApiError(400, msg.DESIGN_RIGHTS_NEEDED)
     project = call.project
     if not has_repeating_forms_events(project):
         raise ApiError(400, msg.NO_REPEATING)
