@@ -22,6 +22,14 @@ from fake_redcap.state import FakeState, Served
 DEFAULT_PORT = 8765
 
 
+def _megabytes(text: str) -> int:
+    """A whole number of megabytes, at least 1 (argparse reports the ValueError's message)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} MB: give a whole number of megabytes, 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fake-redcap", description="A fake REDCap API server for file methods."
@@ -61,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=32,
         metavar="MB",
         help="Import File's size limit for File Upload fields, REDCap's maxUploadSizeEdoc (default 32)",
+    )
+    serve.add_argument(
+        "--post-max-mb",
+        type=_megabytes,
+        default=None,
+        metavar="MB",
+        help="PHP's post_max_size: a longer request body gets REDCap's 'maximum submission size' page "
+        "(default: no limit)",
     )
     serve.add_argument(
         "--header-variant",
@@ -105,7 +121,12 @@ def serve(args: argparse.Namespace) -> int:
             print(f"fake-redcap: --redcap-version: {error}", file=sys.stderr)
             return 2
     try:
-        state = FakeState(args.fixture, redcap_version=args.redcap_version, max_upload_mb=args.max_upload_mb)
+        state = FakeState(
+            args.fixture,
+            redcap_version=args.redcap_version,
+            max_upload_mb=args.max_upload_mb,
+            post_max_mb=args.post_max_mb,
+        )
     except FixtureError as error:
         print(f"fake-redcap: {error}", file=sys.stderr)
         return 2

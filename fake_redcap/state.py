@@ -109,8 +109,12 @@ class FakeState:
         *,
         redcap_version: str | None = None,
         max_upload_mb: int = 32,
+        post_max_mb: int | None = None,
     ) -> None:
         self.max_upload_mb = max_upload_mb  # REDCap's maxUploadSizeEdoc() for File Upload fields
+        # PHP's post_max_size in MB (None: no limit): a longer body gets REDCap's HTML page, status 200
+        # (System::checkUploadFileContentLength).
+        self.post_max_mb = post_max_mb
         self._storage = Path(tempfile.mkdtemp(prefix="fake-redcap-"))
         # Where multipart uploads are spooled while a request is parsed; Import File adopts the file
         # from here by renaming it, so a large upload is written to disk once, not twice.
