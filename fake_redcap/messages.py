@@ -48,13 +48,6 @@ PROJECT_OFFLINE = "This project is currently OFFLINE and is not accessible to no
 # A PHP 8 TypeError (a parameter sent as an array where PHP needs a string): V15
 # System::fatalErrorShutdownHandler -> REDCapErrorHandler -> API::outputApiErrorMsg with this text.
 UNKNOWN_ERROR_PARAMETERS = "An unknown error occurred. Please check your API parameters."
-# System::checkPostParamCount (V10+): `$lang['system_config_605']` + " <max_input_vars>" + ".".
-MAX_INPUT_VARS = (
-    "The REDCap server has reached a maximum for the number of POST parameters submitted. Due to this "
-    "error, if any data was just submitted, it was not saved. Please inform your local REDCap "
-    "administrator that they should increase the 'max_input_vars' setting to a value of 10000 or higher in "
-    "the web server's PHP.INI configuration file. The current value for 'max_input_vars' is {limit}."
-)
 # System::checkUploadFileContentLength, printed (status 200, text/html) before any API code when the
 # body is over post_max_size. V10-V15 name the size; V7 does not. Tabs and newlines as in the source.
 POST_TOO_LARGE = (
