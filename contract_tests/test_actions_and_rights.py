@@ -214,3 +214,32 @@ def test_creating_a_project_with_a_project_token_is_refused_for_want_of_a_super_
     response = classic.post("full_user", _json(params))
     assert response.status_code == 403
     assert json_message(response) == expected.SUPER_TOKEN_NEEDED
+
+
+# -- the Mobile App right -------------------------------------------------------------------------------
+
+MOBILE = f"{src.V15_REST} processRequest: Mobile App right + mobile_app=1 -> full export and API rights"
+
+
+@pytest.mark.source(MOBILE)
+def test_mobile_app_1_gives_a_mobile_app_user_full_export_rights(classic: ProjectUnderTest) -> None:
+    user = classic.user("mobile_app_user")
+    assert user.mobile_app and not user.api_export and user.export_rights() == 0
+    response = classic.post("mobile_app_user", {**export("1", "consent_form"), "mobile_app": "1"})
+    assert response.status_code == 200
+    assert_same_file(response.content, classic.stored("1", "consent_form"))
+
+
+@pytest.mark.source(MOBILE + ": without mobile_app=1 the user's own rights apply")
+def test_without_mobile_app_1_the_mobile_app_user_has_no_api_export(classic: ProjectUnderTest) -> None:
+    response = classic.post("mobile_app_user", _json(export("1", "consent_form")))
+    assert response.status_code == 403
+    assert json_message(response) == expected.NO_API_EXPORT
+
+
+@pytest.mark.source(MOBILE + ": only for users with the Mobile App right (or super users)")
+def test_mobile_app_1_gives_nothing_to_a_user_without_the_right(classic: ProjectUnderTest) -> None:
+    assert not classic.user("no_api_export_user").mobile_app
+    response = classic.post("no_api_export_user", _json({**export("1", "consent_form"), "mobile_app": "1"}))
+    assert response.status_code == 403
+    assert json_message(response) == expected.NO_API_EXPORT

@@ -246,3 +246,19 @@ def test_a_multipart_form_body_is_read_like_a_urlencoded_one(classic: ProjectUnd
     response = classic.session.post(classic.url, files=multipart, timeout=TIMEOUT, allow_redirects=False)
     assert response.status_code == 200
     assert_same_file(response.content, classic.stored("1", "report_file"))
+
+
+# -- what Apache answers itself ---------------------------------------------------------------------
+
+
+@pytest.mark.source(
+    "Apache httpd 2.4 http_protocol.c: the canned 404 text (source audit, 'What real servers recorded')",
+    "real-server capture: REDCapR's tests expect Apache's 404 page for a wrong URL",
+)
+def test_a_url_that_is_not_the_api_gets_apaches_404_page(classic: ProjectUnderTest) -> None:
+    url = classic.url + "contract-suite-no-such-file.txt"
+    response = classic.session.post(
+        url, data=export("1", "report_file"), timeout=TIMEOUT, allow_redirects=False
+    )
+    assert response.status_code == 404
+    assert expected.APACHE_NOT_FOUND in response.content

@@ -9,15 +9,16 @@ journal entry, the bytes. Source for the order and texts: V15 `API/index.php` an
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import re
+import html
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from flask import Flask
+from flask import Flask, Response, request
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Request
 
+from fake_redcap import apache
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
 from fake_redcap.control import ControlAccess
@@ -29,6 +30,7 @@ from fake_redcap.journal import CountingBody, JournalEntry
 from fake_redcap.lint import lint
 from fake_redcap.messages import Change, Profile
 from fake_redcap.methods.file import delete_file, export_file, import_file
+from fake_redcap.methods.mobile_app import import_app
 from fake_redcap.methods.project_info import (
     export_arms,
     export_events,
@@ -50,6 +52,7 @@ from fake_redcap.responses import (
     error_reply,
     status_line,
 )
+from fake_redcap.routing import Route, authenticate, check_project_state, route
 from fake_redcap.state import FakeState, Served
 from fake_redcap.wire import (
     BodyNotReceived,
@@ -62,14 +65,13 @@ from fake_redcap.wire import (
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9]+\n?")  # PHP's `$` also matches before a final newline
-
 Method = Callable[[Call], Reply]
 # (content, lower-cased action) -> method. Everything else REDCap accepts answers "not implemented".
 METHODS: dict[tuple[str, str], Method] = {
     ("file", "export"): export_file,
     ("file", "import"): import_file,
     ("file", "delete"): delete_file,
+    ("file", "import_app"): import_app,
     ("version", "export"): export_version,
     ("project", "export"): export_project,
     ("metadata", "export"): export_metadata,
@@ -81,10 +83,6 @@ METHODS: dict[tuple[str, str], Method] = {
     ("exportFieldNames", "export"): export_field_names,
     ("record", "export"): export_records,
 }
-# Contents whose action comes from the `action` parameter (V15 API/index.php); an empty action means
-# export for event, arm, dag, user and userRole.
-_ACTION_CONTENTS = frozenset({"fileRepository", "event", "arm", "dag", "user", "userRole"})
-
 WsgiReply = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
 
@@ -98,6 +96,7 @@ def create_app(
     app = Flask("fake_redcap")
     app.config["FAKE_STATE"] = state
     install_control(app, state, control if control is not None else ControlAccess.create())
+    app.register_error_handler(NotFound, _not_found)
     app.wsgi_app = Api(app.wsgi_app, state, variant)  # type: ignore[method-assign]
     return app
 
@@ -152,42 +151,57 @@ class Api:
     def answer(self, req: Request) -> tuple[Reply, Outcome]:
         """One API request, start to end. Never raises: every failure is a REDCap answer."""
         state = self.state
-        default_profile = (
-            state.served[0].profile if state.served else Profile.for_version(msg.DEFAULT_VERSION)
-        )
-        # §1.1 #4: only POST. $_POST is empty on other methods, so the envelope is always xml.
+        profile = state.served[0].profile if state.served else Profile.for_version(msg.DEFAULT_VERSION)
         if req.method != "POST":
-            error = ApiError(501, msg.METHOD_NOT_IMPLEMENTED)
-            outcome = Outcome(Params({}), ReturnFormat.XML, default_profile, message=error.message)
-            return error_reply(error, ReturnFormat.XML, default_profile), outcome
+            return _not_post(req, profile)
+        too_large = _post_too_large(req, state.post_max_mb, profile)
+        if too_large is not None:
+            return too_large, Outcome(Params({}), ReturnFormat.XML, profile, message="post_max_size")
         try:
             params = read_params(req)
         except BodyNotReceived as failure:
-            return failure.reply(), Outcome(
-                Params({}), ReturnFormat.XML, default_profile, message=failure.message
-            )
-        outcome = Outcome(params, return_format(params), default_profile, uploads=_upload_names(req))
+            return failure.reply(), Outcome(Params({}), ReturnFormat.XML, profile, message=failure.message)
+        outcome = Outcome(params, return_format(params), profile, uploads=_upload_names(req))
+        if params.is_array("returnFormat") and profile.has("php8_type_errors"):
+            # strtolower(array) at API/index.php:127 and again in API::outputApiErrorMsg: PHP 8's
+            # TypeError in the shutdown handler leaves only PHP's defaults (source audit #21c).
+            outcome.message = "returnFormat sent as an array: PHP 8 TypeError"
+            return Reply(200, "text/html; charset=UTF-8", b""), outcome
+        if req.args.get("content") == "mycap" and profile.has("get_mycap_tableau"):
+            # API/index.php:104-107, 217-219: ?content=mycap makes any POST a MyCap call, without a token.
+            outcome.return_format = ReturnFormat.JSON
+            return error_reply(_not_implemented("content=mycap"), ReturnFormat.JSON, profile), outcome
         try:
             with state.serving():  # reset() waits for this call before deleting uploaded files
-                served, user = authenticate(state, params)
-                outcome.served, outcome.user, outcome.profile = served, user, served.profile
-                action, fileinfo = route(params, served.profile, user)
-                call = Call(
-                    params,
-                    state,
-                    served,
-                    user,
-                    outcome.return_format,
-                    action=action,
-                    fileinfo=fileinfo,
-                    header_variant=self.header_variant,
-                    uploads=read_uploads(req),
-                    max_upload_mb=state.max_upload_mb,
-                )
-                return method_for(call)(call), outcome
+                return self.call(req, params, outcome), outcome
         except ApiError as error:
             outcome.message = error.message
             return error_reply(error, outcome.return_format, outcome.profile), outcome
+
+    def call(self, req: Request, params: Params, outcome: Outcome) -> Reply:
+        """API/index.php from RestUtility::processRequest to the include of the method."""
+        caller = authenticate(self.state, params, outcome.profile)
+        if caller.served is not None:
+            outcome.served, outcome.profile = caller.served, caller.served.profile
+        outcome.user = caller.user
+        decided = route(params, caller, outcome.profile)
+        check_project_state(params, caller, decided.content, outcome.profile)
+        method = METHODS.get((decided.content, decided.action))
+        if method is None or caller.served is None or caller.user is None:
+            raise _not_implemented(_what(params, decided))
+        call = Call(
+            params,
+            self.state,
+            caller.served,
+            caller.user,
+            outcome.return_format,
+            action=decided.action,
+            fileinfo=decided.fileinfo,
+            header_variant=self.header_variant,
+            uploads=read_uploads(req),
+            max_upload_mb=self.state.max_upload_mb,
+        )
+        return method(call)
 
     def journal(self, req: Request, reply: Reply, outcome: Outcome) -> tuple[Reply, JournalEntry]:
         """A fault matching the request changes the reply; then the request is journalled once, as the
@@ -233,105 +247,63 @@ def return_format(params: Params) -> ReturnFormat:
     """§1.2: `format` counts only as exactly json/csv/odm; `returnFormat` is lower-cased; anything else
     is xml."""
     content_format = params.text("format")
+    if "authkey" in params and "format" not in params:
+        content_format = "csv"  # V15 API/index.php:100-102
     if content_format not in ("json", "csv", "odm"):
         content_format = "xml"
     chosen = params.text("returnFormat").lower() or content_format.lower()
     return {"json": ReturnFormat.JSON, "csv": ReturnFormat.CSV}.get(chosen, ReturnFormat.XML)
 
 
-def authenticate(state: FakeState, params: Params) -> tuple[Served, User]:
-    """§1.1 #5-#7: token format, token known and user not suspended, rights not expired."""
-    token = params.text("token")
-    if not _TOKEN_FORMAT.fullmatch(token):
-        raise ApiError(403, msg.NO_API_PERMISSION)
-    found = state.authenticate(token)
-    if found is None or found[1].suspended:
-        raise ApiError(403, msg.NO_API_PERMISSION)
-    served, user = found
-    if not user.super_user and user.expiration is not None and user.expiration <= dt.date.today():
-        raise ApiError(403, msg.EXPIRED.format(expiration=user.expiration.isoformat()))
-    return served, user
+def _what(params: Params, decided: Route) -> str:
+    if decided.content == "file":  # filesize/fileinfo name the action REDCap derived
+        shown = params.text("content")
+        return f"content={shown}&action={decided.action if decided.fileinfo else params.text('action')}"
+    return f"content={decided.content}"
 
 
-def route(params: Params, profile: Profile, user: User) -> tuple[str, bool]:
-    """§1.1 #9-#16: content, action, API rights. Returns the action lower-cased (for content=fileinfo
-    derived, not read) and whether the call is content=fileinfo/filesize."""
-    content = params.text("content")
-    action = params.text("action")
-    if content not in msg.VALID_CONTENT:
-        raise ApiError(400, msg.CONTENT_INVALID)
-    if content in msg.FILE_CONTENTS:
-        if action.lower() not in msg.FILE_ACTIONS_LOWER:
-            raise ApiError(400, msg.ACTION_INVALID)
-        if (
-            content == "file"
-            and profile.has(Change.CASE_SENSITIVE_FILE_ACTION)
-            and action not in msg.API_ACTIONS
-        ):
-            raise ApiError(400, msg.ACTION_INVALID)
-    _check_api_rights(user, content, action.lower())
-    if content == "fileinfo":
-        # §1.1 #16: the action is derived, not read.
-        action = "import" if "data" in params else "export"
-    return action.lower(), content in ("filesize", "fileinfo")
+def _not_implemented(what: str) -> ApiError:
+    """REDCap accepts the request, the fake has no method for it: never a silent success."""
+    return ApiError(
+        400, msg.NOT_IMPLEMENTED_BY_FAKE.format(what=what), headers={msg.NOT_IMPLEMENTED_HEADER: what}
+    )
 
 
-def method_for(call: Call) -> Method:
-    """The fake's method for the call, or REDCap's acceptance marked as not implemented by the fake."""
-    key = call_key(call)
-    method = METHODS.get(key)
-    if method is None:
-        content = call.params.text("content")
-        what = f"content={content}"
-        if content in msg.FILE_CONTENTS:  # fileinfo names the action it derived
-            what += f"&action={call.action if content == 'fileinfo' else call.params.text('action')}"
-        raise ApiError(
-            400,
-            msg.NOT_IMPLEMENTED_BY_FAKE.format(what=what),
-            headers={msg.NOT_IMPLEMENTED_HEADER: what},
-        )
-    return method
+def _not_post(req: Request, profile: Profile) -> tuple[Reply, Outcome]:
+    """RestUtility::processRequest: only POST (501, reference §1.1 #4), in xml as $_POST is empty, but
+    in json when the query string says content=mycap (API/index.php:104-107). REDCap 13+ answers a GET
+    with content=mycap or tableau in the query string (API/index.php:212-215): the fake does not
+    implement those (the MyCap app's API, Tableau's web data connector page)."""
+    query_content = req.args.get("content")
+    fmt = ReturnFormat.XML
+    if profile.has("get_mycap_tableau"):
+        if req.method == "GET" and query_content in ("mycap", "tableau"):
+            fmt = ReturnFormat.JSON if query_content == "mycap" else ReturnFormat.XML
+            error = _not_implemented(f"content={query_content}")
+            return error_reply(error, fmt, profile), Outcome(Params({}), fmt, profile, message=error.message)
+        if query_content == "mycap":
+            fmt = ReturnFormat.JSON
+    error = ApiError(501, msg.METHOD_NOT_IMPLEMENTED)
+    return error_reply(error, fmt, profile), Outcome(Params({}), fmt, profile, message=error.message)
 
 
-def call_key(call: Call) -> tuple[str, str]:
-    """(content, action) as V15 API/index.php decides the action it includes `<content>/<action>.php`
-    for: file contents as route() derived it; event, arm, ... from `action`
-    (case-sensitively, "" is export, anything else 400); record's delete, rename and randomize from
-    `action`; version always export; every other content an import when `data` is posted, else an
-    export."""
-    params = call.params
-    content = params.text("content")
-    if content in msg.FILE_CONTENTS:
-        return ("file", call.action)
-    action = params.text("action")
-    if content in _ACTION_CONTENTS:
-        if action == "" and content != "fileRepository":
-            action = "export"
-        if content in ("user", "userRole") and action != "delete" and "data" in params:
-            action = "import"
-        if action not in msg.API_ACTIONS:
-            raise ApiError(400, msg.ACTION_INVALID)
-        return (content, action)
-    if content == "record" and action in ("delete", "rename", "randomize"):
-        return (content, action)
-    if content == "version" or "data" not in params:
-        return (content, "export")
-    return (content, "import")
-
-
-def _check_api_rights(user: User, content: str, action: str) -> None:
-    """§1.1 #12 and §4: export needs API Export, import needs API Import/Update, and file delete needs
-    the Delete Records right (not API import: a REDCap quirk). Super users have every right."""
-    if user.super_user:
-        return
-    if content in msg.FILE_CONTENTS and action == "delete":
-        if not user.record_delete:
-            raise ApiError(403, msg.NO_RECORD_DELETE)
-    elif action in ("import", "import_app", "delete"):
-        if not user.api_import:
-            raise ApiError(403, msg.NO_API_IMPORT)
-    elif not user.api_export:
-        raise ApiError(403, msg.NO_API_EXPORT)
+def _post_too_large(req: Request, post_max_mb: int | None, profile: Profile) -> Reply | None:
+    """System::checkUploadFileContentLength (V15 Classes/System.php:823-841), run by System::init before
+    any API code: a POST whose Content-Length is over post_max_size gets an HTML text with status 200
+    (PHP's default Content-Type), not a REDCap envelope. The body is not read; the connection closes."""
+    length = req.content_length
+    if post_max_mb is None or length is None or length <= post_max_mb * 1048576:
+        return None
+    if profile.has("post_max_message_names_size"):
+        text = msg.POST_TOO_LARGE.format(size=f" ({post_max_mb} MB)")
+        referer = html.escape(req.headers.get("Referer", ""), quote=True).replace("&#x27;", "&#039;")
+    else:
+        text = msg.POST_TOO_LARGE.format(size="")
+        referer = req.headers.get("Referer", "")
+    if referer:
+        text += msg.POST_TOO_LARGE_REFERER.format(referer=referer)
+    body = text.encode("utf-8", "surrogateescape")
+    return Reply(200, "text/html; charset=UTF-8", body, close_connection=True)
 
 
 def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:
@@ -350,11 +322,21 @@ def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:
 
 
 def _moved_to_api_slash(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    """`/api`, whatever the method: Apache's DirectorySlash answers a 301 to `/api/`; clients that
-    follow it with a GET then meet the 501 (REDCapR issue #166)."""
+    """`/api`, whatever the method: Apache's DirectorySlash answers a 301 to `/api/`, with its own page
+    (source audit #3); clients that follow it with a GET then meet the 501 (REDCapR issue #166)."""
     location = Request(environ).root_url.rstrip("/") + "/api/"
+    body = apache.moved_permanently(location)
     start_response(
         status_line(301),
-        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0"), ("Location", location)],
+        [("Location", location), ("Content-Length", str(len(body))), ("Content-Type", apache.CONTENT_TYPE)],
     )
-    return []
+    return [body]
+
+
+def _not_found(error: NotFound) -> Response | NotFound:
+    """A URL that is neither the API, the page nor a control endpoint: Apache's own 404 page, as
+    REDCapR's tests expect from a real server for a wrong URL. The fake's `/__fake__/` URLs keep
+    werkzeug's page."""
+    if request.path.startswith("/__fake__/"):
+        return error
+    return Response(apache.NOT_FOUND, status=status_line(404), content_type=apache.CONTENT_TYPE)

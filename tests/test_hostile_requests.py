@@ -9,8 +9,10 @@ Decisions, where REDCap's answer depends on PHP's configuration rather than on R
   (`maxUploadSizeEdoc`), and the fake stands for a server whose PHP limits (`post_max_size`,
   `upload_max_filesize`) are above it, so REDCap's own check answers: 400 "The uploaded file exceeded the
   maximum file size limit of N MB for File Upload fields." On a real server whose `post_max_size` is
-  below the body, PHP instead empties `$_POST` and `$_FILES`, the token is missing, and REDCap answers
-  403 "You do not have permissions to use the API" (in xml, as no returnFormat arrived); between
+  below the body, REDCap's System::init answers first, before any API code: status 200 and an HTML text
+  "ERROR: The page you just submitted has exceeded the REDCap server's maximum submission size (N MB)..."
+  (V15 `Classes/System.php:823-841`; `FakeState(post_max_mb=N)` does the same, see
+  tests/test_before_redcap.py), not the 403 an emptied `$_POST` would suggest; between
   `upload_max_filesize` and `post_max_size` the file's error code is set and REDCap answers 400 "There
   was a problem with the uploaded file". A client must treat all three as "too large". Either way the
   body is read from the socket in chunks and the file part goes to disk, never whole into memory.
@@ -18,8 +20,10 @@ Decisions, where REDCap's answer depends on PHP's configuration rather than on R
   closes the connection (RequestReadTimeout). The fake does the same after `FakeServer(timeout=...)`
   seconds; a stalled client holds one worker thread, never the others. A body cut short (the client
   closes early) is answered 400 by Apache; the fake does not act on half a body.
-* **Array-valued parameters** (`record[]=1`) reach REDCap's code as PHP arrays; in a string context
-  they read "Array" (reference §7 q6 leaves open whether PHP 8 raises instead).
+* **Array-valued parameters** (`record[]=1`) reach REDCap's code as PHP arrays: `db_escape` reads a
+  one-element array as its element (REDCap 14+); where REDCap 15 (PHP 8) hands one to a string function
+  or uses it as an array key, PHP throws and REDCap's fatal-error handler answers 400 "An unknown error
+  occurred. Please check your API parameters." (source audit #21).
 * **Invalid UTF-8** reaches REDCap unchanged; `RCView::escape` (htmlspecialchars) turns it into "", and
   json_encode fails on it, so a json envelope carrying it is empty (reference §7 q8).
 """
@@ -224,40 +228,43 @@ def test_duplicated_keys_the_last_one_wins(client: FlaskClient, body: str, statu
     assert stored(client.application.config["FAKE_STATE"], "1", "doc") == DOC  # nothing deleted
 
 
+UNKNOWN_ERROR = json_error("An unknown error occurred. Please check your API parameters.")
+
+
 @pytest.mark.parametrize(
-    ("body", "expected"),
+    ("body", "status", "expected"),
     [
+        # db_escape reads a one-element array as its element (REDCap 14+).
+        (BASE + b"&action=export&record[]=1&field=doc&returnFormat=json", 200, DOC),
         (
-            BASE + b"&action=export&record[]=1&field=doc&returnFormat=json",
+            BASE + b"&action=export&record[0]=1&record[1]=1&field=doc&returnFormat=json",
+            400,
             json_error('The record "Array" does not exist'),
         ),
-        (
-            BASE + b"&action=export&record=1&field[0]=doc&returnFormat=json",
-            json_error("The field 'Array' does not exist or is not a 'file' field"),
-        ),
+        # REDCap 15 runs on PHP 8: an array as an array key or in strtolower/preg_match is a TypeError,
+        # answered by REDCap's fatal-error handler (V15 System::fatalErrorShutdownHandler).
+        (BASE + b"&action=export&record=1&field[0]=doc&returnFormat=json", 400, UNKNOWN_ERROR),
         (
             b"token[]="
             + ADMIN.encode()
             + b"&content=file&action=export&record=1&field=doc&returnFormat=json",
-            json_error(NO_PERMISSION),
+            400,
+            UNKNOWN_ERROR,
         ),
         (
             b"token=" + ADMIN.encode() + b"&content[]=file&action=export&returnFormat=json",
+            400,
             json_error('The value of the parameter "content" is not valid'),
         ),
-        (
-            BASE + b"&action[x]=delete&record=1&field=doc&returnFormat=json",
-            json_error('The value of the parameter "action" is not valid'),
-        ),
+        (BASE + b"&action[x]=delete&record=1&field=doc&returnFormat=json", 400, UNKNOWN_ERROR),
     ],
-    ids=["record", "field", "token", "content", "action"],
+    ids=["record", "record-two", "field", "token", "content", "action"],
 )
-def test_array_valued_parameters_read_as_the_string_array(
-    client: FlaskClient, body: bytes, expected: bytes
+def test_array_valued_parameters_as_redcap_15_reads_them(
+    client: FlaskClient, body: bytes, status: int, expected: bytes
 ) -> None:
-    code, ctype, data = post_raw(client, body)
-    assert (ctype, data) == (JSON_TYPE, expected)
-    assert code in (400, 403)
+    code, _ctype, data = post_raw(client, body)
+    assert (code, data) == (status, expected)
     assert stored(client.application.config["FAKE_STATE"], "1", "doc") == DOC
 
 

@@ -21,7 +21,6 @@ from tests.support import (
     assert_error,
     assert_file,
     export_params,
-    field_not_file,
     post,
     post_raw,
     record_missing_15,

@@ -16,6 +16,7 @@ from fake_redcap import FakeState, messages
 from tests.conftest import api
 from tests.support import (
     ACTION_INVALID,
+    BOUNDARY,
     CONTENT_INVALID,
     NO_API_EXPORT,
     NO_API_IMPORT,
@@ -29,7 +30,6 @@ from tests.support import (
     post,
     tok,
     xml_error,
-    BOUNDARY,
 )
 
 SUPER = "5A" * 32
