@@ -11,6 +11,7 @@ import pytest
 
 from fake_redcap import FakeState, create_app
 from fake_redcap.apache import NOT_FOUND
+from fake_redcap.control import access_of
 from tests.conftest import api
 from tests.support import CLASSIC_TOKENS, classic_fixture, export_params, post
 
@@ -41,10 +42,11 @@ def test_a_wrong_url_gets_apaches_404_page(path: str, method: str) -> None:
 
 
 def test_the_page_and_the_control_endpoints_are_not_apaches() -> None:
-    client = create_app(FakeState()).test_client()
-    assert client.get("/").status_code == 200
-    assert client.get("/__fake__/health").status_code == 200
-    missing = client.get("/__fake__/no-such-endpoint")
+    app = create_app(FakeState())
+    client, proof = app.test_client(), access_of(app).headers
+    assert client.get("/", headers=proof).status_code == 200
+    assert client.get("/__fake__/health", headers=proof).status_code == 200
+    missing = client.get("/__fake__/no-such-endpoint", headers=proof)
     assert missing.status_code == 404 and missing.get_data() != NOT_FOUND
 
 
