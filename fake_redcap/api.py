@@ -162,12 +162,12 @@ class Api:
         except BodyNotReceived as failure:
             return failure.reply(), Outcome(Params({}), ReturnFormat.XML, profile, message=failure.message)
         outcome = Outcome(params, return_format(params), profile, uploads=_upload_names(req))
-        if params.is_array("returnFormat") and profile.has("php8_type_errors"):
+        if params.is_array("returnFormat") and profile.has(Change.PHP8_TYPE_ERRORS):
             # strtolower(array) at API/index.php:127 and again in API::outputApiErrorMsg: PHP 8's
             # TypeError in the shutdown handler leaves only PHP's defaults (source audit #21c).
             outcome.message = "returnFormat sent as an array: PHP 8 TypeError"
             return Reply(200, "text/html; charset=UTF-8", b""), outcome
-        if req.args.get("content") == "mycap" and profile.has("get_mycap_tableau"):
+        if req.args.get("content") == "mycap" and profile.has(Change.GET_MYCAP_TABLEAU):
             # API/index.php:104-107, 217-219: ?content=mycap makes any POST a MyCap call, without a token.
             outcome.return_format = ReturnFormat.JSON
             return error_reply(_not_implemented("content=mycap"), ReturnFormat.JSON, profile), outcome
@@ -276,7 +276,7 @@ def _not_post(req: Request, profile: Profile) -> tuple[Reply, Outcome]:
     implement those (the MyCap app's API, Tableau's web data connector page)."""
     query_content = req.args.get("content")
     fmt = ReturnFormat.XML
-    if profile.has("get_mycap_tableau"):
+    if profile.has(Change.GET_MYCAP_TABLEAU):
         if req.method == "GET" and query_content in ("mycap", "tableau"):
             fmt = ReturnFormat.JSON if query_content == "mycap" else ReturnFormat.XML
             error = _not_implemented(f"content={query_content}")
@@ -294,7 +294,7 @@ def _post_too_large(req: Request, post_max_mb: int | None, profile: Profile) -> 
     length = req.content_length
     if post_max_mb is None or length is None or length <= post_max_mb * 1048576:
         return None
-    if profile.has("post_max_message_names_size"):
+    if profile.has(Change.POST_MAX_MESSAGE_NAMES_SIZE):
         text = msg.POST_TOO_LARGE.format(size=f" ({post_max_mb} MB)")
         referer = html.escape(req.headers.get("Referer", ""), quote=True).replace("&#x27;", "&#039;")
     else:

@@ -189,24 +189,6 @@ VALID_CONTENT = frozenset(
         "userRoleMapping",
     }
 )
-# The contents later releases added to the list, with the CHANGES row that brings them (V7.1.2
-# API/index.php:107-135 has the others).
-CONTENT_SINCE = {
-    "repeatingFormsEvents": "content_repeating_forms_events",
-    **dict.fromkeys(
-        ("fileRepository", "dag", "userDagMapping", "log", "tableau", "mycap", "userRole", "userRoleMapping"),
-        "contents_of_redcap_13",
-    ),
-    "surveyAccessCode": "content_survey_access_code",
-}
-
-
-def content_accepted(content: str, profile: Profile) -> bool:
-    """Whether this version's API/index.php lets `content` through its switch."""
-    since = CONTENT_SINCE.get(content)
-    return content in VALID_CONTENT and (since is None or profile.has(since))
-
-
 FILE_CONTENTS = frozenset({"file", "filesize", "fileinfo"})
 # §1.1 #10: strtolower(action) must be one of these for content file/filesize/fileinfo.
 FILE_ACTIONS_LOWER = frozenset({"export", "import", "import_app", "delete"})
@@ -439,6 +421,24 @@ class Profile:
         return FIELD_NOT_FILE.format(
             field=rcview_escape(field) if self.has(Change.RECORD_MESSAGE_ESCAPED) else field
         )
+
+
+# The contents later releases added to the list, with the CHANGES row that brings them (V7.1.2
+# API/index.php:107-135 has the others).
+CONTENT_SINCE = {
+    "repeatingFormsEvents": Change.CONTENT_REPEATING_FORMS_EVENTS,
+    **dict.fromkeys(
+        ("fileRepository", "dag", "userDagMapping", "log", "tableau", "mycap", "userRole", "userRoleMapping"),
+        Change.CONTENTS_OF_REDCAP_13,
+    ),
+    "surveyAccessCode": Change.CONTENT_SURVEY_ACCESS_CODE,
+}
+
+
+def content_accepted(content: str, profile: Profile) -> bool:
+    """Whether this version's API/index.php lets `content` through its switch."""
+    since = CONTENT_SINCE.get(content)
+    return content in VALID_CONTENT and (since is None or profile.has(since))
 
 
 # ---------------------------------------------------------------------------------------------------

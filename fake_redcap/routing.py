@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from fake_redcap import messages as msg
 from fake_redcap.errors import ApiError
-from fake_redcap.messages import Profile
+from fake_redcap.messages import Change, Profile
 from fake_redcap.model import ExportRight, ProjectState, User
 from fake_redcap.params import Params
 from fake_redcap.state import FakeState, Served
@@ -73,7 +73,7 @@ def authenticate(state: FakeState, params: Params, profile: Profile) -> Caller:
     token_required = "token" in params or "authkey" not in params  # idx:207-209
     if not token_required:
         return Caller(None, None)
-    if params.is_array("token") and profile.has("php8_type_errors"):
+    if params.is_array("token") and profile.has(Change.PHP8_TYPE_ERRORS):
         # preg_match()/strlen() on an array: a PHP 8 TypeError (source audit #21).
         raise ApiError(400, msg.UNKNOWN_ERROR_PARAMETERS)
     token = params.text("token")
@@ -94,7 +94,7 @@ def _super_token_path(params: Params, token: str, profile: Profile) -> bool:
     """RU:81-88: `content=version` with a 64-character token (V10+), or `content=project` with `data`
     (project creation, any token length)."""
     content = params.text("content")
-    if content == "version" and len(token) == 64 and profile.has("version_super_token"):
+    if content == "version" and len(token) == 64 and profile.has(Change.VERSION_SUPER_TOKEN):
         return True
     return content == "project" and params.text("data") != ""
 
@@ -129,7 +129,7 @@ def _mobile_app_rights(user: User, params: Params, profile: Profile) -> User:
     if not asked or not (user.super_user or user.mobile_app):
         return user
     wider = dataclasses.replace(user, api_export=True, api_import=True, data_export=ExportRight.FULL)
-    if profile.has("mobile_app_grants_design"):
+    if profile.has(Change.MOBILE_APP_GRANTS_DESIGN):
         wider = dataclasses.replace(wider, design=True, user_rights=True)
     return wider
 
@@ -141,7 +141,7 @@ def route(params: Params, caller: Caller, profile: Profile) -> Route:
     if not msg.content_accepted(content, profile):
         raise ApiError(400, msg.CONTENT_INVALID)
     if content in msg.FILE_CONTENTS:
-        if params.is_array("action") and profile.has("php8_type_errors"):
+        if params.is_array("action") and profile.has(Change.PHP8_TYPE_ERRORS):
             raise ApiError(400, msg.UNKNOWN_ERROR_PARAMETERS)  # strtolower(array), idx:314
         if params.text("action").lower() not in msg.FILE_ACTIONS_LOWER:
             raise ApiError(400, msg.ACTION_INVALID)
@@ -163,9 +163,9 @@ def derive_action(params: Params, content: str, profile: Profile) -> str:
     if content in ACTION_FROM_PARAMETER:
         if content == "authkey":
             return "export"
-        if content == "file" and not profile.has("case_sensitive_file_action"):
+        if content == "file" and not profile.has(Change.CASE_SENSITIVE_FILE_ACTION):
             return action.lower()
-        if action not in msg.FILE_ACTIONS_EXACT:
+        if action not in msg.API_ACTIONS:
             raise ApiError(400, msg.ACTION_INVALID)
         return action
     if content == "record" and action in ("delete", "rename", "randomize"):
@@ -208,11 +208,11 @@ def check_project_state(params: Params, caller: Caller, content: str, profile: P
     if (
         content not in _NO_PROJECT_STATE_CHECK
         and "authkey" not in params
-        and profile.has("project_state_checks")
+        and profile.has(Change.PROJECT_STATE_CHECKS)
     ):
         if state == ProjectState.DELETED:
             raise ApiError(400, msg.PROJECT_DELETED)
         if state == ProjectState.COMPLETED:
             raise ApiError(400, msg.PROJECT_COMPLETED)
-    if state == ProjectState.OFFLINE and profile.has("project_offline_check"):
+    if state == ProjectState.OFFLINE and profile.has(Change.PROJECT_OFFLINE_CHECK):
         raise ApiError(400, msg.PROJECT_OFFLINE)

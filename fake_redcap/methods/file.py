@@ -185,13 +185,13 @@ def _v10_file_name(name: str) -> str:
 def db_value(call: Call, name: str) -> str:
     """A parameter as REDCap's db_escape puts it into SQL: "MS Word" characters folded, a one-element
     array read as its element from REDCap 14 (source audit #21a, #22)."""
-    return call.params.db(name, unwrap_one=call.profile.has("one_element_array_unwrapped"))
+    return call.params.db(name, unwrap_one=call.profile.has(Change.ONE_ELEMENT_ARRAY_UNWRAPPED))
 
 
 def array_key(call: Call, name: str) -> None:
     """A parameter sent as an array that REDCap uses as a PHP array key: a TypeError in PHP 8, which
     REDCap 15 answers with its fatal-error text (source audit #21b)."""
-    if call.params.is_array(name) and call.profile.has("php8_type_errors"):
+    if call.params.is_array(name) and call.profile.has(Change.PHP8_TYPE_ERRORS):
         raise ApiError(400, msg.UNKNOWN_ERROR_PARAMETERS)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.messages import Change
 from fake_redcap.methods.export_format import (
     XML_DECLARATION,
     Scalar,
@@ -104,7 +105,7 @@ def export_project(call: Call) -> Reply:
         "project_grant_number": "",
         "project_pi_firstname": "",
         "project_pi_lastname": "",
-        **({"project_pi_email": ""} if call.profile.has("project_info_pi_email") else {}),
+        **({"project_pi_email": ""} if call.profile.has(Change.PROJECT_INFO_PI_EMAIL) else {}),
         "display_today_now_button": 1,
         "missing_data_codes": "",
         "external_modules": "",
@@ -351,7 +352,9 @@ def export_repeating_forms_events(call: Call) -> Reply:
 
     REDCap 14+ first requires the Project Setup/Design right (400 `api_227` in the returnFormat, V15
     API/repeatingFormsEvents/export.php:5); super users hold it, and `mobile_app=1` grants it."""
-    if call.profile.has("repeating_export_needs_design") and not (call.user.design or call.user.super_user):
+    if call.profile.has(Change.REPEATING_EXPORT_NEEDS_DESIGN) and not (
+        call.user.design or call.user.super_user
+    ):
         raise ApiError(400, msg.DESIGN_RIGHTS_NEEDED)
     project = call.project
     if not has_repeating_forms_events(project):
