@@ -240,7 +240,7 @@ def _refusal(access: ControlAccess, req: Request, port: str) -> Response | None:
         where = "127.0.0.1" if _is_wildcard(access.bound_host) else access.bound_host
         return refuse(
             403,
-            f"the Host header {host!r} does not name this server (a page that rebinds its own DNS name "
+            f"the Host header {_shown(host)} does not name this server (a page that rebinds its own DNS name "
             "to this address is refused)",
             f"call the server by the address it serves, e.g. http://{where}:{port}/ or http://localhost:{port}/",
         )
@@ -248,13 +248,13 @@ def _refusal(access: ControlAccess, req: Request, port: str) -> Response | None:
     if origin is not None and origin.lower() != f"http://{host.lower()}":
         return refuse(
             403,
-            f"a request from another origin ({origin}) may not use the fake's control plane",
+            f"a request from another origin ({_shown(origin)}) may not use the fake's control plane",
             "call it from a test, a script or this server's own page, not from another web page",
         )
     if req.method not in _READING and req.mimetype in _FORM_TYPES:
         return refuse(
             415,
-            f"the control endpoints take JSON, not {req.mimetype} (a body an HTML form can send)",
+            f"the control endpoints take JSON, not {_shown(req.mimetype)} (a body an HTML form can send)",
             "send Content-Type: application/json, or no body",
         )
     return None
@@ -312,10 +312,17 @@ def _no_referrer(response: Response) -> Response:
 
 
 def refuse(status: int, problem: str, fix: str) -> Response:
+    """A refused control request: JSON naming the problem and the fix."""
     response = jsonify(error=problem, fix=fix)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _shown(value: str, limit: int = 100) -> str:
+    """A caller's header value as a refusal may echo it: short, in repr quotes."""
+    return repr(value[:limit] + ("…" if len(value) > limit else ""))
 
 
 # --------------------------------------------------------------------------------------------------------

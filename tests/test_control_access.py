@@ -208,7 +208,7 @@ def test_a_cross_site_form_post_changes_nothing(
 
 def test_a_form_body_is_refused_even_with_the_header(fake: FakeServer) -> None:
     answer = proven(fake, "POST", "/__fake__/faults", data={"kind": "drop"})
-    assert_refused(answer, 415, "take JSON, not application/x-www-form-urlencoded")
+    assert_refused(answer, 415, "take JSON, not 'application/x-www-form-urlencoded'")
     assert fake.state.faults.active() == []
 
 
