@@ -1,7 +1,7 @@
 """One exception for everything that goes wrong between the client and REDCap, and the parser that
 turns REDCap's error envelopes (json, xml, csv) and non-REDCap bodies into its message.
 
-REDCap picks the envelope from `returnFormat` (reference redcap-file-api-behaviour.md §2):
+REDCap picks the envelope from `returnFormat` (docs/evidence/file-api-behaviour.md §2):
 `{"error":"MSG"}`, `<?xml version="1.0" encoding="UTF-8" ?><hash><error>MSG</error></hash>` or
 `ERROR: MSG`. The xml message is inserted without escaping and REDCap HTML-escapes some messages
 itself (`The record "&lt;x&gt;" does not exist`), so the message is taken as the raw text between the

@@ -2,7 +2,7 @@
 
 REDCap sends `Content-type: <mime>; name="<doc_name>"` with the name in double quotes and *not*
 escaped, and PHP appends `;charset=UTF-8` (no space) to `text/*` types (reference
-redcap-file-api-behaviour.md §3.1). REDCap's own docs show `name='x.docx'`, other servers send
+docs/evidence/file-api-behaviour.md §3.1). REDCap's own docs show `name='x.docx'`, other servers send
 unquoted names, RFC 5987 `name*=`, or a Content-Disposition. `werkzeug.http.parse_options_header`
 and `email.message.Message` both handle the RFC shapes but lose single-quoted names containing `;`
 and unescaped quotes inside a name, so this module has a small tolerant parameter parser of its own:

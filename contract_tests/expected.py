@@ -1,6 +1,6 @@
 """What a real REDCap sends, written down from the reference, never taken from the fake.
 
-Texts are quoted from `shared/reference/redcap-file-api-behaviour.md` (section given with each), which
+Texts are quoted from `docs/evidence/file-api-behaviour.md` (section given with each), which
 reads them from REDCap's PHP source (V15 = 15.7.6 `API/index.php`, `Classes/RestUtility.php`,
 `API/file/export.php`, `LanguageUpdater/English.ini`). Keep this module free of imports from
 `fake_redcap`: the suite must be able to disagree with the fake.

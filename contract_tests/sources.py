@@ -2,7 +2,7 @@
 tests that ran against real servers. Each clause's `@pytest.mark.source(...)` combines these with the
 check it states; the report prints them.
 
-Versions and repositories are those of shared/reference/redcap-file-api-behaviour.md §0 (the suite's
+Versions and repositories are those of docs/evidence/file-api-behaviour.md §0 (the suite's
 reference notes, read from public copies of REDCap's PHP source).
 """
 

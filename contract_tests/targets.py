@@ -16,7 +16,7 @@ each fixture user's token comes from. By default it is the fake, started in this
       - fixture: reference_analysis.yaml        # optional: its clauses are skipped without it
         tokens: {importer_user: REDCAP_ANALYSIS_IMPORTER}
 
-The one-project form of interfaces §5 (`fixture:` and `tokens:` at the top) works as well, and so does
+The one-project form (`fixture:` and `tokens:` at the top) works as well, and so does
 `fixtures: [a.yaml, b.yaml]` with one top-level `tokens:` mapping. Fixture paths are relative to the
 target file, or name a file in contract_tests/reference/. Tokens are never written in the target
 file: it names environment variables.

@@ -1,6 +1,6 @@
 """Every REDCap message text and every version difference, in one place.
 
-Sources are keyed as in `shared/reference/redcap-file-api-behaviour.md` §0:
+Sources are keyed as in `docs/evidence/file-api-behaviour.md` §0:
 V7 = 7.1.2, V10 = 10.0.13, V13 = 13.6.1, V14 = 14.5.11, V15 = 15.7.6 (`API/index.php`,
 `Classes/RestUtility.php`, `API/file/*.php`, `LanguageUpdater/English.ini`).
 """

@@ -102,7 +102,7 @@ def file_response(body: bytes, content_type: str, **kwargs: object) -> Script:
 
 
 def error_response(status: int, fmt: str, message: str) -> Script:
-    """REDCap's error envelopes, byte for byte (reference redcap-file-api-behaviour.md §2)."""
+    """REDCap's error envelopes, byte for byte (docs/evidence/file-api-behaviour.md §2)."""
     if fmt == "json":
         import json
 

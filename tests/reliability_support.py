@@ -23,7 +23,7 @@ JSON_TYPE = "application/json; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" ?>'
 
-# Texts from the reference (redcap-file-api-behaviour.md §1.1, §1.3, §4), REDCap 15.7.6.
+# Texts from the reference (docs/evidence/file-api-behaviour.md §1.1, §1.3, §4), REDCap 15.7.6.
 NO_PERMISSION = "You do not have permissions to use the API"
 NO_API_EXPORT = "You do not have API Export privileges"
 NO_API_IMPORT = "You do not have API Import/Update privileges"

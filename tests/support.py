@@ -2,7 +2,8 @@
 
 Two small projects, written as Python dicts and turned into YAML fixtures by `conftest.write_fixture`:
 a classic project with a repeating instrument and a longitudinal one with a repeating instrument and a
-repeating event. Each user stands for one rule of the reference (`redcap-file-api-behaviour.md` §1, §5).
+repeating event. Each user stands for one rule of the reference
+(`docs/evidence/file-api-behaviour.md` §1, §5).
 Expected texts are spelled out here on purpose (not imported from `fake_redcap.messages`): the tests hold
 the fake to the reference, not to itself.
 """

@@ -1,4 +1,4 @@
-"""REDCap's error envelopes (reference redcap-file-api-behaviour.md §2) and what is not REDCap."""
+"""REDCap's error envelopes (docs/evidence/file-api-behaviour.md §2) and what is not REDCap."""
 
 from __future__ import annotations
 

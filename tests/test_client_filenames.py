@@ -30,7 +30,7 @@ def latin1_wire(text: str) -> str:
 @pytest.mark.parametrize(
     ("content_type", "name", "charset"),
     [
-        # REDCap's real shapes (reference redcap-file-api-behaviour.md §3.1)
+        # REDCap's real shapes (docs/evidence/file-api-behaviour.md §3.1)
         ('image/jpeg; name="mugshot-1.jpg"', "mugshot-1.jpg", None),
         ('text/plain; name="test_upload.txt";charset=UTF-8', "test_upload.txt", "UTF-8"),
         # REDCap's docs (api_docs_125): single quotes

@@ -1,6 +1,6 @@
 """Model-based test: random sequences of Import, Export, Delete File, fileinfo and reset, sent to the fake
 and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
-(`redcap-file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
+(`docs/evidence/file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
 answer must match the model exactly: status, Content-type and every byte of the body. After every step
 the fake's stored files must equal the model's.
 

@@ -1,7 +1,7 @@
 """The README's examples run, so they cannot rot.
 
-Every fenced `python` block that follows an `<!-- example: NAME -->` comment in README.md and
-docs/README-testing.md is run: a block that defines `test_...` functions as a pytest file in a fresh
+Every fenced `python` block that follows an `<!-- example: NAME -->` comment in README.md and in the
+Markdown pages under docs/ is run: a block that defines `test_...` functions as a pytest file in a fresh
 folder (with docs/examples/ copied beside it and the fake_redcap plugin loaded), every other block as a
 plain script. Every test in such a block must pass; none may be skipped. A block that cannot run (one
 that needs a real REDCap, say) follows `<!-- not-an-example -->` instead; an unmarked block fails.
@@ -26,7 +26,7 @@ import fake_redcap.server
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = (ROOT / "README.md", ROOT / "docs" / "README-testing.md")
+DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")))
 EXAMPLE_FILES = ROOT / "docs" / "examples"
 PRELOADED = (client, fake_redcap.server, requests)  # kept across pytester's inline runs
 
@@ -81,8 +81,8 @@ ALL = [example for doc in DOCS if doc.is_file() for example in examples(doc)]
 
 
 def test_the_docs_have_the_runnable_examples() -> None:
-    """Wherever the testing docs live (docs/README-testing.md, or README.md once merged), the plugin,
-    journal, faults and control-endpoint examples are there and run."""
+    """The plugin, journal, faults and control-endpoint examples are in the docs (README.md's testing
+    sections) and run."""
     assert {e.name for e in ALL} >= {"plugin-own-project", "journal", "faults", "control-endpoints"}
 
 

@@ -2,7 +2,7 @@
 
 PyCap 2.7.0 (`redcap.Project`) and redcaplite 2.3.0 (`redcaplite.RedcapClient`) talk to a FakeServer
 serving the bundled demo projects (classic project 14, longitudinal project 15). Where a client has a
-bug that a real REDCap server would trigger just the same (see shared/reference/redcap-clients.md), the
+bug that a real REDCap server would trigger just the same (see docs/evidence/clients.md), the
 test asserts the outcome a real server gives and names the bug; the fake is never bent to hide it.
 """
 
@@ -158,7 +158,7 @@ def test_pycap_export_file_errors_raise_from_the_xml_envelope(url: str) -> None:
 def test_pycap_bug_name_with_semicolon_and_non_latin_letters(url: str) -> None:
     """PyCap bug: it splits Content-Type on ";" and "=" and reads the header as latin-1, so the stored
     name "résumé;v2=final.txt" comes back as mojibake cut at the ";" with a stray "v2" key. A real
-    server sends the same header (reference §4.5: ; = and UTF-8 survive REDCap's sanitiser)."""
+    server sends the same header (reference §3.1: ; = and UTF-8 survive REDCap's sanitiser)."""
     content, info = Project(url, C_FULL).export_file(record="3", field="study_document")
     assert content == b"Curriculum vitae (demo)\n"
     assert info == {"name": "résumé".encode().decode("latin-1"), "v2": "final.txt", "charset": "UTF-8"}
