@@ -1,49 +1,75 @@
 """Apache's own error pages: the answers a REDCap server's web server gives before (or instead of)
-PHP, for a body that never arrived whole, for the 5xx pages a fault can show, for `/api` without its
-slash (DirectorySlash's 301) and for a URL that is not there (404). Every such page is built here, from
-one table.
+PHP, for a request it refuses itself (a broken length or chunked body, headers past its limits, a
+request that stalls), for the 5xx pages a fault can show, for `/api` without its slash
+(DirectorySlash's 301) and for a URL that is not there (404). Every such page is built here, from one
+table.
 
 The texts are Apache httpd's default error documents (`modules/http/http_protocol.c`,
-`get_canned_error_string`), served as `text/html; charset=iso-8859-1`.
+`get_canned_error_string`, and the error notes of `server/protocol.c`), served as
+`text/html; charset=iso-8859-1`. 400, 408, 413 and 414 are byte for byte what Apache 2.4.71 (Debian)
+sent in a measurement (its newer HTML 4.01 doctype aside: the fake keeps the 2.4 doctype older servers
+send).
 """
 
 from __future__ import annotations
 
 from fake_redcap.responses import Reply
 
-# status -> (title, text) of Apache's default page.
+# status -> (title, the page's text as HTML; `{note}` is an error note, `{method}` the request's method).
 PAGES: dict[int, tuple[str, str]] = {
     301: ("Moved Permanently", ""),  # the text names the new location: moved_permanently()
-    400: ("Bad Request", "Your browser sent a request that this server could not understand."),
-    404: ("Not Found", "The requested URL was not found on this server."),
-    408: ("Request Timeout", "Server timeout waiting for the HTTP request from the client."),
+    400: (
+        "Bad Request",
+        "<p>Your browser sent a request that this server could not understand.<br />\n{note}</p>\n",
+    ),
+    404: ("Not Found", "<p>The requested URL was not found on this server.</p>\n"),
+    408: ("Request Timeout", "<p>Server timeout waiting for the HTTP request from the client.</p>\n"),
+    413: (
+        "Request Entity Too Large",
+        "The requested resource does not allow request data with {method} requests, or the amount of data "
+        "provided in\nthe request exceeds the capacity limit.\n",
+    ),
+    414: (
+        "Request-URI Too Long",
+        "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n",
+    ),
     500: (
         "Internal Server Error",
-        "The server encountered an internal error or misconfiguration and was "
-        "unable to complete your request.",
+        "<p>The server encountered an internal error or misconfiguration and was "
+        "unable to complete your request.</p>\n",
     ),
-    502: ("Bad Gateway", "The proxy server received an invalid response from an upstream server."),
+    502: ("Bad Gateway", "<p>The proxy server received an invalid response from an upstream server.</p>\n"),
     503: (
         "Service Unavailable",
-        "The server is temporarily unable to service your request due to "
-        "maintenance downtime or capacity problems. Please try again later.",
+        "<p>The server is temporarily unable to service your request due to "
+        "maintenance downtime or capacity problems. Please try again later.</p>\n",
     ),
 }
 # The statuses an `http_error` fault shows: the PHP/Apache front failing.
 FRONT_ERRORS = frozenset({500, 502, 503})
 CONTENT_TYPE = "text/html; charset=iso-8859-1"
+# Error notes Apache puts into its 400 page (server/protocol.c ap_get_mime_headers_core).
+FIELD_TOO_LONG = "Size of a request header field exceeds server limit."
+TOO_MANY_FIELDS = "The number of request header fields exceeds this server's limit."
 
 
-def page(status: int, *, signature: bool, text: str | None = None) -> bytes:
+def page(
+    status: int, *, signature: bool, text: str | None = None, note: str = "", method: str = "POST"
+) -> bytes:
     """Apache's page for `status`; `signature` adds the `<address>` line of `ServerSignature On`;
-    `text` (HTML) replaces the canned one."""
+    `text` (HTML, one paragraph) replaces the canned one; `note` is the error note of a 400."""
     title, canned = PAGES[status]
-    text = canned if text is None else text
+    body = f"<p>{text}</p>\n" if text is not None else canned.format(note=note, method=method)
     address = "<hr>\n<address>Apache Server</address>\n" if signature else ""
     return (
         f'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>{status} {title}</title>\n'
-        f"</head><body>\n<h1>{title}</h1>\n<p>{text}</p>\n{address}</body></html>\n"
+        f"</head><body>\n<h1>{title}</h1>\n{body}{address}</body></html>\n"
     ).encode("latin-1", "xmlcharrefreplace")
+
+
+def reason(status: int) -> str:
+    """Apache's reason phrase: `408 Request Timeout`, `414 Request-URI Too Long`."""
+    return PAGES[status][0]
 
 
 def reply(status: int, *, signature: bool = False, close_connection: bool = False) -> Reply:

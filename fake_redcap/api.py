@@ -44,7 +44,7 @@ from fake_redcap.methods.project_info import (
 )
 from fake_redcap.methods.record import export_records
 from fake_redcap.model import User
-from fake_redcap.params import Params
+from fake_redcap.params import MAX_INPUT_VARS, Params
 from fake_redcap.responses import (
     GLOBAL_HEADERS,
     HeaderVariant,
@@ -162,6 +162,12 @@ class Api:
         except BodyNotReceived as failure:
             return failure.reply(), Outcome(Params({}), ReturnFormat.XML, profile, message=failure.message)
         outcome = Outcome(params, return_format(params), profile, uploads=_upload_names(req))
+        if profile.has(Change.POST_PARAM_COUNT_CHECK) and params.count_recursive() > MAX_INPUT_VARS:
+            # §1.1 #0b (API/index.php:79, before :127 below): PHP kept max_input_vars (+1 if urlencoded)
+            # values; REDCap refuses before the token.
+            error = ApiError(400, msg.MAX_INPUT_VARS_EXCEEDED.format(limit=MAX_INPUT_VARS))
+            outcome.message = error.message
+            return error_reply(error, outcome.return_format, profile), outcome
         if params.is_array("returnFormat") and profile.has(Change.PHP8_TYPE_ERRORS):
             # strtolower(array) at API/index.php:127 and again in API::outputApiErrorMsg: PHP 8's
             # TypeError in the shutdown handler leaves only PHP's defaults (source audit #21c).

@@ -23,6 +23,14 @@ SYSTEM_OFFLINE = (
 # $lang['api_01']; 400 since V10, 503 in V5/V7 (V15 API/index.php)
 API_DISABLED = "The REDCap API is not enabled."
 
+# $lang['system_config_605'] . " " . ini_get('max_input_vars') . $lang['period'] (V15 Classes/System.php
+# :367-376 checkPostParamCount, run by initGlobalPage at :913, reached by API/index.php:79 via init_global).
+MAX_INPUT_VARS_EXCEEDED = (
+    "The REDCap server has reached a maximum for the number of POST parameters submitted. Due to this "
+    "error, if any data was just submitted, it was not saved. Please inform your local REDCap administrator "
+    "that they should increase the 'max_input_vars' setting to a value of 10000 or higher in the web "
+    "server's PHP.INI configuration file. The current value for 'max_input_vars' is {limit}."
+)
 METHOD_NOT_IMPLEMENTED = "The requested method is not implemented."  # 501 default text
 NO_API_PERMISSION = "You do not have permissions to use the API"  # 403 default text
 EXPIRED = (
@@ -233,6 +241,7 @@ class Change(enum.StrEnum):
     CHANGES, where its first version and its source are."""
 
     API_DISABLED_IS_400 = "api_disabled_is_400"
+    POST_PARAM_COUNT_CHECK = "post_param_count_check"
     CSV_ERRORS_ARE_TEXT_CSV = "csv_errors_are_text_csv"
     CASE_SENSITIVE_FILE_ACTION = "case_sensitive_file_action"
     PER_FORM_EXPORT_RIGHTS = "per_form_export_rights"
@@ -262,6 +271,12 @@ class Change(enum.StrEnum):
 # Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
 # the change to an interval, the fake takes the first release of the upper major and says so.
 CHANGES: dict[Change, tuple[Version, str]] = {
+    Change.POST_PARAM_COUNT_CHECK: (
+        Version(10, 0, 0),
+        "more than max_input_vars POST values (count($_POST, COUNT_RECURSIVE)) answer 400 system_config_605 "
+        "(V10.0.13 Classes/System.php:153-160 and later); V7.1.2 has no such check. Appeared in "
+        "(7.1.2, 10.0.13].",
+    ),
     Change.API_DISABLED_IS_400: (
         Version(10, 0, 0),
         "API disabled answers 400 (V10+); 503 in V5/V7. Changed in (7.1.2, 10.0.13].",

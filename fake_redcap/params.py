@@ -4,6 +4,19 @@ REDCap reads only `$_POST` (reference §1.2): the urlencoded or multipart body, 
 and never a JSON body. PHP's parsing rules that a caller can observe are kept: the last of duplicated
 keys wins, `name[...]` keys make an array, spaces and dots in a name become `_`, and bytes that are not
 UTF-8 reach the code unchanged (kept here as surrogate escapes).
+
+PHP's input limits, with php.ini's defaults (observed with php-cgi 8.2 and read in php-src
+`main/php_variables.c`, `main/rfc1867.c`):
+
+* `max_input_vars` = 1000. A urlencoded body is read piece by piece (`&`-separated, empty pieces
+  included) and parsing stops with a warning once the piece just registered is the 1001st: `$_POST`
+  holds the first 1001 pieces (the check follows the insert). A multipart body registers its first 1000
+  text parts, drops the others with a warning and goes on reading file parts.
+* `max_input_nesting_level` = 64: a key nested deeper (`a[1][2]...[65]`) deletes the whole top-level
+  variable `a` (whatever earlier pieces put there) and is itself dropped, with a warning.
+
+Parsing is linear in the body: every piece costs the length of its key and value, whatever came before
+(`tests/test_params.py` counts the work done for 100 000 `x[]=` pieces).
 """
 
 from __future__ import annotations
@@ -13,12 +26,15 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-_ARRAY_KEY = re.compile(r"^([^\[]*)\[([^\]]*)\](.*)$", re.DOTALL)
+MAX_INPUT_VARS = 1000  # php.ini default
+MAX_INPUT_NESTING_LEVEL = 64  # php.ini default
+_INTEGER_KEY = re.compile(r"-?[1-9][0-9]*|0")  # Zend's ZEND_HANDLE_NUMERIC_STR: "5" is 5, "05" is "05"
 
 
 @dataclass(frozen=True)
 class ArrayParam:
-    """A parameter PHP turned into an array (`field[0]=x`, `record[]=1`)."""
+    """A parameter PHP turned into an array (`field[0]=x`, `record[]=1`): its first-level keys and
+    values in the order they came (`a[b][c]=v` is the item `("b", "v")`)."""
 
     items: tuple[tuple[str, str], ...]
 
@@ -26,26 +42,75 @@ class ArrayParam:
 ParamValue = str | ArrayParam
 
 
+class _PhpArray:
+    """Only the shape of a PHP array, to count its elements as `count(..., COUNT_RECURSIVE)` does: keys
+    (integer-like ones as ints, as PHP's symtable does) and the next free integer index for `[]`."""
+
+    __slots__ = ("children", "next_index")
+
+    def __init__(self) -> None:
+        self.children: dict[str | int, _PhpArray | None] = {}
+        self.next_index = 0
+
+    def key(self, raw: str | None) -> str | int:
+        key: str | int = self.next_index if raw is None else raw
+        if raw is not None and len(raw) < 20 and _INTEGER_KEY.fullmatch(raw) and -(2**63) <= int(raw) < 2**63:
+            key = int(raw)
+        if isinstance(key, int) and key >= self.next_index:
+            self.next_index = key + 1
+        return key
+
+    def count(self) -> int:
+        total = 0
+        stack: list[_PhpArray] = [self]
+        while stack:
+            node = stack.pop()
+            total += len(node.children)
+            stack.extend(child for child in node.children.values() if child is not None)
+        return total
+
+
 class Params(Mapping[str, ParamValue]):
     """Read-only `$_POST`."""
 
-    def __init__(self, values: dict[str, ParamValue]) -> None:
+    def __init__(self, values: dict[str, ParamValue], count_recursive: int | None = None) -> None:
         self._values = values
+        self._count = count_recursive
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Params:
-        values: dict[str, ParamValue] = {}
+        """`$_POST` from the (name, value) pieces in the order they came. Linear: array items are
+        collected in lists and frozen once at the end."""
+        scalars: dict[str, str | list[tuple[str, str]]] = {}
+        shapes: dict[str, _PhpArray | None] = {}
         for raw_key, value in pairs:
-            key = raw_key.lstrip(" ")
-            m = _ARRAY_KEY.match(key)
-            if m and m[1]:
-                name = _php_name(m[1])
-                current = values.get(name)
-                items = current.items if isinstance(current, ArrayParam) else ()
-                values[name] = ArrayParam((*items, (m[2], value)))
-            elif key:
-                values[_php_name(key)] = value
-        return cls(values)
+            parsed = _parse_key(raw_key.lstrip(" "))
+            if parsed is None:
+                continue
+            name, indexes = parsed
+            if not indexes:
+                scalars[name] = value  # an overwrite keeps the key's place, as a PHP array does
+                shapes[name] = None
+                continue
+            if len(indexes) > MAX_INPUT_NESTING_LEVEL:
+                scalars.pop(name, None)
+                shapes.pop(name, None)
+                continue
+            current = scalars.get(name)
+            if not isinstance(current, list):
+                current = []
+                scalars[name] = current
+            current.append((indexes[0] or "", value))
+            shape = shapes.get(name)
+            if shape is None:
+                shape = shapes[name] = _PhpArray()
+            _insert(shape, indexes)
+        values: dict[str, ParamValue] = {
+            name: ArrayParam(tuple(value)) if isinstance(value, list) else value
+            for name, value in scalars.items()
+        }
+        count = sum(1 + (shape.count() if shape is not None else 0) for shape in shapes.values())
+        return cls(values, count)
 
     def __getitem__(self, key: str) -> ParamValue:
         return self._values[key]
@@ -55,6 +120,13 @@ class Params(Mapping[str, ParamValue]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def count_recursive(self) -> int:
+        """PHP's `count($_POST, COUNT_RECURSIVE)`: every variable and every element of every array, at
+        every depth (REDCap compares it with `max_input_vars`)."""
+        if self._count is not None:
+            return self._count
+        return sum(1 + (len(v.items) if isinstance(v, ArrayParam) else 0) for v in self._values.values())
 
     def text(self, name: str) -> str:
         """The value in a string context: missing is "" (PHP null), an array is "Array" (PHP's
@@ -85,16 +157,67 @@ class Params(Mapping[str, ParamValue]):
         return fold_ms_chars(value or "")
 
 
+def _insert(shape: _PhpArray, indexes: list[str | None]) -> None:
+    """Walk (and make) the nested arrays for one `name[i][j]...` piece; the last key holds a string."""
+    node = shape
+    for depth, raw in enumerate(indexes):
+        key = node.key(raw)
+        if depth == len(indexes) - 1:
+            node.children[key] = None
+            return
+        child = node.children.get(key)
+        if child is None:
+            child = node.children[key] = _PhpArray()
+        node = child
+
+
+def _parse_key(key: str) -> tuple[str, list[str | None]] | None:
+    """(variable name, the bracketed keys, `None` for `[]`) as PHP's php_register_variable_ex reads a
+    name, or None for a name PHP ignores (empty). One left-to-right pass over the key.
+
+    The name is what comes before the first `[` that has a matching `]`; a `[` without one becomes `_`
+    with the rest kept as part of the name. After each `]`, parsing goes on only if `[` follows at once;
+    anything else after it is ignored, as PHP does.
+    """
+    start = key.find("[")
+    if start <= 0:
+        name = _php_name(key) if start < 0 else ""
+        return (name, []) if name else None
+    first_close = key.find("]", start + 1)
+    if first_close < 0:
+        return _php_name(key), []
+    name = _php_name(key[:start])
+    indexes: list[str | None] = []
+    pos = start
+    while pos < len(key) and key[pos] == "[":
+        if len(indexes) == MAX_INPUT_NESTING_LEVEL:
+            indexes.append(None)  # one level too deep: the caller drops the variable, as PHP does
+            break
+        close = key.find("]", pos + 1)
+        if close < 0:
+            break  # PHP ignores an unterminated trailing `[...` after the first level
+        index = key[pos + 1 : close]
+        indexes.append(None if index.strip(" \t\n\r\v\f") == "" and len(index) <= 1 else index)
+        pos = close + 1
+    return name, indexes
+
+
 def _php_name(name: str) -> str:
     # PHP rewrites ' ' and '.' (and an unmatched '[') in variable names to '_'.
     return name.replace(" ", "_").replace(".", "_").replace("[", "_")
 
 
-def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
+def parse_urlencoded(body: bytes, max_input_vars: int | None = None) -> list[tuple[str, str]]:
     """`application/x-www-form-urlencoded` as PHP reads it: `&`-separated, `+` is a space, values kept
-    byte for byte (invalid UTF-8 as surrogate escapes)."""
+    byte for byte (invalid UTF-8 as surrogate escapes). With `max_input_vars`, only the first
+    `max_input_vars + 1` pieces are read (PHP checks after registering; empty pieces count)."""
     pairs: list[tuple[str, str]] = []
-    for piece in body.split(b"&"):
+    pieces = body.split(b"&")
+    if pieces and not pieces[-1]:
+        pieces.pop()  # "a=1&": PHP stops at the end, there is no empty last piece
+    if max_input_vars is not None:
+        del pieces[max_input_vars + 1 :]
+    for piece in pieces:
         if not piece:
             continue
         key, _, value = piece.partition(b"=")

@@ -3,85 +3,91 @@ gives before PHP runs (a body that never arrived whole)."""
 
 from __future__ import annotations
 
+import io
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.formparser import FormDataParser, MultiPartParser
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.formparser import MultiPartParser
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 from werkzeug.wrappers import Request
 
 from fake_redcap import apache
 from fake_redcap.call import Upload
-from fake_redcap.params import Params, parse_urlencoded
+from fake_redcap.params import MAX_INPUT_VARS, Params, parse_urlencoded
 from fake_redcap.responses import Reply
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 
-class _LargeBufferFormDataParser(FormDataParser):
-    """werkzeug's form parser reading multipart bodies 1 MiB at a time instead of 64 KiB: a large upload
-    is parsed in a sixteenth of the calls (benchmarks/RESULTS.md)."""
-
-    def _parse_multipart(
-        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
-    ) -> tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]:
-        boundary = options.get("boundary", "").encode("ascii")
-        if not boundary:
-            raise ValueError("Missing boundary")
-        parser = MultiPartParser(
-            stream_factory=self.stream_factory,
-            max_form_memory_size=self.max_form_memory_size,
-            max_form_parts=self.max_form_parts,
-            cls=self.cls,
-            buffer_size=1024 * 1024,
-        )
-        form, files = parser.parse(stream, boundary, content_length)
-        return stream, form, files
+# PHP's limits on a multipart body, php.ini defaults (php-src main/rfc1867.c; observed with php-cgi 8.2):
+# past `max_file_uploads` file parts, further file parts are skipped with a warning and parsing goes on;
+# past `max_multipart_body_parts` parts of any kind (-1 by default: max_input_vars + max_file_uploads),
+# parsing stops with a warning and the rest of the body is ignored. A part without a `name` is skipped.
+MAX_FILE_UPLOADS = 20
+MAX_MULTIPART_BODY_PARTS = MAX_INPUT_VARS + MAX_FILE_UPLOADS
+_CHUNK = 1024 * 1024  # multipart bodies are read 1 MiB at a time (benchmarks/RESULTS.md)
 
 
 class PhpSizedRequest(Request):
-    """PHP puts no limit of its own on one multipart text value or on the number of parts (only on the
-    whole body, post_max_size), so neither does the fake: Werkzeug's hardening defaults (500 kB per
-    value, 1000 parts) made a 1 MB value or 5000 parameters a 500 with an empty body instead of
-    REDCap's answer. File parts are still spooled to disk, never held in memory."""
+    """One request as PHP reads it. `read_params` parses the body once, with PHP's own limits (see
+    `fake_redcap.params` and above); werkzeug's form parsing and its hardening defaults (500 kB per
+    value, 1000 parts) are never used, so a 1 MB value is REDCap's answer and not a 500. File parts are
+    spooled to files in `upload_dir` (Import File renames one into storage), never held in memory, and
+    every spooled file is deleted by `discard_spooled_uploads` whatever happened to the request.
 
-    form_data_parser_class = _LargeBufferFormDataParser
-    max_form_memory_size = None
-    max_form_parts = None  # type: ignore[assignment]  # werkzeug's own type says int; None means no limit
+    `post_max_size` (bytes, None for no limit) is PHP's: a body declared larger is not read at all and
+    `$_POST` and `$_FILES` stay empty (`over_post_max_size` tells it; REDCap's own answer to that is the
+    caller's business)."""
+
+    post_max_size: int | None = None
 
     def __init__(self, environ: WSGIEnvironment, upload_dir: Path | None = None) -> None:
         super().__init__(environ)
         self.upload_dir = upload_dir
+        self.spooled: list[IO[bytes]] = []
 
-    def _get_file_stream(
-        self,
-        total_content_length: int | None,
-        content_type: str | None,
-        filename: str | None = None,
-        content_length: int | None = None,
-    ) -> IO[bytes]:
-        """File parts go straight to a file in the state's `incoming` folder, which Import File then
-        renames into storage (werkzeug's default is an anonymous temporary file, copied again later)."""
+    def _load_form_data(self) -> None:
+        # werkzeug parses `form`/`files` lazily on first access: `read_params` has already filled them
+        # (or the body was never read); never let werkzeug read the stream a second time.
+        if "form" not in self.__dict__:
+            self.__dict__["form"] = MultiDict()
+            self.__dict__["files"] = MultiDict()
+
+    def spool(self) -> IO[bytes]:
+        """A new file for one file part: in `upload_dir` when there is one, else anonymous."""
         if self.upload_dir is None:
-            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
-        return tempfile.NamedTemporaryFile("w+b", dir=self.upload_dir, prefix="upload-", delete=False)
+            stream: IO[bytes] = tempfile.TemporaryFile("w+b")  # noqa: SIM115  # closed by discard_spooled_uploads
+        else:
+            stream = tempfile.NamedTemporaryFile(  # noqa: SIM115  # closed and deleted by discard_spooled_uploads
+                "w+b", dir=self.upload_dir, prefix="upload-", delete=False
+            )
+        self.spooled.append(stream)
+        return stream
+
+
+def over_post_max_size(req: Request) -> bool:
+    """PHP's `post_max_size` check: the declared Content-Length is over the limit."""
+    limit = getattr(req, "post_max_size", None)
+    return limit is not None and (req.content_length or 0) > limit
 
 
 def discard_spooled_uploads(req: Request) -> None:
-    """Uploads Import File did not adopt are deleted once the request is answered."""
-    if (
-        req.mimetype != "multipart/form-data"
-        or not isinstance(req, PhpSizedRequest)
-        or req.upload_dir is None
-    ):
-        return
-    for part in req.files.values():
-        path = Path(str(getattr(part.stream, "name", "")))
-        if path.parent == req.upload_dir:
-            part.stream.close()
-            path.unlink(missing_ok=True)
+    """Every file spooled for this request that Import File did not adopt is closed and deleted, once
+    the request is answered, also when the body failed midway."""
+    for stream in getattr(req, "spooled", ()):
+        stream.close()
+        name = getattr(stream, "name", None)
+        if isinstance(name, str):
+            Path(name).unlink(missing_ok=True)
+
+
+class BadChunkedBody(ValueError):
+    """A chunked request body that breaks the chunked coding (raised by the server's body reader)."""
 
 
 class BodyNotReceived(Exception):
@@ -102,36 +108,170 @@ class BodyNotReceived(Exception):
 
 def read_params(req: Request) -> Params:
     """`$_POST`: the urlencoded or multipart body only; the query string and JSON bodies are ignored.
+    Multipart file parts are spooled and kept for `read_uploads` (`req.files`).
 
-    Raises BodyNotReceived when the body does not arrive whole.
+    Raises BodyNotReceived when the body does not arrive whole; whatever was spooled is then already
+    deleted.
     """
+    mimetype = req.mimetype
+    if mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data") or over_post_max_size(
+        req
+    ):
+        return Params({})
+    body = _Body(req.stream)
     try:
-        if req.mimetype == "application/x-www-form-urlencoded":
-            params = Params.from_pairs(parse_urlencoded(req.get_data(cache=True)))
-        elif req.mimetype == "multipart/form-data":
-            params = Params.from_pairs(req.form.items(multi=True))
+        if mimetype == "application/x-www-form-urlencoded":
+            params = Params.from_pairs(parse_urlencoded(body.read_all(), MAX_INPUT_VARS))
         else:
-            return Params({})
+            fields, files = _parse_multipart(req, body)
+            req.__dict__["form"], req.__dict__["files"] = MultiDict(fields), files
+            params = Params.from_pairs(fields)
+        body.drain()
         _check_whole_body(req)
-    except TimeoutError:
-        raise BodyNotReceived(408, "the request body stalled past the server's read timeout") from None
+    except BodyNotReceived:
+        req.__dict__["files"] = MultiDict()
+        discard_spooled_uploads(req)
+        raise
     return params
+
+
+class _Body:
+    """The request body, read in pieces; the server's own failures become Apache's answers."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def read(self, size: int) -> bytes:
+        try:
+            return self.stream.read(size)
+        except TimeoutError:
+            raise BodyNotReceived(408, "the request body stalled past the server's read timeout") from None
+        except BadChunkedBody as error:
+            raise BodyNotReceived(400, f"malformed chunked request body: {error}") from None
+        except (ClientDisconnected, ConnectionError):
+            raise BodyNotReceived(400, _CUT_SHORT) from None
+
+    def read_all(self) -> bytes:
+        pieces: list[bytes] = []
+        while piece := self.read(_CHUNK):
+            pieces.append(piece)
+        return b"".join(pieces)
+
+    def drain(self) -> None:
+        """Read and drop what is left (bytes after the closing boundary, parts past PHP's limit)."""
+        while self.read(_CHUNK):
+            pass
+
+
+_CUT_SHORT = "the client closed the connection before the whole request body arrived"
 
 
 def _check_whole_body(req: Request) -> None:
     """A real socket's body ended before its Content-Length (cheroot's input stream counts what is
-    left; werkzeug would silently parse the part that came). Bytes after a multipart body's closing
-    boundary are read and ignored, as PHP does."""
-    stream = req.environ["wsgi.input"]
-    while (remaining := getattr(stream, "remaining", 0)) > 0:
-        if not stream.read(min(remaining, 64 * 1024)):
-            raise BodyNotReceived(
-                400, "the client closed the connection before the whole request body arrived"
-            )
+    left; werkzeug would silently parse the part that came)."""
+    if getattr(req.environ["wsgi.input"], "remaining", 0) > 0:
+        raise BodyNotReceived(400, _CUT_SHORT)
+
+
+def _parse_multipart(req: Request, body: _Body) -> tuple[list[tuple[str, str]], MultiDict[str, FileStorage]]:
+    """`$_POST` pairs and `$_FILES` from a multipart body, with PHP's limits (module constants). A body
+    that is not valid multipart keeps what was complete before the fault, as PHP does."""
+    boundary = req.mimetype_params.get("boundary", "").encode("latin-1", "replace")
+    fields: list[tuple[str, str]] = []
+    files: MultiDict[str, FileStorage] = MultiDict()
+    if not boundary:
+        return fields, files  # PHP: "Missing boundary in multipart/form-data POST data"
+    spool = req.spool if isinstance(req, PhpSizedRequest) else _anonymous_spool(req)
+    parts = PartLimits()
+    decoder = MultipartDecoder(boundary)
+    part: Field | File | None = None
+    sink: list[bytes] | IO[bytes] | None = None
+    while parts.reading:
+        data = body.read(_CHUNK)
+        decoder.receive_data(data or None)
+        try:
+            event = decoder.next_event()
+            while not isinstance(event, (Epilogue, NeedData)):
+                if isinstance(event, (Field, File)):
+                    part, sink = event, parts.open(event, spool)
+                    if not parts.reading:
+                        break
+                elif isinstance(event, Data) and part is not None:
+                    if isinstance(sink, list):
+                        sink.append(event.data)
+                    elif sink is not None:
+                        sink.write(event.data)
+                    if not event.more_data:
+                        _close_part(part, sink, fields, files)
+                        part = sink = None
+                event = decoder.next_event()
+        except ValueError:
+            break  # not multipart from here on: PHP keeps the parts it completed
+        if isinstance(event, Epilogue) or not data:
+            break
+    return fields, files
+
+
+class _NoFile(io.BytesIO):
+    """The stream of an empty file input: what is sent for it is dropped, as PHP drops it."""
+
+    def write(self, data: Any) -> int:
+        return len(data)
+
+
+class PartLimits:
+    """PHP's counters while it reads a multipart body (rfc1867.c)."""
+
+    def __init__(self) -> None:
+        self.parts = self.text_vars = self.uploads = 0
+        self.reading = True
+
+    def open(self, part: Field | File, spool: Callable[[], IO[bytes]]) -> list[bytes] | IO[bytes] | None:
+        """Where this part's bytes go: a list for a text value, a spooled file for an upload, None to
+        drop them (no name, past a limit)."""
+        self.parts += 1
+        if self.parts > MAX_MULTIPART_BODY_PARTS:
+            self.reading = False
+            return None
+        if not part.name:
+            return None
+        if isinstance(part, Field):
+            self.text_vars += 1
+            return [] if self.text_vars <= MAX_INPUT_VARS else None
+        if not part.filename:
+            return _NoFile()  # an empty file input: in $_FILES with error 4, not counted, nothing kept
+        if self.uploads >= MAX_FILE_UPLOADS:
+            return None
+        self.uploads += 1
+        return spool()
+
+
+def _close_part(
+    part: Field | File,
+    sink: list[bytes] | IO[bytes] | None,
+    fields: list[tuple[str, str]],
+    files: MultiDict[str, FileStorage],
+) -> None:
+    if sink is None:
+        return
+    if isinstance(sink, list):
+        charset = MultiPartParser().get_part_charset(part.headers)
+        fields.append((part.name, b"".join(sink).decode(charset, "replace")))
+        return
+    sink.seek(0)
+    filename = part.filename if isinstance(part, File) else ""
+    files.add(part.name, FileStorage(sink, filename, part.name, headers=part.headers))
+
+
+def _anonymous_spool(req: Request) -> Callable[[], IO[bytes]]:
+    def spool() -> IO[bytes]:
+        return tempfile.TemporaryFile("w+b")
+
+    return spool
 
 
 def read_uploads(req: Request) -> dict[str, Upload]:
-    """`$_FILES`: multipart file parts (spooled to disk by werkzeug, not held in memory)."""
+    """`$_FILES`: multipart file parts (spooled to disk by `read_params`, not held in memory)."""
     if req.mimetype != "multipart/form-data":
         return {}
     return {

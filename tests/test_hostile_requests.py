@@ -2,9 +2,16 @@
 
 Decisions, where REDCap's answer depends on PHP's configuration rather than on REDCap:
 
-* **Thousands of parameters.** PHP keeps only the first `max_input_vars` (default 1000) and REDCap 15
-  then answers 400 (reference §1.1 #0b; its text is not given whole). The fake stands for a server whose
-  `max_input_vars` is high enough: every parameter is read and the answer is REDCap's ordinary one.
+* **Thousands of parameters.** The fake keeps PHP's defaults (observed with php-cgi 8.2): a urlencoded
+  body is read up to its 1001st piece (`max_input_vars` is 1000 and PHP checks after the insert), a
+  multipart body up to its 1000th text value. REDCap 10+ then compares `count($_POST, COUNT_RECURSIVE)`
+  with `max_input_vars` (V15 `Classes/System.php:367-376`) and answers 400 when it is larger, before the
+  token is looked at; a multipart body keeps exactly 1000 plain values, passes that check and loses
+  whatever came after (here the token: 403).
+* **Many file parts.** PHP keeps the first 20 uploads (`max_file_uploads`) and skips later file parts;
+  it stops reading parts altogether after 1020 (`max_multipart_body_parts`, by default max_input_vars +
+  max_file_uploads). Nothing past a limit is spooled to disk, and whatever was spooled is deleted once
+  the request is answered, also when the body broke off midway.
 * **An upload far over the limit.** `FakeState(max_upload_mb=N)` is REDCap's own File Upload limit
   (`maxUploadSizeEdoc`), and the fake stands for a server whose PHP limits (`post_max_size`,
   `upload_max_filesize`) are above it, so REDCap's own check answers: 400 "The uploaded file exceeded the
@@ -49,11 +56,13 @@ from tests.reliability_support import (
     JSON_TYPE,
     MULTIPART_TYPE,
     NO_PERMISSION,
+    NOT_PERMITTED,
     TOO_LARGE,
     URLENCODED_TYPE,
     XML_HEAD,
     XML_TYPE,
     multipart,
+    open_fds,
     read_answer,
     token,
     write_yaml,
@@ -144,18 +153,117 @@ def test_a_one_megabyte_token_is_refused(server: FakeServer) -> None:
     )
 
 
-@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
-def test_five_thousand_parameters_are_all_read(server: FakeServer, encoding: str) -> None:
-    """The REDCap parameters come last, after 5000 others: a server keeping only the first 1000 would
-    miss the token. The fake reads them all (see the module docstring)."""
-    pairs = [(f"junk{i}", "x") for i in range(5000)] + list(EXPORT.items())
-    if encoding == "urlencoded":
-        answer = requests.post(server.url, data=pairs, timeout=30)
-    else:
-        answer = requests.post(server.url, files=[(k, (None, v)) for k, v in pairs], timeout=30)
-    assert (answer.status_code, answer.content) == (200, DOC)
+MAX_INPUT_VARS = (
+    "The REDCap server has reached a maximum for the number of POST parameters submitted. Due to this "
+    "error, if any data was just submitted, it was not saved. Please inform your local REDCap administrator "
+    "that they should increase the 'max_input_vars' setting to a value of 10000 or higher in the web "
+    "server's PHP.INI configuration file. The current value for 'max_input_vars' is 1000."
+)
+
+
+def test_five_thousand_urlencoded_parameters_are_redcaps_max_input_vars_400(server: FakeServer) -> None:
+    """PHP keeps 1001 pieces; count($_POST, COUNT_RECURSIVE) = 1001 > 1000: REDCap's 400, in the
+    format asked for, before the token (which came last and was dropped anyway)."""
+    pairs = [("returnFormat", "json")] + [(f"junk{i}", "x") for i in range(5000)] + list(EXPORT.items())
+    answer = requests.post(server.url, data=pairs, timeout=30)
+    assert (answer.status_code, answer.content) == (400, json_error(MAX_INPUT_VARS))
     entry = server.state.journal.entries()[-1]
-    assert entry.status == 200 and len(entry.params) == 5000 + len(EXPORT)
+    assert entry.status == 400 and len(entry.params) == 1001
+
+
+def test_five_thousand_multipart_parameters_keep_the_first_thousand(server: FakeServer) -> None:
+    """Multipart keeps exactly 1000 values: the count check passes, the token (last) is lost: 403."""
+    pairs = [(f"junk{i}", "x") for i in range(5000)] + list(EXPORT.items())
+    answer = requests.post(server.url, files=[(k, (None, v)) for k, v in pairs], timeout=30)
+    assert (answer.status_code, answer.content) == (
+        403,
+        f"{XML_HEAD}<hash><error>{NO_PERMISSION}</error></hash>".encode(),
+    )
+    assert len(server.state.journal.entries()[-1].params) == 1000
+
+
+def test_a_thousand_parameters_with_the_token_first_are_read(server: FakeServer) -> None:
+    """Under the limit: REDCap's ordinary answer."""
+    pairs = [*EXPORT.items()] + [(f"junk{i}", "x") for i in range(1000 - len(EXPORT))]
+    answer = requests.post(server.url, data=pairs, timeout=30)
+    assert (answer.status_code, answer.content) == (200, DOC)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Many file parts
+
+
+def upload_body(files: list[tuple[str, str, bytes]], **params: str) -> bytes:
+    return multipart({**EXPORT, "action": "import", "field": "notes", **params}, files)
+
+
+def incoming(state: FakeState) -> list[Path]:
+    return sorted(state.incoming.iterdir())
+
+
+def test_twenty_thousand_file_parts_spool_at_most_twenty_and_leave_nothing(server: FakeServer) -> None:
+    """PHP reads the first 1020 parts and keeps 20 of them as uploads; `file` is not among them, so
+    Import File goes on with an empty name and V15 refuses its (missing) type. No 500 (the old server
+    ran out of file handles), and no spooled file stays behind (it left 19 993)."""
+    fds_before = open_fds()
+    junk = [(f"f{i}", f"f{i}.txt", b"x" * 64) for i in range(20_000)]
+    body = upload_body([*junk, ("file", "real.txt", b"real")], returnFormat="json")
+    answer = requests.post(server.url, data=body, headers={"Content-Type": MULTIPART_TYPE}, timeout=60)
+    assert (answer.status_code, answer.content) == (400, json_error(NOT_PERMITTED))
+    assert incoming(server.state) == []
+    assert stored(server.state, "1", "notes") == b"notes\n"
+    entry = server.state.journal.entries()[-1]
+    assert len(entry.uploads) == 20
+    assert open_fds() <= fds_before + 2  # the client's keep-alive connection, nothing per part
+
+
+def test_the_file_among_the_first_twenty_is_imported(server: FakeServer) -> None:
+    junk = [(f"f{i}", f"f{i}.txt", b"x") for i in range(19)]
+    body = upload_body([*junk, ("file", "real.txt", b"real"), ("late", "late.txt", b"late")])
+    answer = requests.post(server.url, data=body, headers={"Content-Type": MULTIPART_TYPE}, timeout=30)
+    assert answer.status_code == 200, answer.content
+    assert stored(server.state, "1", "notes") == b"real"
+    assert incoming(server.state) == []
+    assert "late" not in server.state.journal.entries()[-1].uploads
+
+
+def test_empty_file_parts_do_not_count_towards_the_twenty(server: FakeServer) -> None:
+    """A file input left empty (`filename=""`) is in `$_FILES` with error 4, and PHP does not count it."""
+    empty = [(f"e{i}", "", b"") for i in range(25)]
+    body = upload_body([*empty, ("file", "real.txt", b"real")])
+    answer = requests.post(server.url, data=body, headers={"Content-Type": MULTIPART_TYPE}, timeout=30)
+    assert answer.status_code == 200, answer.content
+    assert stored(server.state, "1", "notes") == b"real"
+
+
+def test_a_body_broken_off_inside_a_file_part_leaves_no_spooled_file(server: FakeServer) -> None:
+    """Three whole uploads and half of a fourth, then the client goes: 400, nothing stored, nothing
+    left in the spool folder."""
+    files = [(f"f{i}", f"f{i}.txt", b"y" * 100_000) for i in range(4)]
+    body = upload_body(files)
+    cut = body[: len(body) - 50_000]
+    with socket.create_connection(("127.0.0.1", server.port or 0), timeout=20) as sock:
+        sock.sendall(
+            f"POST /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {MULTIPART_TYPE}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + cut
+        )
+        sock.shutdown(socket.SHUT_WR)
+        reply = read_answer(sock)
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request\r\n"), reply[:80]
+    assert incoming(server.state) == []
+    assert stored(server.state, "1", "notes") == b"notes\n"
+
+
+def test_a_file_part_with_a_broken_multipart_tail_leaves_no_spooled_file(client: FlaskClient) -> None:
+    """The whole body arrives but is not valid multipart after the first part: PHP keeps what was
+    complete; the half-read upload is deleted."""
+    state: FakeState = client.application.config["FAKE_STATE"]
+    body = upload_body([("file", "a.txt", b"z" * 10_000)])
+    broken = body[: body.index(b"z" * 10_000) + 5_000]  # no closing boundary
+    answer = client.post("/api/", data=broken, content_type=MULTIPART_TYPE)
+    assert answer.status_code < 500
+    assert incoming(state) == []
 
 
 # ---------------------------------------------------------------------------------------------------------
