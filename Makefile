@@ -47,6 +47,7 @@ soak: $(STAMP)
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_soak.py
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_concurrency.py
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_model_based.py
+	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_storage.py -k resets_beside
 
 clean:
 	rm -rf $(VENV) .venv-3.* .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -85,6 +85,9 @@ EXPORT_IDENTIFIER = (
 )
 INVALID_EVENT = "invalid event"
 NO_FILE_TO_DOWNLOAD = "There is no file to download for this record"
+# The stored file is gone from the edocs folder: `$local_file` (the path looked at) and doc_name, raw
+# (V7, V10, V13, V14 and V15 API/file/export.php:138, local storage).
+FILE_MISSING = 'The file "{path}" ("{name}") does not exist'
 FIELD_NOT_FILE = "The field '{field}' does not exist or is not a 'file' field"
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from fake_redcap.storage import open_stored
+
 
 class ExportRight(enum.IntEnum):
     """REDCap's data export rights codes (V15 `UserRights`; `English.ini` rights_47/48/49 and
@@ -144,7 +146,8 @@ class User:
 class StoredFile:
     """One file as REDCap's `redcap_edocs_metadata` holds it.
 
-    The bytes live either in memory (`data`, from `text:` / `base64:` fixtures) or on disk (`path`),
+    The bytes live either in memory (`data`, from `text:` / `base64:` fixtures) or on disk (`path`,
+    absolute and fully resolved: a fixture's file inside its folder, or an upload in the state's storage),
     never both. Stored files are never changed in place: a replacement is a new StoredFile.
     """
 
@@ -159,11 +162,13 @@ class StoredFile:
             raise ValueError("a StoredFile has exactly one of data or path")
 
     def read_bytes(self) -> bytes:
-        """The whole content (for tests and small files; the server streams instead)."""
+        """The whole content (for tests and small files; the server streams instead), opened as the
+        server opens it (storage.open_stored: no symbolic link followed; StoredFileMissing if gone)."""
         if self.data is not None:
             return self.data
         assert self.path is not None
-        return self.path.read_bytes()
+        with open_stored(self.path) as handle:
+            return handle.read()
 
 
 @dataclass(frozen=True)

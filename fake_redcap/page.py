@@ -27,6 +27,7 @@ from fake_redcap.journal import JournalEntry
 from fake_redcap.model import ExportRight, Project, User
 from fake_redcap.responses import stream
 from fake_redcap.state import FakeState, Served
+from fake_redcap.storage import StoredFileMissing
 
 TEMPLATES = Path(__file__).parent / "templates"
 LATEST_REQUESTS = 50
@@ -77,18 +78,23 @@ def page_blueprint(state: FakeState) -> Blueprint:
         field = request.args.get("field", "")
         event = request.args.get("event") or None
         instance_text = request.args.get("instance", "1")
-        served = next((s for s in state.served if s.project.project_id == project_id), None)
-        if served is None:
-            return _not_found(f"no project {project_id} is served")
-        if not instance_text.isdigit():
-            return _not_found("instance must be a positive whole number")
-        instance = int(instance_text)
-        row = next((r for r in served.rows(record, event) if r.instance == instance), None)
-        stored = row.files.get(field) if row is not None else None
-        if stored is None:
-            where = f"record {record!r}, event {event!r}, instance {instance}, field {field!r}"
-            return _not_found(f"project {project_id} holds no file at {where}")
-        response = Response(stream(stored), mimetype=None, direct_passthrough=True)
+        with state.serving():  # no upload it could see leaves the disk before the file is open
+            served = next((s for s in state.served if s.project.project_id == project_id), None)
+            if served is None:
+                return _not_found(f"no project {project_id} is served")
+            if not instance_text.isdigit():
+                return _not_found("instance must be a positive whole number")
+            instance = int(instance_text)
+            row = next((r for r in served.rows(record, event) if r.instance == instance), None)
+            stored = row.files.get(field) if row is not None else None
+            if stored is None:
+                where = f"record {record!r}, event {event!r}, instance {instance}, field {field!r}"
+                return _not_found(f"project {project_id} holds no file at {where}")
+            try:
+                body = stream(stored)
+            except StoredFileMissing:
+                return _not_found(f"the file {stored.name!r} is no longer where it was stored")
+        response = Response(body, mimetype=None, direct_passthrough=True)
         response.headers["Content-Type"] = stored.mime
         response.headers["Content-Length"] = str(stored.size)
         response.headers["Content-Disposition"] = content_disposition(stored.name)

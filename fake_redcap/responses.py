@@ -16,6 +16,7 @@ from typing import BinaryIO, assert_never
 from fake_redcap.errors import ApiError, ReturnFormat, content_type_for, error_body
 from fake_redcap.messages import Change, Profile
 from fake_redcap.model import StoredFile
+from fake_redcap.storage import open_stored
 
 CHUNK = 1024 * 1024  # REDCap streams 10 MB chunks (readfile_chunked); 1 MiB keeps memory low
 
@@ -179,7 +180,7 @@ def stream(stored: StoredFile) -> Iterator[bytes]:
     if stored.data is not None:
         return _chunks(stored.data)
     assert stored.path is not None
-    return _read(stored.path.open("rb"))
+    return _read(open_stored(stored.path))  # raises StoredFileMissing
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:

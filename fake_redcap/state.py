@@ -2,23 +2,22 @@
 
 No module globals: every test, server or app gets its own `FakeState`. `reset()` rebuilds it from the
 fixtures exactly. Methods that change a project (import, delete) replace its `Served` snapshot under the
-lock; readers take a snapshot and never see a half-applied change.
+lock; readers take a snapshot and never see a half-applied change. Uploaded files live in a `Storage`
+(fake_redcap/storage.py), which frees a replaced file once no call can still open it.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
 import hmac
+import itertools
 import os
 import re
-import shutil
-import tempfile
 import threading
 import unicodedata
-import uuid
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from fake_redcap.fixture import (
 from fake_redcap.journal import Journal
 from fake_redcap.messages import Profile
 from fake_redcap.model import Project, RecordRow, StoredFile, User
+from fake_redcap.storage import Storage
 
 
 def db_key(text: str) -> str:
@@ -47,6 +47,20 @@ def db_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.rstrip(" "))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
+
+
+_INVALID_BYTE = re.compile("[\udc80-\udcff]")
+DOC_NAME_CHARS = 255  # redcap_edocs_metadata.doc_name varchar(255) (V10-V15 install.sql)
+
+
+def db_doc_name(name: str) -> str:
+    """The file name as `redcap_edocs_metadata.doc_name` keeps it. REDCap connects with
+    sql_mode NO_ENGINE_SUBSTITUTION (V7-V15 System::setDbSqlMode / init_functions.php: not strict) and
+    utf8mb4 (V10+ install_data.sql db_character_set), so MySQL stores what it cannot hold with a warning
+    instead of failing: each byte that is not valid UTF-8 becomes `?` and the name is cut to 255
+    characters (observed on MariaDB 10.11: 'caf\\xe9.txt' -> 'caf?.txt'). PHP passes the uploaded name
+    through as bytes; parameters carry such bytes as surrogate escapes."""
+    return _INVALID_BYTE.sub("?", name)[:DOC_NAME_CHARS]
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,9 @@ class Served:
     records: dict[str, str] = field(repr=False)
     # db_key(record) of every record locked whole
     locked_records: frozenset[str] = field(repr=False)
+    # Which reset or load served this project from its fixture; copy-on-write changes keep it. A change
+    # computed on a snapshot of another origin is for a world that is gone (see FakeState.set_file).
+    origin: int = 0
 
     @classmethod
     def build(cls, project: Project) -> Served:
@@ -95,10 +112,6 @@ def check_unique_project_ids(projects: Sequence[Project]) -> None:
 
 MimeSniffer = Callable[[Path], str]
 
-# How long reset() waits for API calls that began before it (a hang guard; a call takes milliseconds,
-# or as long as copying a large upload to disk).
-RESET_WAIT_SECONDS = 30.0
-
 
 class FakeState:
     """The served projects of one fake REDCap world."""
@@ -115,12 +128,10 @@ class FakeState:
         # PHP's post_max_size in MB (None: no limit): a longer body gets REDCap's HTML page, status 200
         # (System::checkUploadFileContentLength).
         self.post_max_mb = post_max_mb
-        self._storage = Path(tempfile.mkdtemp(prefix="fake-redcap-"))
+        self.storage = Storage()
         # Where multipart uploads are spooled while a request is parsed; Import File adopts the file
         # from here by renaming it, so a large upload is written to disk once, not twice.
-        self.incoming = self._storage / "incoming"
-        self.incoming.mkdir()
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._storage, True)
+        self.incoming = self.storage.incoming
         self._fixtures: tuple[Path, ...] = tuple(
             Path(p) for p in (demo_fixture_paths() if fixtures is None else fixtures)
         )
@@ -131,11 +142,15 @@ class FakeState:
         # fixture path -> (its file's mtime and size, the project as loaded). Projects are immutable, so
         # reset() can serve them again without re-reading a fixture that has not changed.
         self._pristine: dict[Path, tuple[tuple[int, int], Served]] = {}
-        # API calls in progress, by the reset generation they began in (see serving()).
-        self._calls = threading.Condition()
-        self._generation = 0
-        self._active: dict[int, int] = {}
-        self._served: tuple[Served, ...] = self._load(self._fixtures)
+        self._origins = itertools.count(1)
+        # project_id -> uploads linked into the served world (each normally once), freed when unlinked
+        self._links: dict[int, collections.Counter[Path]] = {}
+        self._served: tuple[Served, ...] = self._stamp(self._load(self._fixtures))
+
+    def _stamp(self, served: Sequence[Served]) -> tuple[Served, ...]:
+        """The projects as served from now on, marked with a new origin."""
+        origin = next(self._origins)
+        return tuple(dataclasses.replace(s, origin=origin) for s in served)
 
     def _load(self, fixtures: Sequence[Path]) -> tuple[Served, ...]:
         served = tuple(self._load_one(p) for p in fixtures)
@@ -162,15 +177,18 @@ class FakeState:
         fixture raises FixtureError and changes nothing. A fixture whose file is already served replaces
         that project; the other projects keep their state."""
         paths = [Path(p).resolve() for p in fixtures]
-        loaded = self._load(paths)
+        loaded = self._stamp(self._load(paths))
         with self.lock:
             kept = [] if replace else [s for s in self._served if s.project.source not in paths]
             projects = [s.project for s in (*kept, *loaded)]
             check_unique_tokens(projects)
             check_unique_project_ids(projects)
+            gone = [s.project.project_id for s in self._served if s not in kept]
             self._served = (*kept, *loaded)
             kept_paths = [p for p in self._fixtures if p.resolve() not in paths] if not replace else []
             self._fixtures = (*kept_paths, *paths)
+            dropped = [path for pid in gone for path in self._links.pop(pid, {})]
+        self.storage.retire(dropped)
 
     @property
     def fixtures(self) -> tuple[Path, ...]:
@@ -188,70 +206,41 @@ class FakeState:
         """Serve every project as its fixture file says, dropping all changes (and uploaded files), the
         journal and the faults. A fixture file that changed since it was loaded is read again.
 
-        Uploaded files are deleted once the API calls that began before the reset are done: such a call
-        may hold the old projects and be about to open one of them (deleting at once made those exports
-        answer 500), or may be an import that stored its file and is about to link it into the new ones.
+        Returns at once. Uploaded files are unlinked once the API calls that began before the reset have
+        ended (such a call may hold the old projects and be about to open one); a call that began before
+        and changes a file afterwards changes the world that is gone, not the fresh one (set_file).
         """
-        fresh = self._load(self._fixtures)
+        fresh = self._stamp(self._load(self._fixtures))
         with self.lock:
             self._served = fresh
             self.journal.clear()
             self.faults.clear()
-        with self._calls:
-            self._generation += 1
-            now = self._generation
-            self._calls.wait_for(lambda: min(self._active, default=now) >= now, timeout=RESET_WAIT_SECONDS)
-        with self.lock:
-            self._delete_unreferenced_uploads()
+            dropped = [path for links in self._links.values() for path in links]
+            self._links = {}
+        self.storage.retire(dropped)
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
-        """Wraps one API call from the moment it reads the projects until its answer is ready (a file
-        to send is open by then), so that reset() can wait for it."""
-        with self._calls:
-            generation = self._generation
-            self._active[generation] = self._active.get(generation, 0) + 1
-        try:
+        """Wraps one API call (or anything that reads the projects and opens a stored file) from before
+        it reads the projects until its answer is ready, with any file to send open by then: no upload
+        it could see is unlinked before it ends."""
+        with self.storage.call():
             yield
-        finally:
-            with self._calls:
-                self._active[generation] -= 1
-                if not self._active[generation]:
-                    del self._active[generation]
-                self._calls.notify_all()
-
-    def _delete_unreferenced_uploads(self) -> None:
-        referenced = {
-            stored.path
-            for served in self._served
-            for row in served.project.records
-            for stored in row.files.values()
-            if stored.path is not None
-        }
-        for blob in self._storage.iterdir():
-            if blob.is_file() and blob not in referenced:
-                blob.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Remove the uploaded files from disk (also done when the state is garbage-collected)."""
-        self._cleanup()
+        self.storage.close()
 
     def store(self, source: IO[bytes], name: str, mime_of: MimeSniffer) -> StoredFile:
-        """Put an upload into this state's storage: a file spooled in `incoming` is renamed into place,
-        anything else is copied in chunks, never whole in memory. A stored file is never changed
-        afterwards: a replacement is a new file."""
-        path = self._storage / uuid.uuid4().hex
-        spooled = Path(str(getattr(source, "name", "")))
-        if spooled.parent == self.incoming and spooled.is_file():
-            source.flush()
-            os.replace(spooled, path)
-            return StoredFile(name=name, mime=mime_of(path), size=path.stat().st_size, path=path)
-        size = 0
-        with path.open("xb") as out:
-            while chunk := source.read(1024 * 1024):
-                out.write(chunk)
-                size += len(chunk)
-        return StoredFile(name=name, mime=mime_of(path), size=size, path=path)
+        """Put an upload into this state's storage (renamed from `incoming`, or copied in chunks) under
+        the name the database would keep (db_doc_name). A stored file is never changed afterwards: a
+        replacement is a new file. Until set_file links it, it belongs to the calling request."""
+        path = self.storage.adopt(source)
+        try:
+            return StoredFile(name=db_doc_name(name), mime=mime_of(path), size=path.stat().st_size, path=path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
 
     def set_file(
         self,
@@ -261,45 +250,37 @@ class FakeState:
         instance: int,
         field: str,
         stored: StoredFile | None,
+        *,
+        seen: Served | None = None,
     ) -> None:
         """Store (or, with None, delete) the file of one field in one record/event/instance.
 
         A row that does not exist yet (a new event or instance of an existing record) is created.
-        The project is replaced whole under the lock, so readers never see half a change.
+        The project is replaced whole under the lock, so readers never see half a change. `seen` is the
+        snapshot the caller checked the change against: if the project has been reset, reloaded or
+        removed since, the change belonged to that world and is dropped (as if made just before the
+        reset), its upload freed. The upload it replaces is freed once no call can still open it.
         """
+        new_path = stored.path if stored is not None else None
+        freed: list[Path] = []
         with self.lock:
-            index = next(i for i, s in enumerate(self._served) if s.project.project_id == project_id)
-            served = self._served[index]
-            key = (db_key(record), event)
-            rows_here = served.by_record_event.get(key, ())
-            existing = next((r for r in rows_here if r.instance == instance), None)
-            if existing is None:
-                existing = RecordRow(
-                    record=served.records.get(key[0], record), event=event, instance=instance
-                )
-                rows_here = (*rows_here, existing)
-                records = [*served.project.records, existing]
+            index = next((i for i, s in enumerate(self._served) if s.project.project_id == project_id), None)
+            if index is None or (seen is not None and self._served[index].origin != seen.origin):
+                freed.extend([new_path] if new_path is not None else [])
             else:
-                records = list(served.project.records)
-            files = dict(existing.files)
-            if stored is None:
-                files.pop(field, None)
-            else:
-                files[field] = stored
-            row = dataclasses.replace(existing, files=MappingProxyType(files))
-            # Copy-on-write: the indexes are copied (fast, in C) rather than rebuilt from every row.
-            position = next(i for i in range(len(records) - 1, -1, -1) if records[i] is existing)
-            records[position] = row
-            by_record_event = dict(served.by_record_event)
-            by_record_event[key] = tuple(row if r is existing else r for r in rows_here)
-            names = served.records if key[0] in served.records else {**served.records, key[0]: row.record}
-            updated = dataclasses.replace(
-                served,
-                project=dataclasses.replace(served.project, records=tuple(records)),
-                by_record_event=by_record_event,
-                records=names,
-            )
-            self._served = (*self._served[:index], updated, *self._served[index + 1 :])
+                served = self._served[index]
+                updated, replaced = _with_file(served, record, event, instance, field, stored)
+                self._served = (*self._served[:index], updated, *self._served[index + 1 :])
+                links = self._links.setdefault(project_id, collections.Counter())
+                if new_path is not None and self.storage.owns(new_path):
+                    links[new_path] += 1
+                old_path = replaced.path if replaced is not None else None
+                if old_path is not None and old_path in links:
+                    links[old_path] -= 1
+                    if links[old_path] <= 0:
+                        del links[old_path]
+                        freed.append(old_path)
+        self.storage.retire(freed)
 
     def authenticate(self, token: str) -> tuple[Served, User] | None:
         """The project and user a token belongs to, suspended users included.
@@ -354,3 +335,41 @@ def _token_pattern(tokens: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(
         "|".join(re.escape(t) for t in sorted(tokens, key=lambda t: (-len(t), t))), re.IGNORECASE
     )
+
+
+def _with_file(
+    served: Served,
+    record: str,
+    event: str | None,
+    instance: int,
+    field: str,
+    stored: StoredFile | None,
+) -> tuple[Served, StoredFile | None]:
+    """`served` with the field's file set (or removed, with None), and the file it held before."""
+    key = (db_key(record), event)
+    rows_here = served.by_record_event.get(key, ())
+    existing = next((r for r in rows_here if r.instance == instance), None)
+    if existing is None:
+        existing = RecordRow(record=served.records.get(key[0], record), event=event, instance=instance)
+        rows_here = (*rows_here, existing)
+        records = [*served.project.records, existing]
+    else:
+        records = list(served.project.records)
+    files = dict(existing.files)
+    replaced = files.pop(field, None)
+    if stored is not None:
+        files[field] = stored
+    row = dataclasses.replace(existing, files=MappingProxyType(files))
+    # Copy-on-write: the indexes are copied (fast, in C) rather than rebuilt from every row.
+    position = next(i for i in range(len(records) - 1, -1, -1) if records[i] is existing)
+    records[position] = row
+    by_record_event = dict(served.by_record_event)
+    by_record_event[key] = tuple(row if r is existing else r for r in rows_here)
+    names = served.records if key[0] in served.records else {**served.records, key[0]: row.record}
+    updated = dataclasses.replace(
+        served,
+        project=dataclasses.replace(served.project, records=tuple(records)),
+        by_record_event=by_record_event,
+        records=names,
+    )
+    return updated, replaced

@@ -274,8 +274,8 @@ def test_a_reset_between_snapshot_and_send_waits_for_the_export(
     server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The interleaving the test above finds by chance, forced: an export has read the projects (its
-    snapshot names an uploaded file) when a reset starts. The reset must wait until the export has
-    opened the file, then delete it; the export sends the whole file."""
+    snapshot names an uploaded file) when a reset runs. The file must stay on disk until the export has
+    opened it and leave the disk once the export is done; the export sends the whole file."""
     state = server.state
     upload = payload("snapshot")
     client = create_app(state).test_client()
@@ -304,7 +304,7 @@ def test_a_reset_between_snapshot_and_send_waits_for_the_export(
             resetter = threading.Thread(target=state.reset, name="resetter")
             resetters.append(resetter)
             resetter.start()
-            resetter.join(timeout=0.5)  # a reset that does not wait deletes the file now
+            resetter.join(timeout=0.5)  # a reset that freed the file at once would break the export
         return found
 
     monkeypatch.setattr(state, "authenticate", authenticate_then_reset)

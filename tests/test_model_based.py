@@ -812,6 +812,20 @@ class FileApiMachine(RuleBasedStateMachine):
         assert files == self.model.files
         assert rows == self.model.rows
 
+    @invariant()
+    def storage_holds_only_live_uploads(self) -> None:
+        """Between requests no call is running, so a replaced, deleted or reset upload has already left
+        the disk: the storage folder holds exactly the uploads the projects name (issue 12 point 8)."""
+        root = self.state.storage.root
+        live = {
+            stored.path
+            for project in self.state.projects
+            for row in project.records
+            for stored in row.files.values()
+            if stored.path is not None and stored.path.parent == root
+        }
+        assert {p for p in root.iterdir() if p.is_file()} == live
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Transports

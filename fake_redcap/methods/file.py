@@ -23,6 +23,7 @@ from fake_redcap.messages import Change
 from fake_redcap.model import ExportRight, Field, Project, ProjectStatus
 from fake_redcap.responses import Reply, file_reply
 from fake_redcap.state import db_key
+from fake_redcap.storage import StoredFileMissing
 
 _PHP_NUMERIC = re.compile(r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*")
 
@@ -74,7 +75,12 @@ def export_file(call: Call) -> Reply:
     if call.fileinfo:
         body = php_json_encode({"size": stored.size, "name": stored.name}).encode("ascii")
         return Reply(status=200, content_type="application/json; charset=utf-8", body=body)
-    return file_reply(stored, profile, call.header_variant)
+    # A file the fixture named (or an upload) that is no longer the regular file it was at its path:
+    # REDCap's answer for a file missing from its storage folder; a swapped file's bytes are never sent.
+    try:
+        return file_reply(stored, profile, call.header_variant)
+    except StoredFileMissing as missing:
+        raise ApiError(400, msg.FILE_MISSING.format(path=missing.path, name=stored.name)) from None
 
 
 def repeat_instance(project: Project, event: str | None, field: Field | None, raw: str) -> float:
@@ -259,7 +265,9 @@ def import_file(call: Call) -> Reply:
     # 13: store it; the new file replaces the field's value, creating the instance if needed.
     upload.stream.seek(0)
     stored = call.state.store(upload.stream, name, sniff_mime)
-    call.state.set_file(project.project_id, db_record, event, int(instance), file_field.name, stored)
+    call.state.set_file(
+        project.project_id, db_record, event, int(instance), file_field.name, stored, seen=call.served
+    )
     return Reply(status=200, content_type=content_type_for(call.return_format, profile))
 
 
@@ -283,5 +291,7 @@ def delete_file(call: Call) -> Reply:
         raise ApiError(400, profile.field_not_file(field_name))
     if not any(row.instance == instance and file_field.name in row.files for row in rows):
         raise ApiError(400, msg.NO_FILE_TO_DELETE)
-    call.state.set_file(project.project_id, db_record, event, int(instance), file_field.name, None)
+    call.state.set_file(
+        project.project_id, db_record, event, int(instance), file_field.name, None, seen=call.served
+    )
     return Reply(status=200, content_type=content_type_for(call.return_format, profile))
