@@ -241,17 +241,32 @@ def test_a_classic_project_has_no_form_event_mapping_to_export(classic: ProjectU
 
 
 @pytest.mark.source(
-    f"{src.V15_REPEATING}: classic rows name the form; longitudinal rows the event, and the form or '' for "
-    "a repeating event",
+    f"{src.V15_REPEATING}: classic rows name the form, in instrument order ({src.V15_PROJECT} "
+    "setRepeatingFormsEvents asort()s them on form_number)",
     src.PYCAP_REPEATING,
 )
-@pytest.mark.parametrize("kind", ["classic", "longitudinal"])
-def test_repeating_forms_and_events_are_the_fixtures(request: pytest.FixtureRequest, kind: str) -> None:
-    project: ProjectUnderTest = request.getfixturevalue(kind)
-    rows = _export(project, "repeatingFormsEvents")
-    have = sorted((r.get("event_name"), r["form_name"]) for r in rows)
-    want = sorted((rule.event, rule.form or "") for rule in project.fixture.repeating)
-    assert have == want
+def test_repeating_forms_classic_are_the_fixtures_in_instrument_order(classic: ProjectUnderTest) -> None:
+    rows = _export(classic, "repeatingFormsEvents")
+    repeating = {rule.form for rule in classic.fixture.repeating}
+    assert [(r.get("event_name"), r["form_name"]) for r in rows] == [
+        (None, form) for form in classic.fixture.forms if form in repeating
+    ]
+
+
+@pytest.mark.source(
+    f"{src.V15_REPEATING}: longitudinal rows the event, and the form or '' for a repeating event, event by "
+    "event in the project's event order (the rows of one event come in table order)",
+    src.PYCAP_REPEATING,
+)
+def test_repeating_forms_and_events_longitudinal_are_the_fixtures(longitudinal: ProjectUnderTest) -> None:
+    rows = _export(longitudinal, "repeatingFormsEvents")
+    fixture = longitudinal.fixture
+    repeating_events = {rule.event for rule in fixture.repeating}
+    assert list(dict.fromkeys(r["event_name"] for r in rows)) == [
+        e.unique_name for e in fixture.events if e.unique_name in repeating_events
+    ]
+    have = sorted((r["event_name"], r["form_name"]) for r in rows)
+    assert have == sorted((rule.event, rule.form or "") for rule in fixture.repeating)
 
 
 # -- content=record (flat) ----------------------------------------------------------------------------

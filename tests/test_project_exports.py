@@ -504,6 +504,21 @@ def test_repeating_forms_events_classic_and_none(tiny: FlaskClient, tmp_path: Pa
     assert answer(response) == (400, CSV_TYPE, f"ERROR: {message}")
 
 
+def test_repeating_forms_classic_come_in_instrument_order(tmp_path: Path) -> None:
+    # V15 Project.php:2076-2085 asort()s the repeating forms on form_number (source audit 2026-11 #64):
+    # `visits` comes before `adverse_events` because it is the earlier instrument, not alphabetically.
+    doc = tiny_fixture()
+    doc["fields"] = [
+        *doc["fields"],
+        {"name": "ae_term", "form": "adverse_events", "type": "text", "label": "AE"},
+    ]
+    doc["repeating"] = [{"form": "adverse_events"}, {"form": "visits"}]
+    client = create_app(write_state(tmp_path, doc)).test_client()
+    params = {"token": TINY_TOKENS["full"], "content": "repeatingFormsEvents", "format": "csv"}
+    body = post(client, params).get_data(as_text=True)
+    assert body == "form_name,custom_form_label\nvisits,\nadverse_events,\n"
+
+
 # ---------------------------------------------------------------------------------------------------
 # content=exportFieldNames (API/exportFieldNames/export.php, REDCap::getExportFieldNames)
 

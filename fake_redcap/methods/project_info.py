@@ -346,9 +346,10 @@ def export_form_event_mapping(call: Call) -> Reply:
 
 def export_repeating_forms_events(call: Call) -> Reply:
     """The repeating instruments and events. Classic: form_name, custom_form_label, forms in
-    alphabetical order (the SQL orders by form_name). Longitudinal: event_name (the unique name),
-    form_name ("" for a repeating event), custom_form_label, event by event. The csv and xml are
-    written by hand: csv never quotes, xml uses CDATA only for custom_form_label.
+    instrument order (V15 Project.php:2051-2053 selects them by form_name, then :2076-2085 asort()s
+    them on form_number and rebuilds the array; source audit 2026-11 #64). Longitudinal: event_name
+    (the unique name), form_name ("" for a repeating event), custom_form_label, event by event. The
+    csv and xml are written by hand: csv never quotes, xml uses CDATA only for custom_form_label.
 
     REDCap 14+ first requires the Project Setup/Design right (400 `api_227` in the returnFormat, V15
     API/repeatingFormsEvents/export.php:5); super users hold it, and `mobile_app=1` grants it."""
@@ -375,8 +376,10 @@ def export_repeating_forms_events(call: Call) -> Reply:
                         }
                     )
     else:
-        for form in sorted(rule.form for rule in project.repeating if rule.form is not None):
-            rows.append({"form_name": form, "custom_form_label": ""})
+        repeating = {rule.form for rule in project.repeating if rule.form is not None}
+        for form in project.forms:
+            if form in repeating:
+                rows.append({"form_name": form, "custom_form_label": ""})
 
     def xml(rows: list[dict[str, Scalar]]) -> str:
         items = "".join(
