@@ -50,6 +50,8 @@ FORM_LOCKED = (
 )
 # 8: `$lang['docs_1136']`, which starts with "ERROR: " itself.
 FILE_TYPE_NOT_PERMITTED = "ERROR: The file cannot be uploaded because its file type is not permitted."
+# 8-12: Files::uploadFile saved nothing and the name as posted is permitted (import.php `else` branch).
+SAVE_FAILED = "A problem occurred while trying to save the uploaded file"
 # 9: raw, single quotes, all versions; the record must exist in some event.
 IMPORT_RECORD_MISSING = "The record '{record}' does not exist. It must exist to upload a file"
 # 11 (V7+): the field as sent.

@@ -15,6 +15,13 @@ V15_IMPORT = f"{V15} API/file/import.php"
 V15_FILES = f"{V15} Classes/Files.php"
 V14_FILES = "REDCap 14.5.11 Classes/Files.php"
 V13_IMPORT = "REDCap 13.6.1 API/file/import.php"
+V13_FILES = "REDCap 13.6.1 Classes/Files.php"
+V14_IMPORT = "REDCap 14.5.11 API/file/import.php"
+RESTRICTED_TYPES = (
+    "REDCap 15.7.6 Resources/sql/install_data.sql:128 and upgrade_13.10.05.php (the default Restricted "
+    "Upload File Types: ade, adp, apk, ..., bat, ..., dll, ..., exe, ..., jar, js, ..., php, ...)"
+)
+AUDIT = "source audit 2026-11"
 V10_IMPORT = "REDCap 10.0.13 API/file/import.php"
 V15_PROJECT = f"{V15} Classes/Project.php"
 V15_PROJECT_EXPORT = f"{V15} API/project/export.php"

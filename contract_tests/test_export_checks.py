@@ -19,6 +19,7 @@ from contract_tests.helpers import (
     refusal,
 )
 from contract_tests.targets import ProjectUnderTest
+from contract_tests.wire import form_body, raw_request
 
 # -- E3: the event -------------------------------------------------------------------------------------
 
@@ -87,6 +88,53 @@ def test_an_unknown_record_is_named_in_double_quotes_html_escaped(
     record, message, _ = UNKNOWN_RECORDS[case]
     error = refusal(lambda: classic.client("full_user").export_file(record, "report_file"))
     assert (error.status, error.message) == (400, message)
+
+
+# RCView::escape as REDCap computes it (RCView.php escape -> strip_tags2 -> label_decode, filter_tags ->
+# htmlspecialchars): a `<` that starts no allowed tag gets a space after it, `&nbsp;` becomes a space,
+# entities without `;` and `&apos;` (not HTML 4.01) stay. Outputs recorded by the source audit (#41).
+ESCAPED_RECORDS = {
+    "less-than-letter": ("a<b", "a&lt; b"),
+    "less-than-digit": ("a<5", "a&lt; 5"),
+    "script-tag": ("<script>alert(1)</script>", "&lt; script&gt;alert(1)&lt; /script&gt;"),
+    "nbsp-entity": ("x&nbsp;y", "x y"),
+    "entity-without-semicolon": ("a&ampb", "a&amp;ampb"),
+    "apos-entity": ("&apos;", "&amp;apos;"),
+}
+
+
+@pytest.mark.source(
+    f"{src.V14_EXPORT} and {src.V15_EXPORT} E5: RCView::escape (RCView.php escape, init_functions.php "
+    "strip_tags2, label_decode, filter_tags)",
+    f"{src.AUDIT} #41",
+)
+@pytest.mark.redcap_version(">=14.5.11")
+@pytest.mark.parametrize("case", list(ESCAPED_RECORDS))
+def test_an_unknown_record_is_escaped_as_rcview_escape_computes_it(
+    classic: ProjectUnderTest, case: str
+) -> None:
+    record, escaped = ESCAPED_RECORDS[case]
+    error = refusal(lambda: classic.client("full_user").export_file(record, "report_file"))
+    assert (error.status, error.message) == (400, f'The record "{escaped}" does not exist')
+
+
+@pytest.mark.source(
+    f"{src.V14_EXPORT} and {src.V15_EXPORT} E5: htmlspecialchars returns '' for invalid UTF-8 and "
+    "RCView::escape falls back to ENT_SUBSTITUTE, one U+FFFD per invalid byte here",
+    f"{src.AUDIT} #41",
+)
+@pytest.mark.redcap_version(">=14.5.11")
+def test_an_unknown_record_in_invalid_utf8_is_shown_with_replacement_characters(
+    classic: ProjectUnderTest,
+) -> None:
+    pairs = [("token", classic.token("full_user")), *export("PLACEHOLDER", "report_file").items()]
+    body = form_body(pairs).replace(b"PLACEHOLDER", b"%FF%FE")
+    response = raw_request(classic.url, "POST", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    replaced = "\ufffd\ufffd"
+    assert (response.status, response.body) == (
+        400,
+        expected.xml_error(f'The record "{replaced}" does not exist'),
+    )
 
 
 @pytest.mark.source(f"{src.V13_EXPORT} E5 (and V5-V10): single quotes, as sent (reference §1.3, §1.4)")

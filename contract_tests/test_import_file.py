@@ -250,6 +250,51 @@ def test_the_file_type_message_says_error_twice_in_a_csv_envelope(classic: Proje
     assert response.content.startswith(b"ERROR: ERROR: ")
 
 
+@pytest.mark.source(
+    f"{STEP} steps 8-12: the record, field and signature checks sit inside `if ($docId != 0)`; with no "
+    "temporary file uploadFile saves nothing and the empty name has no extension, which V15 refuses",
+    f"{src.AUDIT} #47",
+)
+@pytest.mark.redcap_version(">=15.7.6")
+def test_an_upload_under_another_part_name_is_refused_before_the_record(classic: ProjectUnderTest) -> None:
+    response = upload(classic, NO_SUCH_RECORD, NO_SUCH_FIELD, part="upload")
+    assert _answer(response) == (400, expected.FILE_TYPE_NOT_PERMITTED)
+
+
+@pytest.mark.source(
+    f"{src.V14_IMPORT} and {src.V13_IMPORT}: the record, field and signature checks sit inside "
+    "`if ($docId != 0)`; without a temporary file nothing is saved, and an empty extension is permitted",
+    f"{src.AUDIT} #47",
+)
+@pytest.mark.redcap_version(">=13.6.1,<15.0.0")
+def test_an_upload_under_another_part_name_fails_to_save_before_the_record(classic: ProjectUnderTest) -> None:
+    response = upload(classic, NO_SUCH_RECORD, NO_SUCH_FIELD, part="upload")
+    assert _answer(response) == (400, expected.SAVE_FAILED)
+
+
+@pytest.mark.source(
+    f"{STEP} step 8: docs_1136 for an extension on the Restricted Upload File Types list, before step 9",
+    src.RESTRICTED_TYPES,
+    f"{src.AUDIT} #50",
+)
+@pytest.mark.redcap_version(">=13.10.5")
+@pytest.mark.parametrize("name", ["tool.exe", "script.JS", "page.php", "run.bat", "lib.dll", "app.jar"])
+def test_a_restricted_file_type_is_refused(classic: ProjectUnderTest, name: str) -> None:
+    response = upload(classic, NO_SUCH_RECORD, "report_file", b"MZ", name)
+    assert _answer(response) == (400, expected.FILE_TYPE_NOT_PERMITTED)
+
+
+@pytest.mark.source(
+    f"{STEP} step 8: uploadFile judges the sanitised name ('hidden', no extension) and saves nothing, but "
+    "docs_1136 is decided on the name as posted ('.hidden', extension 'hidden'), so the save fails",
+    f"{src.AUDIT} #50",
+)
+@pytest.mark.redcap_version(">=15.7.6")
+def test_the_file_type_refusal_is_decided_on_the_name_as_posted(classic: ProjectUnderTest) -> None:
+    response = upload(classic, NO_SUCH_RECORD, "report_file", b"x", ".hidden")
+    assert _answer(response) == (400, expected.SAVE_FAILED)
+
+
 # -- step 9: the record --------------------------------------------------------------------------------
 
 
@@ -299,6 +344,28 @@ def test_a_signature_field_is_refused(classic: ProjectUnderTest) -> None:
     assert _answer(response) == (400, expected.signature_import("participant_signature"))
 
 
+@pytest.mark.source(
+    f"{STEP} step 11: the signature test reads $Proj->metadata[$fieldName], an exact PHP key, and "
+    "`$post['mobile_app'] != '1'`",
+    f"{src.AUDIT} #54",
+)
+@pytest.mark.parametrize(
+    ("field", "extra"),
+    [("participant_signature", {"mobile_app": "1"}), ("PARTICIPANT_SIGNATURE", {})],
+    ids=["mobile-app", "field-in-capitals"],
+)
+def test_a_signature_upload_passes_as_the_mobile_app_or_under_another_case(
+    classic: ProjectUnderTest, field: str, extra: dict[str, str]
+) -> None:
+    """Writes: uploads into record 3's participant_signature, then deletes it again."""
+    png = reference_bytes("signature.png")
+    with emptied(classic, WRITE_RECORD, "participant_signature"):
+        response = upload(classic, WRITE_RECORD, field, png, "signature.png", **extra)
+        assert (response.status_code, response.content) == (200, b"")
+        exported = classic.client("full_user").export_file(WRITE_RECORD, "participant_signature")
+        assert sha256(exported.content) == sha256(png)
+
+
 @pytest.mark.source(f"{STEP}: step 9 runs before step 11")
 def test_an_upload_checks_the_record_before_the_signature(classic: ProjectUnderTest) -> None:
     png = reference_bytes("signature.png")
@@ -319,14 +386,21 @@ def test_a_successful_upload_answers_200_with_an_empty_body(classic: ProjectUnde
 
 
 @pytest.mark.source(
-    f"{src.V15_FILES} and {src.V14_FILES} uploadFile: doc_name = Files::sanitizeFileName(...) "
-    "(reference §3.1: '+' becomes '-', spaces stay; '?' and ':' are removed)"
+    f"{src.V15_FILES}, {src.V14_FILES} and {src.V13_FILES} uploadFile: doc_name = "
+    "trim(Files::sanitizeFileName(...)) (reference §3.1: '+' becomes '-', spaces stay; '?' and ':' are "
+    "removed; accented letters from a fixed table, so AE for \u00c6 and s for \u00df)",
+    f"{src.AUDIT} #51, #52",
 )
-@pytest.mark.redcap_version(">=14.5.11")
+@pytest.mark.redcap_version(">=13.6.1")
 @pytest.mark.parametrize(
     ("sent", "stored"),
-    [("my report+v2.txt", "my report-v2.txt"), ("report: final?.txt", "report final.txt")],
-    ids=["plus", "colon-and-question-mark"],
+    [
+        ("my report+v2.txt", "my report-v2.txt"),
+        ("report: final?.txt", "report final.txt"),
+        ("\u00c6\u00d8 \u00df.txt", "AEO s.txt"),
+        ("notes.txt ", "notes.txt"),
+    ],
+    ids=["plus", "colon-and-question-mark", "fixed-table", "outer-trim"],
 )
 def test_the_stored_name_passes_through_redcaps_sanitiser(
     classic: ProjectUnderTest, sent: str, stored: str
@@ -354,3 +428,39 @@ def test_the_stored_mime_type_is_sniffed_from_the_content(classic: ProjectUnderT
         exported = classic.client("full_user").export_file(WRITE_RECORD, "photo")
         assert (exported.mime_type, exported.filename) == ("image/png", "picture.bin")
         assert sha256(exported.content) == sha256(png)
+
+
+# -- V15 step 13: saved through getData/saveData ---------------------------------------------------------
+
+
+def _delete_if_stored(project: ProjectUnderTest, params: dict[str, str]) -> None:
+    """Put the target back should it have stored the upload after all (a 400 means nothing is there)."""
+    response = project.post("deleter_user", params)
+    assert response.status_code in (200, 400), response.content[:300]
+
+
+@pytest.mark.source(
+    f"{STEP} step 13 (V15 lines 142-161): REDCap::getData for the record in that event, then saveData per "
+    "row; a record with no data in the event gives no row, so nothing is saved, yet the answer is 200",
+    f"{src.AUDIT} #55",
+)
+@pytest.mark.redcap_version(">=15.7.6")
+def test_an_upload_into_an_event_without_data_answers_200_and_stores_nothing(
+    longitudinal: ProjectUnderTest,
+) -> None:
+    """Writes nothing on REDCap 15; should a server store the upload, it is deleted again."""
+    longitudinal.token("deleter_user")
+    rows = [r for r in longitudinal.fixture.records if r.record == WRITE_RECORD_LONGITUDINAL]
+    assert rows and all(r.event == "baseline_arm_1" for r in rows)
+    data = reference_bytes("visit_photo_101_baseline.png")
+    try:
+        response = upload(
+            longitudinal, WRITE_RECORD_LONGITUDINAL, "visit_photo", data, "photo.png", event="visit_1_arm_1"
+        )
+        assert (response.status_code, response.content) == (200, b"")
+        params = file_params("export", WRITE_RECORD_LONGITUDINAL, "visit_photo", event="visit_1_arm_1")
+        after = longitudinal.post("full_user", params)
+        assert _answer(after) == (400, expected.record_missing(WRITE_RECORD_LONGITUDINAL))
+    finally:
+        params = file_params("delete", WRITE_RECORD_LONGITUDINAL, "visit_photo", event="visit_1_arm_1")
+        _delete_if_stored(longitudinal, params)

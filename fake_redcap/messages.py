@@ -8,10 +8,12 @@ V7 = 7.1.2, V10 = 10.0.13, V13 = 13.6.1, V14 = 14.5.11, V15 = 15.7.6 (`API/index
 from __future__ import annotations
 
 import enum
-import html
 import re
 from dataclasses import dataclass
 from functools import total_ordering
+
+from fake_redcap import escape
+from fake_redcap.escape import V14_RULES, V15_RULES
 
 # ---------------------------------------------------------------------------------------------------
 # Global / request level
@@ -253,6 +255,10 @@ class Change(enum.StrEnum):
     UPLOAD_SIZE_MESSAGE_NAMES_FIELD_TYPE = "upload_size_message_names_field_type"
     FILE_TYPE_CHECK = "file_type_check"
     SANITIZE_FILE_NAME = "sanitize_file_name"
+    UPLOAD_NAME_TAGS_STRIPPED = "upload_name_tags_stripped"
+    RESTRICTED_UPLOAD_TYPES = "restricted_upload_types"
+    UPLOAD_SAVES_THROUGH_GETDATA = "upload_saves_through_getdata"
+    ESCAPE_FILTER_TAGS_15 = "escape_filter_tags_15"
     UPLOAD_INSTANCE_ISINTEGER = "upload_instance_isinteger"
     DOWNLOAD_CSP = "download_csp"
     RECORD_EXPORT_FILE_NAMES = "record_export_file_names"
@@ -315,9 +321,32 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         "V14.5.11 one still allows an empty extension).",
     ),
     Change.SANITIZE_FILE_NAME: (
-        Version(14, 0, 0),
-        "upload names pass through Files::sanitizeFileName (V15); V10 only removes ' and tags. "
-        "Changed somewhere in (10.0.13, 15.7.6]; the fake takes 14.0.0.",
+        Version(13, 0, 0),
+        "stored upload names pass through Files::sanitizeFileName and trim() (V13.6.1 Files.php:363 and "
+        "its sanitizeFileName are V15's); V10 only strips tags and ' and trims. "
+        "Changed in (10.0.13, 13.6.1].",
+    ),
+    Change.UPLOAD_NAME_TAGS_STRIPPED: (
+        Version(10, 0, 0),
+        "stored upload names lose tags and are trimmed (V10.0.13 Files.php:341); V7.1.2 Files.php:299 only "
+        "removes '. Changed in (7.1.2, 10.0.13].",
+    ),
+    Change.RESTRICTED_UPLOAD_TYPES: (
+        Version(13, 10, 5),
+        "uploads whose extension is on the default Restricted Upload File Types list (exe, js, php, bat, "
+        "dll, jar, ...) are refused (upgrade_13.10.05.php fills the setting 13.1.0 created empty).",
+    ),
+    Change.UPLOAD_SAVES_THROUGH_GETDATA: (
+        Version(15, 0, 0),
+        "Import File saves through REDCap::getData/saveData (V15 import.php:142-161): nothing is stored, "
+        "yet 200 is answered, for an event where the record has no data or a new instance of a repeating "
+        "event; V14.5.11 inserted the rows. Changed in (14.5.11, 15.7.6].",
+    ),
+    Change.ESCAPE_FILTER_TAGS_15: (
+        Version(15, 0, 0),
+        "RCView::escape's filter_tags allows rt, rp, ruby, wbr, blockquote, address, progress and meter "
+        "tags, keeps a final '<' and caps its recursion (V15 System.php:313, init_functions.php); V14.5.11 "
+        "does not. Changed in (14.5.11, 15.7.6].",
     ),
     Change.UPLOAD_INSTANCE_ISINTEGER: (
         Version(15, 0, 0),
@@ -428,16 +457,16 @@ class Profile:
     def record_missing(self, record: str) -> str:
         """Export File's E5 text."""
         if self.has(Change.RECORD_MESSAGE_ESCAPED):
-            return f'The record "{rcview_escape(record)}" does not exist'
+            return f'The record "{rcview_escape(record, self)}" does not exist'
         return RECORD_MISSING_RAW.format(record=record)
 
     def record_in_message(self, record: str) -> str:
         """The record as the locking messages show it: escaped in V14+, raw in V13."""
-        return rcview_escape(record) if self.has(Change.RECORD_MESSAGE_ESCAPED) else record
+        return rcview_escape(record, self) if self.has(Change.RECORD_MESSAGE_ESCAPED) else record
 
     def field_not_file(self, field: str) -> str:
         return FIELD_NOT_FILE.format(
-            field=rcview_escape(field) if self.has(Change.RECORD_MESSAGE_ESCAPED) else field
+            field=rcview_escape(field, self) if self.has(Change.RECORD_MESSAGE_ESCAPED) else field
         )
 
 
@@ -462,31 +491,8 @@ def content_accepted(content: str, profile: Profile) -> bool:
 # ---------------------------------------------------------------------------------------------------
 # PHP string helpers REDCap's messages pass through
 
-_TAG = re.compile(r"<(?!\s)[^>]*>?")
 
-
-def rcview_escape(text: str) -> str:
-    """REDCap's `RCView::escape`: html-decode, strip tags, then `htmlspecialchars(ENT_QUOTES)`.
-
-    PHP's htmlspecialchars returns "" for invalid UTF-8 (no ENT_SUBSTITUTE); parameters carry invalid
-    bytes as surrogate escapes, so such a value comes out empty, as on a real server.
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return ""
-    decoded = html.unescape(text)
-    stripped = strip_tags(decoded)
-    return (
-        stripped.replace("&", "&amp;")
-        .replace('"', "&quot;")
-        .replace("'", "&#039;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-    )
-
-
-def strip_tags(text: str) -> str:
-    """PHP's strip_tags, closely enough: a `<` not followed by white space starts a tag that runs to the
-    next `>` or to the end of the string."""
-    return _TAG.sub("", text)
+def rcview_escape(text: str, profile: Profile | None = None) -> str:
+    """REDCap's `RCView::escape` (fake_redcap.escape), with the version's filter_tags rules."""
+    rules = V14_RULES if profile is not None and not profile.has(Change.ESCAPE_FILTER_TAGS_15) else V15_RULES
+    return escape.rcview_escape(text, rules)

@@ -257,3 +257,20 @@ def _php_block(
     if c in b"lL" and p > 4 and data[p - 4 : p].lower() == b"<?xm":
         return 1, lc, br, depth, in_q, True
     return 2, lc, br, depth, in_q, False
+
+
+_NUMERIC = re.compile(rb"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*")
+
+
+def is_numeric(data: bytes) -> bool:
+    """PHP 8's numeric string: optional white space, sign, digits with a decimal point or exponent,
+    optional trailing white space."""
+    return _NUMERIC.fullmatch(data) is not None
+
+
+def loose_equals(a: bytes, b: bytes) -> bool:
+    """PHP 8 `$a == $b` for two strings: as numbers when both are numeric strings, else byte for byte
+    (so `"1.0" == "1"` and `" 1" == "1"`)."""
+    if is_numeric(a) and is_numeric(b):
+        return float(a) == float(b)
+    return a == b

@@ -51,6 +51,7 @@ FORM_LOCKED = (
 )
 TOO_LARGE = "The uploaded file exceeded the maximum file size limit of {mb} MB for File Upload fields."
 NOT_PERMITTED = "ERROR: The file cannot be uploaded because its file type is not permitted."
+SAVE_FAILED = "A problem occurred while trying to save the uploaded file"
 IMPORT_RECORD_MISSING = "The record '{record}' does not exist. It must exist to upload a file"  # raw
 SIGNATURE = (
     "The field '{field}' is a signature field, which cannot be imported using the API but can only be "

@@ -180,9 +180,9 @@ api.METHODS[("file", "import")] = reordered
     ),
     "dropped step: upload names stored without REDCap's sanitiser": (
         """
-from fake_redcap.methods import file
-assert file.sanitize_file_name("a+b.txt") == "a-b.txt"
-file.sanitize_file_name = lambda name: name
+from fake_redcap import filenames
+assert filenames.sanitize_file_name("a+b.txt") == "a-b.txt"
+filenames.sanitize_file_name_bytes = lambda name: name
 """,
         ["test_import_file.py"],
         {

@@ -31,8 +31,9 @@ Decisions, where REDCap's answer depends on PHP's configuration rather than on R
   one-element array as its element (REDCap 14+); where REDCap 15 (PHP 8) hands one to a string function
   or uses it as an array key, PHP throws and REDCap's fatal-error handler answers 400 "An unknown error
   occurred. Please check your API parameters." (source audit #21).
-* **Invalid UTF-8** reaches REDCap unchanged; `RCView::escape` (htmlspecialchars) turns it into "", and
-  json_encode fails on it, so a json envelope carrying it is empty (reference §7 q8).
+* **Invalid UTF-8** reaches REDCap unchanged; `RCView::escape` turns each broken sequence into U+FFFD
+  (htmlspecialchars gives "", then its ENT_SUBSTITUTE fallback), and json_encode fails on a raw one, so
+  a json envelope carrying it is empty (reference §7 q8).
 """
 
 from __future__ import annotations
@@ -281,14 +282,18 @@ BASE = f"token={ADMIN}&content=file".encode()
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        # RCView::escape returns "" for invalid UTF-8; the message is then valid and json-encodes.
+        # RCView::escape turns invalid UTF-8 into U+FFFD; the message is then valid and json-encodes.
         (
             BASE + b"&action=export&record=%FF%FE&field=doc&returnFormat=json",
-            (400, JSON_TYPE, json_error('The record "" does not exist')),
+            (400, JSON_TYPE, json_error('The record "\ufffd\ufffd" does not exist')),
         ),
         (
             BASE + b"&action=export&record=1&field=%FF%FEdoc&returnFormat=json",
-            (400, JSON_TYPE, json_error("The field '' does not exist or is not a 'file' field")),
+            (
+                400,
+                JSON_TYPE,
+                json_error("The field '\ufffd\ufffddoc' does not exist or is not a 'file' field"),
+            ),
         ),
         # Delete shows the record raw: csv carries the bytes back as they came ...
         (

@@ -206,6 +206,14 @@ def test_import_2_an_upload_under_another_name_goes_on_with_no_file(tmp_path: Pa
     assert answer(response) == error(400, SAVE_FAILED)
 
 
+def test_import_2_a_failed_save_comes_before_the_record_and_field_checks(tmp_path: Path) -> None:
+    """Record, field and signature checks sit inside `if ($docId != 0)` (import.php:96-170): with no file
+    saved, REDCap answers the save-failed text whatever the record and field (source audit 2026-11 #47)."""
+    old = small_client(tmp_path, "development", redcap_version="14.5.11")
+    response = upload(old, tok(1), "no_such_record", "no_such_field", filename="a.txt", part="upload")
+    assert answer(response) == error(400, SAVE_FAILED)
+
+
 def test_import_3_analysis_cleanup_status_is_403(tmp_path: Path) -> None:
     client = small_client(tmp_path, "analysis")
     # before the record and field checks
@@ -242,13 +250,35 @@ def test_import_5_creates_a_new_instance(client: FlaskClient) -> None:
     ]
 
 
-def test_import_5_new_instance_of_a_repeating_event(client: FlaskClient) -> None:
+def demo_client(redcap_version: str) -> Iterator[FlaskClient]:
+    world = FakeState(demo_fixture_paths(), redcap_version=redcap_version)
+    yield create_app(world).test_client()
+    world.close()
+
+
+@pytest.fixture
+def client_14() -> Iterator[FlaskClient]:
+    yield from demo_client("14.5.11")
+
+
+def test_import_5_new_instance_of_a_repeating_event_in_14(client_14: FlaskClient) -> None:
+    ok = upload(
+        client_14, L_IMPORTER, "101", "visit_photo", PNG, "v3.png", event="visit_2_arm_1", repeat_instance="3"
+    )
+    assert answer(ok) == EMPTY_OK
+    again = export(client_14, L_FULL, "101", "visit_photo", event="visit_2_arm_1", repeat_instance="3")
+    assert again.get_data() == PNG
+
+
+def test_import_5_new_instance_of_a_repeating_event_stores_nothing_in_15(client: FlaskClient) -> None:
+    """V15 import.php:142-161 saves through getData, which has no row for an instance that does not exist
+    yet: 200, and nothing stored (source audit 2026-11 #55)."""
     ok = upload(
         client, L_IMPORTER, "101", "visit_photo", PNG, "v3.png", event="visit_2_arm_1", repeat_instance="3"
     )
     assert answer(ok) == EMPTY_OK
     again = export(client, L_FULL, "101", "visit_photo", event="visit_2_arm_1", repeat_instance="3")
-    assert again.get_data() == PNG
+    assert answer(again) == error(400, NO_FILE_TO_DOWNLOAD)
 
 
 @pytest.mark.parametrize("instance", ["5", "2.0", "02", "x"])
@@ -303,12 +333,27 @@ def test_import_7_size_limit(tmp_path: Path) -> None:
 
 
 def test_import_8_a_name_without_extension_is_refused(client: FlaskClient) -> None:
-    """docs_1136 already starts with "ERROR: ", so a csv envelope says it twice. The name is sanitised
-    first: "report.?" loses its "?" and its final dot."""
+    """docs_1136 already starts with "ERROR: ", so a csv envelope says it twice."""
     assert answer(upload(client, C_IMPORTER, "4", "nope", b"x", "README")) == error(400, NOT_PERMITTED)
-    assert answer(upload(client, C_IMPORTER, "4", "nope", b"x", "report.?")) == error(400, NOT_PERMITTED)
     csv = upload(client, C_IMPORTER, "4", "nope", b"x", "README", returnFormat="csv")
     assert answer(csv) == (400, CSV_TYPE, f"ERROR: {NOT_PERMITTED}".encode())
+
+
+@pytest.mark.parametrize("name", ["report.?", ".hidden", "tool.exe "])
+def test_import_8_refusal_is_decided_on_the_name_as_posted(client: FlaskClient, name: str) -> None:
+    """The sanitised name ("report", "hidden", "tool.exe") is refused, so nothing is saved; but REDCap
+    answers docs_1136 only when the posted name (extension "?", "hidden", "exe ") is refused too, so these
+    get the save-failed text (V15 import.php:88-93; source audit 2026-11 #50)."""
+    assert answer(upload(client, C_IMPORTER, "4", "nope", b"x", name)) == error(400, SAVE_FAILED)
+
+
+@pytest.mark.parametrize("name", ["tool.exe", "script.JS", "x.php", "a.b.bat", "lib.dll", "app.jar"])
+def test_import_8_restricted_extensions_are_refused_from_13_10_5(tmp_path: Path, name: str) -> None:
+    """REDCap's default Restricted Upload File Types (install_data.sql:128; upgrade_13.10.05.php)."""
+    for version, refused in (("15.7.6", True), ("14.5.11", True), ("13.10.5", True), ("13.6.1", False)):
+        client = small_client(tmp_path / version, redcap_version=version)
+        response = upload(client, tok(1), "1", "attachment", b"x", name)
+        assert answer(response) == (error(400, NOT_PERMITTED) if refused else EMPTY_OK), version
 
 
 def test_import_9_the_record_must_exist_in_some_event(client: FlaskClient) -> None:
@@ -319,11 +364,27 @@ def test_import_9_the_record_must_exist_in_some_event(client: FlaskClient) -> No
         b'{"error":"The record \'4\' does not exist. It must exist to upload a file"}',
     )
     # project-wide: record 102 exists only in baseline_arm_1, and may receive a file in visit_1_arm_1
+    # (REDCap 15 then stores nothing there: test_import_into_an_event_without_data_stores_nothing_in_15)
     assert (
         answer(upload(client, L_IMPORTER, "102", "visit_photo", PNG, "p.png", event="visit_1_arm_1"))
         == EMPTY_OK
     )
-    assert export(client, L_FULL, "102", "visit_photo", event="visit_1_arm_1").get_data() == PNG
+
+
+def test_import_into_an_event_without_data_is_stored_in_14(client_14: FlaskClient) -> None:
+    """V14.5.11 import.php:162-177 inserts the record ID row and the file's row."""
+    response = upload(client_14, L_IMPORTER, "102", "visit_photo", PNG, "p.png", event="visit_1_arm_1")
+    assert answer(response) == EMPTY_OK
+    assert export(client_14, L_FULL, "102", "visit_photo", event="visit_1_arm_1").get_data() == PNG
+
+
+def test_import_into_an_event_without_data_stores_nothing_in_15(client: FlaskClient) -> None:
+    """V15 getData finds no row for 102 in visit_1_arm_1, so saveData never runs, yet REDCap answers 200
+    (import.php:142-161, 173; source audit 2026-11 #55)."""
+    response = upload(client, L_IMPORTER, "102", "visit_photo", PNG, "p.png", event="visit_1_arm_1")
+    assert answer(response) == EMPTY_OK
+    after = export(client, L_FULL, "102", "visit_photo", event="visit_1_arm_1")
+    assert answer(after) == error(400, 'The record "102" does not exist')
 
 
 @pytest.mark.parametrize("field", ["age", "nope"])
@@ -336,6 +397,23 @@ def test_import_11_signature_fields_are_refused(client: FlaskClient) -> None:
     assert answer(upload(client, C_IMPORTER, "1", "participant_signature", PNG, "s.png")) == error(
         400, SIGNATURE
     )
+
+
+def test_import_11_signature_refusal_reads_the_exact_field_name(client: FlaskClient) -> None:
+    """`$Proj->metadata[$fieldName]` is an exact PHP key: another case finds no metadata, so nothing refuses
+    it, while the database check (case-insensitive) finds the file field (source audit 2026-11 #54)."""
+    response = upload(client, C_IMPORTER, "1", "PARTICIPANT_SIGNATURE", PNG, "s.png")
+    assert answer(response) == EMPTY_OK
+    assert export(client, C_FULL, "1", "participant_signature").get_data() == PNG
+
+
+@pytest.mark.parametrize(("value", "refused"), [("1", False), ("1.0", False), (" 1", False), ("0", True)])
+def test_import_11_mobile_app_skips_the_signature_refusal(
+    client: FlaskClient, value: str, refused: bool
+) -> None:
+    """`$post['mobile_app'] != '1'` is PHP's loose comparison: "1.0" and " 1" count as 1 (import.php:122)."""
+    response = upload(client, C_IMPORTER, "1", "participant_signature", PNG, "s.png", mobile_app=value)
+    assert answer(response) == (error(400, SIGNATURE) if refused else EMPTY_OK)
 
 
 def test_import_12_success_is_an_empty_200_typed_by_the_return_format(client: FlaskClient) -> None:

@@ -66,6 +66,7 @@ from tests.reliability_support import (
     NO_VALID_FILE,
     NOT_PERMITTED,
     RECORD_LOCKED,
+    SAVE_FAILED,
     SIGNATURE,
     XML_HEAD,
     XML_TYPE,
@@ -205,7 +206,8 @@ LONGITUDINAL: dict[str, Any] = {
 }
 
 # Upload names and what REDCap 15's Files::sanitizeFileName stores (§3.1); None: no extension left, so
-# the type is not permitted (§4.1 step 8).
+# nothing is saved (§4.1 step 8). REDCap then answers docs_1136 only if the name as posted has no permitted
+# extension either (import.php:88-93): `.hidden` has the extension "hidden", so it gets the save-failed text.
 UPLOAD_NAMES: dict[str, str | None] = {
     "report.txt": "report.txt",
     "my notes.txt": "my notes.txt",
@@ -216,6 +218,7 @@ UPLOAD_NAMES: dict[str, str | None] = {
     "noext": None,
     ".hidden": None,
 }
+POSTED_NAME_REFUSED = {"noext"}
 # Payloads and the MIME type libmagic gives them (REDCap 10+ sniffs; the part's type is ignored).
 PAYLOADS: list[tuple[bytes, str]] = [
     (b"", "application/x-empty"),
@@ -419,6 +422,7 @@ class RedcapModel:
     projects: list[ProjectModel]
     files: dict[FileKey, Stored] = field(default_factory=dict)
     rows: set[tuple[int, str, str | None]] = field(default_factory=set)  # record has data in event
+    instances: set[tuple[int, str, str | None, float]] = field(default_factory=set)  # ... in this instance
 
     @classmethod
     def from_docs(cls, docs: list[dict[str, Any]]) -> RedcapModel:
@@ -428,6 +432,7 @@ class RedcapModel:
             for row in doc["records"]:
                 rec, event, inst = key(row["record"]), row.get("event"), float(row.get("instance", 1))
                 model.rows.add((pid, rec, event))
+                model.instances.add((pid, rec, event, inst))
                 for name, spec in row.get("files", {}).items():
                     data = spec["text"].encode() if "text" in spec else base64.b64decode(spec["base64"])
                     model.files[(pid, rec, event, inst, name)] = Stored(spec["name"], spec["mime"], data)
@@ -555,20 +560,37 @@ class RedcapModel:
             return error(400, locked, fmt)
         filename, data = req.upload
         name = UPLOAD_NAMES[filename]
-        if name is None:  # 8
-            return error(400, NOT_PERMITTED, fmt)
+        if name is None:  # 8: nothing saved; docs_1136 only if the posted name is refused too
+            return error(400, NOT_PERMITTED if filename in POSTED_NAME_REFUSED else SAVE_FAILED, fmt)
         if key(record) not in self.records(project.project_id):  # 9: project-wide, raw
             return error(400, IMPORT_RECORD_MISSING.format(record=record), fmt)
         canonical = self._file_field(project, field_name)
         if canonical is None:  # 10
             return error(400, FIELD_NOT_FILE.format(field=rcview_escape(field_name)), fmt)
-        if project.fields[canonical].get("validation") == "signature":  # 11, field as sent
+        exact = project.fields.get(field_name)
+        if exact is not None and exact.get("validation") == "signature":  # 11: an exact PHP key
             return error(400, SIGNATURE.format(field=field_name), fmt)
-        mime = dict((payload, m) for payload, m in PAYLOADS).get(data, "text/plain")
         pid = project.project_id
+        if not self._getdata_row(project, key(record), event, instance, canonical):
+            return empty_success(fmt)  # 12 (V15): saved through getData/saveData, which found no row
+        mime = dict((payload, m) for payload, m in PAYLOADS).get(data, "text/plain")
         self.files[(pid, key(record), event, instance, canonical)] = Stored(name, mime, data)
         self.rows.add((pid, key(record), event))
+        self.instances.add((pid, key(record), event, instance))
         return empty_success(fmt)
+
+    def _getdata_row(
+        self, project: ProjectModel, rec: str, event: str | None, inst: float, field: str
+    ) -> bool:
+        """V15 import.php:142-161: a repeating instrument's instance is written (its `_complete` row is
+        inserted first); an instance of a repeating event only if it exists; anything else only if the
+        record has data in the event."""
+        pid = project.project_id
+        if (event, project.fields[field]["form"]) in project.repeating_forms:
+            return True
+        if project.longitudinal and event in project.repeating_events:
+            return (pid, rec, event, inst) in self.instances
+        return (pid, rec, event) in self.rows
 
     def _delete(self, project: ProjectModel, req: Request, fmt: str) -> Expected:
         record, field_name = req.record or "", req.field or ""

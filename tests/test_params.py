@@ -157,10 +157,11 @@ def test_invalid_utf8_record_round_trips_raw_in_13_csv(worlds: Worlds) -> None:
     assert (response.status_code, response.get_data()) == (400, b"ERROR: The record '\xff' does not exist")
 
 
-def test_invalid_utf8_record_is_emptied_by_rcview_escape_in_15(classic: FlaskClient) -> None:
-    # htmlspecialchars returns "" for invalid UTF-8 (no ENT_SUBSTITUTE).
+def test_invalid_utf8_record_becomes_replacement_characters_in_15(classic: FlaskClient) -> None:
+    # htmlspecialchars returns "" for invalid UTF-8, and RCView::escape then falls back to ENT_SUBSTITUTE:
+    # one U+FFFD per invalid byte here (V15 RCView.php:682-686; source audit 2026-11 #41).
     body = encode(list(export_params(T["full"]).items())).replace(b"record=1", b"record=%FF%FE")
-    assert_error(post_raw(classic, body), 400, xml_error(record_missing_15("")))
+    assert_error(post_raw(classic, body), 400, xml_error(record_missing_15("\ufffd\ufffd")))
 
 
 def test_invalid_utf8_in_a_json_message_gives_an_empty_body(worlds: Worlds) -> None:

@@ -6,20 +6,20 @@ Each step is numbered as there.
 
 from __future__ import annotations
 
-import html
 import io
 import os
 import re
-import unicodedata
 from pathlib import Path
 from typing import IO
 
 import magic
 
 from fake_redcap import messages as msg
+from fake_redcap import php
 from fake_redcap.call import Call, Upload
 from fake_redcap.errors import ApiError, content_type_for, php_json_encode
-from fake_redcap.messages import Change
+from fake_redcap.filenames import RESTRICTED_UPLOAD_TYPES, file_type_allowed, refusal_name, stored_name
+from fake_redcap.messages import Change, Profile
 from fake_redcap.model import ExportRight, Field, Project, ProjectStatus
 from fake_redcap.responses import Reply, file_reply
 from fake_redcap.state import db_key
@@ -159,33 +159,21 @@ def sniff_mime(path: Path) -> str:
         os.close(fd)
 
 
-# Files::sanitizeFileName (V15 Classes/Files.php), reference §3.1.
-_REMOVED = re.compile(r'[?/\\<>:"*|~`!«»”“\x00]')
-_DASHES = re.compile(r"[\r\n\t-]+")
+def _type_allowed(name: str, profile: Profile) -> bool:
+    """Files::fileTypeAllowed as the version has it (fake_redcap.filenames): the default restricted list
+    from 13.10.5, no empty extension from 15.0.0, no check at all before 13 (V10 Files.php)."""
+    restricted = RESTRICTED_UPLOAD_TYPES if profile.has(Change.RESTRICTED_UPLOAD_TYPES) else frozenset()
+    return file_type_allowed(
+        name, restricted=restricted, refuse_no_extension=profile.has(Change.FILE_TYPE_CHECK)
+    )
 
 
-def sanitize_file_name(name: str) -> str:
-    """REDCap 15's stored doc_name: html-decode, strip tags, drop ? / \\ < > : " * | ~ ` ! « » ” “ and NUL,
-    transliterate accented Latin letters, `%20` and `+` to `-`, runs of CR/LF/TAB/`-` to one `-`,
-    then trim `.-_` from both ends."""
-    text = msg.strip_tags(html.unescape(name))
-    text = _REMOVED.sub("", text)
-    text = "".join(_transliterate(ch) for ch in text)
-    text = text.replace("%20", "-").replace("+", "-")
-    text = _DASHES.sub("-", text)
-    return text.strip(".-_")
-
-
-def _transliterate(ch: str) -> str:
-    if ch.isascii():
-        return ch
-    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-    return base if base.isascii() and base.isalpha() else ch
-
-
-def _v10_file_name(name: str) -> str:
-    """Before the sanitiser (V10): only tags and `'` were removed."""
-    return msg.strip_tags(name).replace("'", "")
+def _stored_name(filename: str, profile: Profile) -> str:
+    return stored_name(
+        filename,
+        sanitised=profile.has(Change.SANITIZE_FILE_NAME),
+        tags_stripped=profile.has(Change.UPLOAD_NAME_TAGS_STRIPPED),
+    )
 
 
 def db_value(call: Call, name: str) -> str:
@@ -209,7 +197,7 @@ def _file_field(project: Project, name: str) -> Field | None:
 def import_file(call: Call) -> Reply:
     """Import File (V15 `API/file/import.php`, reference §4.1), in REDCap's order."""
     project, profile, params = call.project, call.profile, call.params
-    record, field_name = params.text("record"), params.text("field")  # as messages show them
+    field_name = params.text("field")  # as messages show it
     db_record, db_field = db_value(call, "record"), db_value(call, "field")  # as SQL compares them
     # 1-2: something uploaded, and without an upload error. When nothing came under the name `file`,
     # `$_FILES['file']['error']` is null and PHP's `null != 0` is false: REDCap goes on with an empty
@@ -242,33 +230,61 @@ def import_file(call: Call) -> Reply:
             msg.TOO_LARGE if profile.has(Change.UPLOAD_SIZE_MESSAGE_NAMES_FIELD_TYPE) else msg.TOO_LARGE_OLD
         )
         raise ApiError(400, template.format(mb=call.max_upload_mb))
-    name = (
-        sanitize_file_name(upload.filename)
-        if profile.has(Change.SANITIZE_FILE_NAME)
-        else _v10_file_name(upload.filename)
-    )
-    # 8: files without an extension are not permitted (V15 Files::fileTypeAllowed; V14.5.11 allows them).
-    if profile.has(Change.FILE_TYPE_CHECK) and "." not in name.strip("."):
+    # 8: Files::uploadFile saves nothing without a temporary file (no part named `file`) or when the
+    # stored name's type is not permitted; REDCap answers docs_1136 only if the name as posted (decoded,
+    # never sanitised) is refused too (V13+ import.php:79, 88-93; source audit 2026-11 #50).
+    name = _stored_name(upload.filename, profile)
+    saved = not missing and _type_allowed(name, profile)
+    if not saved and not _type_allowed(refusal_name(upload.filename), profile):
         raise ApiError(400, msg.FILE_TYPE_NOT_PERMITTED)
-    # 9: the record must exist in some event (project-wide, unlike export).
-    if db_key(db_record) not in call.served.records:
-        raise ApiError(400, msg.IMPORT_RECORD_MISSING.format(record=record))
-    # 10-11: a file field, and not a signature.
-    file_field = _file_field(project, db_field)
-    if file_field is None:
-        raise ApiError(400, profile.field_not_file(field_name))
-    if file_field.is_signature:
-        raise ApiError(400, msg.SIGNATURE_IMPORT.format(field=field_name))
-    # 12: there is no temporary file to save.
-    if missing:
+    # 9-11 run only once the upload was saved (import.php:96-170 `if ($docId != 0)`; audit #47).
+    if not saved:
         raise ApiError(400, msg.SAVE_FAILED)
-    # 13: store it; the new file replaces the field's value, creating the instance if needed.
+    file_field = _checked_target(call, db_record, db_field)
+    # 12: store it; the new file replaces the field's value, creating the instance if needed. V15 saves
+    # through getData/saveData and silently stores nothing where getData finds no row (audit #55).
+    through_getdata = profile.has(Change.UPLOAD_SAVES_THROUGH_GETDATA)
+    if through_getdata and not _getdata_has_row(call, db_record, event, instance, file_field):
+        return Reply(status=200, content_type=content_type_for(call.return_format, profile))
     upload.stream.seek(0)
     stored = call.state.store(upload.stream, name, sniff_mime)
     call.state.set_file(
         project.project_id, db_record, event, int(instance), file_field.name, stored, seen=call.served
     )
     return Reply(status=200, content_type=content_type_for(call.return_format, profile))
+
+
+def _checked_target(call: Call, db_record: str, db_field: str) -> Field:
+    """Import 9-11: the record exists somewhere in the project (raw name in the message), the field is a
+    file field (matched like the database does), and it is no signature, unless the client says it is
+    the Mobile App. The signature test reads `$Proj->metadata[$fieldName]`, an exact PHP key, and
+    `$post['mobile_app'] != '1'`, PHP's loose comparison (import.php:122; audit #54)."""
+    record, field_name = call.params.text("record"), call.params.text("field")  # as messages show them
+    if db_key(db_record) not in call.served.records:
+        raise ApiError(400, msg.IMPORT_RECORD_MISSING.format(record=record))
+    file_field = _file_field(call.project, db_field)
+    if file_field is None:
+        raise ApiError(400, call.profile.field_not_file(field_name))
+    exact = call.project.field(field_name)
+    mobile_app = php.loose_equals(php.to_bytes(call.params.text("mobile_app")), b"1")
+    if exact is not None and exact.is_signature and not mobile_app:
+        raise ApiError(400, msg.SIGNATURE_IMPORT.format(field=field_name))
+    return file_field
+
+
+def _getdata_has_row(call: Call, db_record: str, event: str | None, instance: float, field: Field) -> bool:
+    """Whether V15's `REDCap::getData(..., [$record], [pk, $field, form_complete], [$eventId])` returns a
+    row saveData then writes the file into (import.php:142-161, returnEmptyEvents false by default,
+    Records.php:1715): a repeating instrument's instance always (import.php first writes its
+    `<form>_complete`), an instance of a repeating event only if it exists, otherwise only if the record
+    has data in this event."""
+    project = call.project
+    rows = call.served.rows(db_record, event)
+    if any(rule.event == event and rule.form == field.form for rule in project.repeating):
+        return True
+    if project.is_longitudinal and any(r.event == event and r.form is None for r in project.repeating):
+        return any(row.instance == instance for row in rows)
+    return bool(rows)
 
 
 def delete_file(call: Call) -> Reply:
