@@ -2,8 +2,8 @@
 
 Run it once the projects exist and their records are imported (README.md, steps 1-6). It reads
 the same TARGET.yaml as the suite, and uploads every file the fixtures store, as the fixture user with
-the API Import/Update right (importer_user; give that user the Mobile App right too, since REDCap lets
-signature fields be imported only by the mobile app, with `mobile_app=1`).
+the API Import/Update right (importer_user). Signature fields are sent with `mobile_app=1`: REDCap refuses
+a signature upload without it (V15 import.php:122), whoever sends it.
 
     python -m contract_tests.upload_reference --target TARGET.yaml            # dry run: what would be sent
     python -m contract_tests.upload_reference --target TARGET.yaml --apply    # upload
@@ -172,9 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     failures += 1
                     hint = ""
                     if upload.signature:
-                        hint = (
-                            f" (give {username} the Mobile App user right: REDCap imports signatures only so)"
-                        )
+                        hint = " (REDCap imports a signature only with mobile_app=1, which was sent)"
                     print(f"{line}: FAILED, HTTP {response.status_code}: {_error(response)}{hint}")
                     continue
                 now = held(upload, token)
