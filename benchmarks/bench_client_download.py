@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from client import RedcapClient
+from redcap_file_client import RedcapClient
 
 CHUNK = 1 << 20
 TOKEN = "0123456789ABCDEF0123456789ABCDEF"

@@ -66,7 +66,7 @@ CLIENT_DOWNLOAD = """
 import sys, hashlib, time
 sys.path.insert(0, {here!r})
 from common import peak_rss_mib, rss_mib
-from client import RedcapClient
+from redcap_file_client import RedcapClient
 start = rss_mib()
 client = RedcapClient({url!r}, {token!r}, timeout=120)
 began = time.perf_counter()
@@ -91,7 +91,7 @@ CLIENT_IMPORT = """
 import sys, time
 sys.path.insert(0, {here!r})
 from common import peak_rss_mib, rss_mib
-from client import RedcapClient
+from redcap_file_client import RedcapClient
 start = rss_mib()
 client = RedcapClient({url!r}, {token!r}, timeout=300)
 began = time.perf_counter()

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.known_differences import KnownDifferencesError, load_known_differences
-from contract_tests.preflight import Preflight, run_preflight
-from contract_tests.report import ClauseResult, Report, TargetInfo
-from contract_tests.targets import ProjectUnderTest, Target, TargetError, in_process_fake, load_target
-from contract_tests.versions import VersionRange
+from .known_differences import KnownDifferencesError, load_known_differences
+from .preflight import Preflight, run_preflight
+from .report import ClauseResult, Report, TargetInfo
+from .targets import ProjectUnderTest, Target, TargetError, in_process_fake, load_target
+from .versions import VersionRange
 
 SUITE_DIR = Path(__file__).resolve().parent
 PREFLIGHT_FAILED = pytest.ExitCode.TESTS_FAILED

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-from client import RedcapError
-from contract_tests import expected
-from contract_tests.targets import REFERENCE_DIR, ProjectUnderTest, sha256
 from fake_redcap.model import StoredFile
+from redcap_file_client import RedcapError
+
+from . import expected
+from .targets import REFERENCE_DIR, ProjectUnderTest, sha256
 
 # A record name and a field name no reference project holds.
 NO_SUCH_RECORD = "contract-suite-no-such-record"

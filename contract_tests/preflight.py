@@ -21,9 +21,10 @@ from typing import Any, Literal
 
 import requests
 
-from contract_tests.targets import ProjectUnderTest, Target
-from contract_tests.versions import Version
 from fake_redcap.model import ExportRight, Project, ProjectStatus, User
+
+from .targets import ProjectUnderTest, Target
+from .versions import Version
 
 NOT_IMPLEMENTED_HEADER = "X-Fake-REDCap-Not-Implemented"
 OLDEST_COVERED = Version(7, 0, 0)
@@ -340,8 +341,8 @@ def _check_files(project: ProjectUnderTest) -> Check:
     if user is None:
         check.cannot("no token configured for a user with Full Data Set rights (e.g. full_user)")
         return check
-    upload_hint = (
-        "upload the reference files: python -m contract_tests.upload_reference --target TARGET.yaml --apply"
+    upload_hint = (  # the package is `contract_tests` in a clone, `fake_redcap_contract` when installed
+        f"upload the reference files: python -m {__package__}.upload_reference --target TARGET.yaml --apply"
     )
     needs_upload = False
     for record, event, instance, field_name, stored in project.stored_files():

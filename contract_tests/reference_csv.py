@@ -17,9 +17,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from contract_tests.targets import REFERENCE_FIXTURES
 from fake_redcap import load_fixture
 from fake_redcap.model import Project, RecordRow
+
+from .targets import REFERENCE_FIXTURES
 
 IMPORT_DIR = REFERENCE_FIXTURES[0].parent / "redcap_import"
 

@@ -34,11 +34,12 @@ from typing import Any, Literal
 import requests
 import yaml
 
-from client import RedcapClient
-from contract_tests import wire
-from contract_tests.versions import Version
 from fake_redcap import FakeServer, FakeState, FixtureError, load_fixture
 from fake_redcap.model import Project, ProjectStatus, StoredFile, User
+from redcap_file_client import RedcapClient
+
+from . import wire
+from .versions import Version
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 REFERENCE_FIXTURES = (

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import NO_SUCH_RECORD, assert_same_file, export, json_message
-from contract_tests.targets import ProjectUnderTest
+from . import expected
+from . import sources as src
+from .helpers import NO_SUCH_RECORD, assert_same_file, export, json_message
+from .targets import ProjectUnderTest
 
 DERIVED = f"{src.V15_INDEX}: $action from data for every content but file, event, arm, ... (source audit #16)"
 FILEINFO_ACTION = f"{src.V15_INDEX}: filesize/fileinfo take their action from data (source audit #17)"

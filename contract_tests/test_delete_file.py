@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import (
+from . import expected
+from . import sources as src
+from .helpers import (
     DELETER,
     NO_SUCH_FIELD,
     NO_SUCH_RECORD,
@@ -27,7 +27,7 @@ from contract_tests.helpers import (
     refusal,
     upload,
 )
-from contract_tests.targets import ProjectUnderTest
+from .targets import ProjectUnderTest
 
 WRITE_RECORD = "3"  # classic: holds no file in the fixture
 LOCKED_RECORD = "4"  # classic: locked whole

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import NO_SUCH_RECORD, UNKNOWN_TOKEN, export
-from contract_tests.targets import ProjectUnderTest
+from . import expected
+from . import sources as src
+from .helpers import NO_SUCH_RECORD, UNKNOWN_TOKEN, export
+from .targets import ProjectUnderTest
 
 CONTENT_INVALID_XML = (
     b'<?xml version="1.0" encoding="UTF-8" ?><hash><error>The value of the parameter "content" is not valid'

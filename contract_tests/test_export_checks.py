@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import (
+from . import expected
+from . import sources as src
+from .helpers import (
     NO_SUCH_FIELD,
     NO_SUCH_RECORD,
     assert_same_file,
@@ -18,8 +18,8 @@ from contract_tests.helpers import (
     is_record_missing,
     refusal,
 )
-from contract_tests.targets import ProjectUnderTest
-from contract_tests.wire import form_body, raw_request
+from .targets import ProjectUnderTest
+from .wire import form_body, raw_request
 
 # -- E3: the event -------------------------------------------------------------------------------------
 

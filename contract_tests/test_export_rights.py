@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import NO_SUCH_RECORD, assert_same_file, json_message, refusal
-from contract_tests.targets import ProjectUnderTest
 from fake_redcap.model import ExportRight
+
+from . import expected
+from . import sources as src
+from .helpers import NO_SUCH_RECORD, assert_same_file, json_message, refusal
+from .targets import ProjectUnderTest
 
 
 def _rights(project: ProjectUnderTest, username: str) -> ExportRight:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import json_message
-from contract_tests.targets import ProjectUnderTest
+from . import expected
+from . import sources as src
+from .helpers import json_message
+from .targets import ProjectUnderTest
 
 FILEINFO = f"{src.V15_EXPORT} E9 (reference §3.3)"
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import (
+from . import expected
+from . import sources as src
+from .helpers import (
     NO_SUCH_FIELD,
     NO_SUCH_RECORD,
     UPLOADER,
@@ -25,7 +25,7 @@ from contract_tests.helpers import (
     reference_bytes,
     upload,
 )
-from contract_tests.targets import ProjectUnderTest, sha256
+from .targets import ProjectUnderTest, sha256
 
 # The classic record the writing clauses use (holds no file in the fixture), a record locked whole, and
 # a record whose documents instrument is locked (reference_classic.yaml).

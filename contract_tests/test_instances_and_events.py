@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import assert_same_file, export, refusal
-from contract_tests.targets import ProjectUnderTest
+from . import expected
+from . import sources as src
+from .helpers import assert_same_file, export, refusal
+from .targets import ProjectUnderTest
 
 E4 = f"{src.V15_EXPORT} E4 (reference §1.3)"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import sources as src
-from contract_tests.helpers import assert_same_file, export, json_message
-from contract_tests.targets import ProjectUnderTest
+from . import sources as src
+from .helpers import assert_same_file, export, json_message
+from .targets import ProjectUnderTest
 
 
 @pytest.mark.source(f"{src.V15_EXPORT} E5/E7 in SQL; {src.V15_INSTALL_SQL} (reference §6)")

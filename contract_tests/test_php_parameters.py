@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import assert_same_file, json_message
-from contract_tests.targets import ProjectUnderTest
+from . import expected
+from . import sources as src
+from .helpers import assert_same_file, json_message
+from .targets import ProjectUnderTest
 
 DB_ESCAPE = "REDCap 15.7.6 Config/init_functions.php db_escape -> replaceMSchars, db_real_escape_string"
 

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import json_message
-from contract_tests.targets import ProjectUnderTest
 from fake_redcap.model import Field
+
+from . import expected
+from . import sources as src
+from .helpers import json_message
+from .targets import ProjectUnderTest
 
 READER = "full_user"  # Full Data Set rights: nothing is removed from the exports
 

@@ -10,10 +10,10 @@ import json
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import UNKNOWN_TOKEN, assert_same_file, export, json_message
-from contract_tests.targets import TIMEOUT, ProjectUnderTest
+from . import expected
+from . import sources as src
+from .helpers import UNKNOWN_TOKEN, assert_same_file, export, json_message
+from .targets import TIMEOUT, ProjectUnderTest
 
 
 def _json(params: dict[str, str]) -> dict[str, str]:

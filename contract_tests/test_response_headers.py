@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import expected
-from contract_tests import sources as src
-from contract_tests.helpers import UNKNOWN_TOKEN, export
-from contract_tests.targets import ProjectUnderTest
-from contract_tests.wire import RawResponse, raw_request
+from . import expected
+from . import sources as src
+from .helpers import UNKNOWN_TOKEN, export
+from .targets import ProjectUnderTest
+from .wire import RawResponse, raw_request
 
 GLOBAL = f"{src.V15_SYSTEM} init -> setCacheControlAndOtherHeaders (reference §2)"
 HEADER_IDS = list(expected.GLOBAL_HEADERS)

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import requests
 
-from contract_tests.targets import ProjectUnderTest, TargetError, load_target
 from fake_redcap.model import StoredFile
+
+from .targets import ProjectUnderTest, TargetError, load_target
 
 TIMEOUT = 120.0
 

@@ -1,8 +1,9 @@
-"""`fake-redcap serve` and `fake-redcap check`."""
+"""`fake-redcap serve`, `fake-redcap check` and `fake-redcap contract` (fake_redcap/contract_cli.py)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import signal
 import sys
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from fake_redcap import contract_cli
 from fake_redcap.control import CONTROL_HEADER, SECRET_ENV, ControlSecretError, is_loopback
 from fake_redcap.describe import describe_project
 from fake_redcap.fixture import FixtureError, check_unique_tokens, load_fixture
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fake-redcap", description="A fake REDCap API server for file methods."
     )
+    parser.add_argument("--version", action="version", version=f"fake-redcap {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve fixtures (default: the bundled demo projects)")
@@ -87,7 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="load fixtures and print what they hold, or what is wrong")
     check.add_argument("paths", nargs="+", metavar="PATH")
+    contract_cli.add_parser(commands)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version."""
+    try:
+        return importlib.metadata.version("fake-redcap")
+    except importlib.metadata.PackageNotFoundError:  # run from a clone that was never installed
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return check(args.paths)
+        if args.command == "contract":
+            return contract_cli.contract(args)
         return serve(args)
     except BrokenPipeError:
         # The reader went away (`fake-redcap check x.yaml | head`): not an error worth a traceback.

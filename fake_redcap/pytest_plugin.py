@@ -12,7 +12,7 @@ there in any suite; with `PYTEST_DISABLE_PLUGIN_AUTOLOAD` set, load it with `-p 
 | `redcap_control_headers` | function | `dict[str, str]` | the header `/__fake__/...` needs (its secret) |
 | `redcap_tokens` | function | `dict[str, str]` | user name -> token, every served user |
 | `redcap_project_tokens` | function | `dict[int, dict[str, str]]` | project id -> user name -> token |
-| `redcap_client` | function | `client.RedcapClient` | a client for the user with the most rights |
+| `redcap_client` | function | `redcap_file_client.RedcapClient` | a client for the most rights' user |
 | `redcap_client_for` | function | `Callable[..., RedcapClient]` | a client for a named user |
 | `fake_redcap_servers` | session | `FakeRedcapServers` | one server per distinct fixture set |
 
@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from client import RedcapClient
     from fake_redcap.server import FakeServer
     from fake_redcap.state import FakeState
+    from redcap_file_client import RedcapClient
 
 MARKER = "redcap_fixtures"
 FixtureSet = tuple[Path, ...]
@@ -159,9 +159,10 @@ def redcap_tokens(fake_redcap: FakeState) -> dict[str, str]:
 
 @pytest.fixture
 def redcap_client_for(redcap_url: str, fake_redcap: FakeState) -> Iterator[Callable[..., RedcapClient]]:
-    """`redcap_client_for(username, project_id=None, **client_options)`: a `client.RedcapClient` for
-    that user (of that project, when several projects have the name). Clients are closed after the test."""
-    from client import RedcapClient
+    """`redcap_client_for(username, project_id=None, **client_options)`: a
+    `redcap_file_client.RedcapClient` for that user (of that project, when several projects have the
+    name). Clients are closed after the test."""
+    from redcap_file_client import RedcapClient
 
     made: list[RedcapClient] = []
 
@@ -180,9 +181,9 @@ def redcap_client_for(redcap_url: str, fake_redcap: FakeState) -> Iterator[Calla
 
 @pytest.fixture
 def redcap_client(redcap_client_for: Callable[..., RedcapClient], fake_redcap: FakeState) -> RedcapClient:
-    """A `client.RedcapClient` for the served user with the most rights: Full Data Set, API export,
-    API import and record delete, not suspended or expired (first served project first). With the
-    bundled demos: `importer_user` of project 14."""
+    """A `redcap_file_client.RedcapClient` for the served user with the most rights: Full Data Set, API
+    export, API import and record delete, not suspended or expired (first served project first). With
+    the bundled demos: `importer_user` of project 14."""
     project_id, username = _most_rights(fake_redcap)
     return redcap_client_for(username, project_id)
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from client import RedcapClient, RedcapError
-from client.errors import error_message
-from client.filenames import sanitise_filename
 from fake_redcap import FakeServer, FakeState
 from fake_redcap.model import ExportRight, Project, StoredFile
+from redcap_file_client import RedcapClient, RedcapError
+from redcap_file_client.errors import error_message
+from redcap_file_client.filenames import sanitise_filename
 
 VARIANTS = ("redcap", "single_quote", "unquoted", "rfc5987", "content_disposition")
 CLASSIC_FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"

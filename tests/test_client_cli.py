@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from client.cli import EXIT_LOCAL, EXIT_NETWORK, EXIT_OK, EXIT_SERVER, EXIT_USAGE, main
+from redcap_file_client.cli import EXIT_LOCAL, EXIT_NETWORK, EXIT_OK, EXIT_SERVER, EXIT_USAGE, main
 from tests.client_stub import StubServer, error_response, file_response, response, serve
 
 TOKEN = "8C1F0D6E2B9A47F3A5D2C7B19E04F6A1"
@@ -186,7 +186,11 @@ def test_no_bar_for_small_files_on_a_terminal(
 
 def test_the_module_runs_as_a_program() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "client", "--help"], capture_output=True, text=True, timeout=30, check=False
+        [sys.executable, "-m", "redcap_file_client", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert done.returncode == 0
     assert "export" in done.stdout and "version" in done.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from client import RedcapClient, RedcapError
+from redcap_file_client import RedcapClient, RedcapError
 from tests.client_stub import Script, StubServer, error_response, file_response, response, serve
 
 TOKEN = "8C1F0D6E2B9A47F3A5D2C7B19E04F6A1"

@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-from client import RedcapError
-from client.errors import error_message
+from redcap_file_client import RedcapError
+from redcap_file_client.errors import error_message
 
 NO_ACCESS = (
     'The API request cannot complete because currently you have "No Access" data export rights. '

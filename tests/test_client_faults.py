@@ -24,10 +24,10 @@ from typing import Any
 
 import pytest
 
-from client import RedcapClient, RedcapError
 from fake_redcap import FakeServer, FakeState
 from fake_redcap.faults import Fault
 from fake_redcap.journal import JournalEntry
+from redcap_file_client import RedcapClient, RedcapError
 from tests.reliability_support import token, write_yaml
 
 ADMIN = token(0xFA017, 1)

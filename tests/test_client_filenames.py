@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from werkzeug.http import parse_options_header
 
-from client.filenames import (
+from redcap_file_client.filenames import (
     MAX_NAME_BYTES,
     fallback_filename,
     filename_from_headers,

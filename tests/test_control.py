@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 
-from client import RedcapClient, RedcapError
 from fake_redcap import FakeServer, FakeState, demo_fixture_paths
 from fake_redcap.faults import Fault, FaultError
+from redcap_file_client import RedcapClient, RedcapError
 
 FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"  # demo project 14, full_user
 DEID = "1402FA4EFA4EFA4EFA4EFA4EFA4EFA4E"  # demo project 14, deid_user

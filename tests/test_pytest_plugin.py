@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-import client
 import fake_redcap.server
+import redcap_file_client
 from fake_redcap import pytest_plugin
 
 pytest_plugins = ["pytester"]
@@ -29,7 +29,7 @@ def _entry_point_installed() -> bool:
 
 # pytester's inline runs drop the modules they imported when they end; imported here, the modules the
 # user suites below use stay the same objects from run to run (else requests' isinstance checks fail).
-PRELOADED = (client, fake_redcap.server, requests)
+PRELOADED = (redcap_file_client, fake_redcap.server, requests)
 
 # Installed, the entry point loads the plugin in every pytest run (and -p would register it twice).
 PLUGIN = [] if _entry_point_installed() else ["-p", "fake_redcap.pytest_plugin"]

@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 import requests
 
-import client
 import fake_redcap.server
+import redcap_file_client
 
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")))
 EXAMPLE_FILES = ROOT / "docs" / "examples"
-PRELOADED = (client, fake_redcap.server, requests)  # kept across pytester's inline runs
+PRELOADED = (redcap_file_client, fake_redcap.server, requests)  # kept across pytester's inline runs
 
 _EXAMPLE = re.compile(
     r"<!--\s*example:\s*(?P<name>[\w.-]+)\s*-->\s*\n```python\n(?P<code>.*?)\n```", re.DOTALL

@@ -33,8 +33,8 @@ from typing import Any
 import pytest
 import requests
 
-from client import RedcapClient, RedcapError
 from fake_redcap import FakeServer, FakeState
+from redcap_file_client import RedcapClient, RedcapError
 from tests.contract_runs import serve_process
 from tests.reliability_support import token, write_yaml
 

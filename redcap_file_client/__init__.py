@@ -1,6 +1,6 @@
 """A small, strict client for REDCap's file API methods (Export/Import/Delete File, version)."""
 
-from client.errors import RedcapError
-from client.redcap import USER_AGENT, ExportedFile, RedcapClient, __version__
+from redcap_file_client.errors import RedcapError
+from redcap_file_client.redcap import USER_AGENT, ExportedFile, RedcapClient, __version__
 
 __all__ = ["USER_AGENT", "ExportedFile", "RedcapClient", "RedcapError", "__version__"]

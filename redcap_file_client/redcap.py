@@ -28,8 +28,8 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from client.errors import RedcapError, error_message
-from client.filenames import (
+from redcap_file_client.errors import RedcapError, error_message
+from redcap_file_client.filenames import (
     filename_from_headers,
     parse_header_params,
     repair_latin1,
@@ -42,7 +42,7 @@ __all__ = ["USER_AGENT", "ExportedFile", "Progress", "RedcapClient"]
 __version__ = "0.1.0"
 USER_AGENT = f"fake-redcap-client/{__version__} (+requests/{requests.__version__})"
 
-log = logging.getLogger("client")
+log = logging.getLogger("redcap_file_client")
 
 CHUNK_SIZE = 1 << 20
 RETRY_STATUSES = frozenset({502, 503, 504})

@@ -22,8 +22,8 @@ from typing import Any, NoReturn
 
 from tqdm import tqdm  # no stubs in the dev dependencies
 
-from client.errors import RedcapError
-from client.redcap import RedcapClient, __version__
+from redcap_file_client.errors import RedcapError
+from redcap_file_client.redcap import RedcapClient, __version__
 
 __all__ = ["EXIT_LOCAL", "EXIT_NETWORK", "EXIT_OK", "EXIT_SERVER", "EXIT_USAGE", "main"]
 
@@ -239,7 +239,7 @@ def _verbose_logging(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    logger = logging.getLogger("client")
+    logger = logging.getLogger("redcap_file_client")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     previous = logger.level

@@ -1,0 +1,112 @@
+"""`fake-redcap contract`: the contract suite from an installed copy.
+
+The suite is the package `fake_redcap_contract` when installed (the folder `contract_tests/` of the
+repository, where `pytest contract_tests ...` runs it). This command runs pytest on that package with the
+suite's own settings, whatever configuration the current folder holds, so
+
+    fake-redcap contract --redcap-target TARGET.yaml --report out/redcap-15
+
+is `pytest contract_tests --redcap-target TARGET.yaml --report out/redcap-15` in a clone. Arguments after
+`--` go to pytest unchanged (`-- -k download -x`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+SUITE_PACKAGES = ("fake_redcap_contract", "contract_tests")  # installed name, then a clone's folder
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    contract = commands.add_parser(
+        "contract",
+        help="run the contract suite against the in-process fake or a real REDCap",
+        description="Run the contract suite (the same clauses as `pytest contract_tests` in the "
+        "repository). Default target: the fake, in-process, with the bundled reference projects. "
+        "Arguments after -- go to pytest.",
+    )
+    contract.add_argument(
+        "--redcap-target",
+        action="append",
+        metavar="FILE",
+        help="a target file naming a server, its reference project and the environment variables holding "
+        "its tokens; repeat to run several side by side; 'fake' names the in-process fake",
+    )
+    contract.add_argument("--report", metavar="PATH", help="also write the report to PATH.json and PATH.md")
+    contract.add_argument(
+        "--transcript",
+        metavar="DIR",
+        help="not implemented yet: the fake does not record transcripts of the suite's requests",
+    )
+    contract.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+
+def suite_dir() -> Path | None:
+    """The folder of the installed suite (or of a clone's `contract_tests`, run from its root)."""
+    for name in SUITE_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin is not None:
+            folder = Path(spec.origin).parent
+            if (folder / "conftest.py").is_file():
+                return folder
+    return None
+
+
+def pytest_arguments(args: argparse.Namespace, folder: Path) -> list[str]:
+    """pytest's command line for `args`: the suite's folder as rootdir, no configuration file from the
+    current folder (`-c os.devnull`), no cache written into the installed package."""
+    arguments = [
+        str(folder),
+        "--rootdir",
+        str(folder),
+        "-c",
+        os.devnull,
+        "-p",
+        "no:cacheprovider",
+        "-ra",
+        "--strict-markers",
+        "-o",
+        "xfail_strict=true",
+    ]
+    for target in args.redcap_target or []:
+        arguments += ["--redcap-target", target]
+    if args.report is not None:
+        arguments += ["--report", args.report]
+    extra = list(args.pytest_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return arguments + extra
+
+
+def contract(args: argparse.Namespace) -> int:
+    """Run the suite; pytest's exit status (0 all passed, 1 a clause failed, 2 and up usage problems)."""
+    if args.transcript is not None:
+        print(
+            "fake-redcap: contract --transcript is not implemented: the suite records no transcripts yet. "
+            "Leave it out; --report PATH writes what each clause did.",
+            file=sys.stderr,
+        )
+        return 2
+    folder = suite_dir()
+    if folder is None:
+        print(
+            "fake-redcap: the contract suite is not installed (no package fake_redcap_contract). "
+            "Reinstall fake-redcap: pip install --force-reinstall fake-redcap",
+            file=sys.stderr,
+        )
+        return 2
+    import pytest  # only this command needs pytest at import time
+
+    return int(pytest.main(pytest_arguments(args, folder)))
+
+
+def run(argv: Sequence[str]) -> int:
+    """`fake-redcap contract ...` without the main parser (tests)."""
+    parser = argparse.ArgumentParser(prog="fake-redcap")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    return contract(parser.parse_args(["contract", *argv]))

@@ -1,0 +1,234 @@
+"""The distribution as a user meets it (issue 18): `pip install <repository>` into a fresh virtual
+environment outside the repository, then the user's own tests with the plugin, the installed import
+names, `fake-redcap --version` and `fake-redcap contract` from the installed copy.
+
+No network: the project's dependencies come from this test run's own environment (a folder of links to
+its site-packages, the project itself left out, named in a .pth file of the new environment) and pip
+installs the project with `--no-deps`. Building the wheel takes pip's build isolation (setuptools from
+pip's cache or index, as for `make install`). The environment is built once per run, shared by xdist
+workers under a lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# What the wheel may install at the top level of site-packages, and where each comes from in a clone.
+TOP_LEVEL = {"fake_redcap": "fake_redcap", "redcap_file_client": "redcap_file_client"}
+TOP_LEVEL["fake_redcap_contract"] = "contract_tests"
+PROJECT_PARTS = ("fake_redcap", "redcap_file_client", "contract_tests", "__editable__", "_fake_redcap")
+
+USER_TEST = '''\
+"""A user's own test file: the plugin's fixtures, beside a module of the user's named client.py."""
+
+from pathlib import Path
+
+import client  # the user's own module: it must not shadow anything the plugin needs
+
+import fake_redcap
+
+
+def test_the_installed_copy_is_used():
+    assert "site-packages" in Path(fake_redcap.__file__).parts
+    assert client.WHO == "the user's own client.py"
+
+
+def test_download(redcap_client, tmp_path):
+    path = redcap_client.download_file("1", "consent_form", tmp_path)
+    assert path.name == "consent.pdf" and path.read_bytes().startswith(b"%PDF")
+
+
+def test_journal(redcap_client, fake_redcap):
+    assert redcap_client.export_version() == "15.7.6"
+    fake_redcap.journal.assert_request_made(content="version")
+'''
+
+
+@dataclass(frozen=True)
+class Installed:
+    venv: Path
+    site_packages: Path
+    user_project: Path
+
+    def bin(self, name: str) -> Path:
+        return self.venv / "bin" / name
+
+    def run(
+        self, *args: str | Path, cwd: Path | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(a) for a in args],
+            cwd=cwd or self.user_project,
+            env=_clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV"))}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def _repo_files() -> list[Path]:
+    """The files a clone holds (tracked, or new and not ignored): what `pip install <repo>` sees."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [REPO / name for name in listed.split("\0") if name and (REPO / name).is_file()]
+
+
+def _copy_repository(dest: Path) -> None:
+    for source in _repo_files():
+        target = dest / source.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+
+
+def _link_dependencies(venv: Path) -> Path:
+    """A folder of links to this environment's installed packages, the project's own left out, named
+    in a .pth file of `venv`: the dependencies without a download."""
+    ours = Path(sysconfig.get_paths()["purelib"])
+    deps = venv.parent / "dependencies"
+    deps.mkdir()
+    for entry in ours.iterdir():
+        lowered = entry.name.lower()
+        if entry.suffix == ".pth" or any(part in lowered for part in PROJECT_PARTS) or lowered == "client":
+            continue
+        (deps / entry.name).symlink_to(entry)
+    site_packages = Path(
+        subprocess.run(
+            [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    (site_packages / "zz_test_dependencies.pth").write_text(f"{deps}\n")
+    return site_packages
+
+
+def _build(root: Path) -> Installed:
+    source, venv, user = root / "repository", root / "venv", root / "user_project"
+    _copy_repository(source)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=120)
+    site_packages = _link_dependencies(venv)
+    installed = Installed(venv, site_packages, user)
+    user.mkdir()
+    pip = installed.run(
+        sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--no-deps", source
+    )
+    assert pip.returncode == 0, f"pip install <repository> failed:\n{pip.stdout}\n{pip.stderr}"
+    (user / "client.py").write_text('WHO = "the user\'s own client.py"\n')
+    (user / "test_user.py").write_text(USER_TEST)
+    return installed
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+    """The project installed from a copy of the repository into a fresh venv, once per run."""
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # the run's folder, the same for every xdist worker of this run
+    root = shared / "distribution"
+    with open(shared / "distribution.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "done.json"
+        if not done.exists():
+            root.mkdir(exist_ok=True)
+            built = _build(root)
+            done.write_text(json.dumps({"site_packages": str(built.site_packages)}))
+        site_packages = Path(json.loads(done.read_text())["site_packages"])
+    yield Installed(root / "venv", site_packages, root / "user_project")
+
+
+def _record(installed: Installed) -> list[str]:
+    (dist_info,) = installed.site_packages.glob("fake_redcap-*.dist-info")
+    return [line.split(",")[0] for line in (dist_info / "RECORD").read_text().splitlines() if line]
+
+
+def test_only_distinctive_top_level_names_are_installed(installed: Installed) -> None:
+    top = {path.split("/")[0] for path in _record(installed)}
+    top = {name for name in top if not name.endswith(".dist-info") and name != ".."}  # scripts: ../../bin
+    assert top == set(TOP_LEVEL), f"top-level names installed: {sorted(top)}"
+    assert not (installed.site_packages / "client").exists()
+
+
+def test_every_module_and_data_file_of_the_clone_is_installed(installed: Installed) -> None:
+    record = set(_record(installed))
+    missing = []
+    for name, folder in TOP_LEVEL.items():
+        for path in _repo_files():
+            if not path.is_relative_to(REPO / folder) or path.name.startswith("."):
+                continue
+            if (
+                path.suffix in (".py", ".yaml", ".md", ".html", ".csv", ".xml", ".typed")
+                or "files" in path.parts
+            ):
+                installed_name = f"{name}/{path.relative_to(REPO / folder).as_posix()}"
+                if installed_name not in record:
+                    missing.append(installed_name)
+    assert not missing, (
+        "not in the wheel (add the package to [tool.setuptools] packages or its data to package-data "
+        f"in pyproject.toml): {missing}"
+    )
+    assert "fake_redcap/fixture/FORMAT.md" in record  # the fixture format's documentation
+    assert any(p.startswith("fake_redcap/demo/") and p.endswith(".yaml") for p in record)
+
+
+def test_a_users_test_file_passes_with_the_plugin(installed: Installed) -> None:
+    result = installed.run(installed.bin("python"), "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
+def test_version_and_commands(installed: Installed) -> None:
+    version = installed.run(installed.bin("fake-redcap"), "--version")
+    assert (version.returncode, version.stdout.strip()) == (0, "fake-redcap 0.1.0")
+    client_help = installed.run(installed.bin("redcap-file"), "--help")
+    assert client_help.returncode == 0 and "export" in client_help.stdout
+
+
+def test_fake_redcap_contract_runs_the_suite_from_the_installed_copy(installed: Installed) -> None:
+    report = installed.user_project / "out" / "contract"
+    result = installed.run(installed.bin("fake-redcap"), "contract", "--report", report)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"rootdir: {installed.site_packages / 'fake_redcap_contract'}" in result.stdout
+    summary = json.loads(report.with_suffix(".json").read_text())
+    assert summary["targets"][0]["label"] == "fake (in-process)"
+    assert "passed" in result.stdout.splitlines()[-1]
+
+
+def test_contract_options_it_does_not_implement_are_refused(installed: Installed) -> None:
+    result = installed.run(installed.bin("fake-redcap"), "contract", "--transcript", "out")
+    assert result.returncode == 2
+    assert "not implemented" in result.stderr
+
+
+def test_the_suite_imports_itself_relatively() -> None:
+    """Installed, the suite's package is fake_redcap_contract, so `contract_tests` may not be imported
+    by name from inside it (`from .helpers import ...`, `from . import sources`)."""
+    offenders = [
+        f"{path.name}:{number}"
+        for path in sorted((REPO / "contract_tests").glob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.lstrip().startswith(("from contract_tests", "import contract_tests"))
+    ]
+    assert not offenders, f"import the suite's own modules relatively (from .x import y): {offenders}"
