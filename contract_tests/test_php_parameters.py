@@ -90,3 +90,24 @@ def test_the_record_missing_message_shows_the_record_as_sent(classic: ProjectUnd
     response = classic.post("full_user", {**params, "returnFormat": "json"})
     assert response.status_code == 400
     assert json_message(response) == expected.record_missing(record)
+
+
+@pytest.mark.source(
+    f"{src.V15_SYSTEM} REDCapErrorHandler: for a super user the PHP error (message, file, line) is printed "
+    "in a red box before API::outputApiErrorMsg's envelope (source audit #21b)"
+)
+@pytest.mark.redcap_version(">=15.7.6")
+@pytest.mark.known_difference("fake-no-php-error-box-for-super-users")
+def test_a_super_user_also_gets_the_php_error_before_the_envelope(classic: ProjectUnderTest) -> None:
+    assert classic.user("super_user").super_user
+    params = [
+        ("content", "file"),
+        ("action", "export"),
+        ("record", "1"),
+        ("field[]", "report_file"),
+        ("returnFormat", "json"),
+    ]
+    response = classic.post("super_user", params)
+    assert response.status_code == 400
+    assert b'<div class="red"' in response.content
+    assert response.content.endswith(expected.json_error(expected.UNKNOWN_ERROR_PARAMETERS))
