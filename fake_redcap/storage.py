@@ -17,8 +17,10 @@ This is reference counting without counting readers: the kernel counts the open 
 
 **How opened.** Stored paths are absolute and fully resolved (the fixture loader resolves a fixture's
 files and checks they stay inside its folder; uploads live in the resolved storage folder). They are
-opened one component at a time with O_NOFOLLOW, so a file or folder swapped for a symbolic link after
-load (to /etc/passwd, out of the folder) is refused, as is anything but a regular file.
+opened so that no symbolic link is followed anywhere on the way (O_NOFOLLOW, and the real path of the
+open descriptor must be the stored path; one component at a time where /proc is missing), so a file or
+folder swapped for a symbolic link after load (to /etc/passwd, out of the folder) is refused, as is
+anything but a regular file.
 """
 
 from __future__ import annotations
@@ -55,32 +57,56 @@ class StoredFileMissing(Exception):
 def open_stored(path: Path) -> BinaryIO:
     """The stored file at `path` (absolute, resolved), opened for reading without following a symbolic
     link anywhere on the way. Raises StoredFileMissing for anything but the regular file at that path."""
-    parts = path.parts
-    if not path.is_absolute() or len(parts) < 2 or any(p in (".", "..") for p in parts[1:]):
+    if not path.is_absolute() or any(p in (".", "..") for p in path.parts[1:]):
         raise StoredFileMissing(path)
     try:
-        folder = os.open(parts[0], _DIR_FLAGS)
+        if _PROC_FD:
+            fd, before = _open_checked_by_proc(path)
+        else:
+            fd, before = _open_walking(path)
     except OSError:
         raise StoredFileMissing(path) from None
-    try:
-        for part in parts[1:-1]:
-            inner = os.open(part, _DIR_FLAGS, dir_fd=folder)
-            os.close(folder)
-            folder = inner
-        # lstat first: a FIFO or a device is never opened (opening one can block or act).
-        before = os.stat(parts[-1], dir_fd=folder, follow_symlinks=False)
-        if not stat.S_ISREG(before.st_mode):
-            raise StoredFileMissing(path)
-        fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=folder)
-    except OSError:
-        raise StoredFileMissing(path) from None
-    finally:
-        os.close(folder)
     after = os.fstat(fd)
     if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(after.st_mode):
         os.close(fd)
         raise StoredFileMissing(path)
     return os.fdopen(fd, "rb")
+
+
+# Linux names every open descriptor's real path in /proc/self/fd: one open and one readlink check that
+# no component of the path was a symbolic link (the real path would differ), instead of one open per
+# component (about 15 µs against 50 µs for an 8-component path).
+_PROC_FD = os.path.isdir("/proc/self/fd")
+
+
+def _open_checked_by_proc(path: Path) -> tuple[int, os.stat_result]:
+    before = os.lstat(path)  # a FIFO or a device is never opened (opening one can block or act)
+    if not stat.S_ISREG(before.st_mode):
+        raise FileNotFoundError(path)
+    fd = os.open(path, _FILE_FLAGS)
+    try:
+        if os.readlink(f"/proc/self/fd/{fd}") != str(path):
+            raise FileNotFoundError(path)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd, before
+
+
+def _open_walking(path: Path) -> tuple[int, os.stat_result]:
+    parts = path.parts
+    folder = os.open(parts[0], _DIR_FLAGS)
+    try:
+        for part in parts[1:-1]:
+            inner = os.open(part, _DIR_FLAGS, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        before = os.stat(parts[-1], dir_fd=folder, follow_symlinks=False)
+        if not stat.S_ISREG(before.st_mode):
+            raise FileNotFoundError(path)
+        return os.open(parts[-1], _FILE_FLAGS, dir_fd=folder), before
+    finally:
+        os.close(folder)
 
 
 def default_base() -> Path:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from fake_redcap import FakeServer, FakeState, create_app
+from fake_redcap import FakeServer, FakeState, create_app, storage
 from fake_redcap.storage import Storage, sweep_stale
 from tests.contract_runs import _first_url, fake_redcap_command
 from tests.reliability_support import token, write_yaml
@@ -80,8 +81,12 @@ def state(folder: Path) -> Iterator[FakeState]:
     fake.close()
 
 
-@pytest.fixture
-def client(state: FakeState) -> FlaskClient:
+@pytest.fixture(params=["proc", "walk"])
+def client(state: FakeState, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+    """Both ways of opening a stored file: the real path of the descriptor checked through /proc, and
+    (where /proc is missing) one O_NOFOLLOW open per path component."""
+    if request.param == "walk":
+        monkeypatch.setattr(storage, "_PROC_FD", False)
     return create_app(state).test_client()
 
 
@@ -244,8 +249,6 @@ def start_server(base_tmp: Path, fixture: Path) -> tuple[subprocess.Popen[str], 
         text=True,
         env=env,
     )
-    import queue
-
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
