@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import FileStorage, Headers, MultiDict
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.formparser import MultiPartParser
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
@@ -183,7 +183,7 @@ def _parse_multipart(req: Request, body: _Body) -> tuple[list[tuple[str, str]], 
         return fields, files  # PHP: "Missing boundary in multipart/form-data POST data"
     spool = req.spool if isinstance(req, PhpSizedRequest) else _anonymous_spool(req)
     parts = PartLimits()
-    decoder = MultipartDecoder(boundary)
+    decoder = _PhpPartHeaders(boundary)
     part: Field | File | None = None
     sink: list[bytes] | IO[bytes] | None = None
     while parts.reading:
@@ -210,6 +210,33 @@ def _parse_multipart(req: Request, body: _Body) -> tuple[list[tuple[str, str]], 
         if isinstance(event, Epilogue) or not data:
             break
     return fields, files
+
+
+class _PhpPartHeaders(MultipartDecoder):
+    """werkzeug's multipart decoder, reading each part's header lines as PHP's rfc1867.c does: bytes kept
+    as they came (werkzeug decodes them as strict UTF-8, so a file name that is not UTF-8 lost the whole
+    upload, where PHP passes the bytes to REDCap: observed with php-cli 8.2), a line ended by LF with one
+    CR before it dropped (a lone CR stays in the value), a line that starts with white space or has no
+    colon appended to the previous value as it is."""
+
+    def _parse_headers(self, data: bytes | bytearray) -> Headers:
+        headers: list[tuple[str, str]] = []
+        for raw in bytes(data).split(b"\n"):
+            line = (raw[:-1] if raw.endswith(b"\r") else raw).decode("utf-8", "surrogateescape")
+            if not line:
+                continue
+            if (line[0] in _PHP_SPACE or ":" not in line) and headers:
+                name, value = headers[-1]
+                headers[-1] = (name, value + line)
+                continue
+            name, _, value = line.partition(":")
+            headers.append((name.strip(_PHP_SPACE), value.lstrip(_PHP_SPACE)))
+        parsed = Headers()
+        parsed._list = headers  # werkzeug's Headers.add refuses the lone CR that PHP keeps in a value
+        return parsed
+
+
+_PHP_SPACE = " \t\n\r\v\f"  # C isspace()
 
 
 class _NoFile(io.BytesIO):

@@ -168,3 +168,28 @@ def test_uploads_named_to_inject_a_header_never_do_on_the_wire(
     assert not any(line.lower().startswith(b"set-cookie") for line in lines), lines
     assert all(b"\n" not in line and b"\r" not in line and b"\0" not in line for line in lines)
     assert all(b":" in line for line in lines[1:]), lines  # every line a header, none a continuation
+
+
+@pytest.mark.parametrize(
+    ("version", "content_type"),
+    [
+        ("10.0.13", PHP_DEFAULT_TYPE),  # trim(strip_tags(...)) keeps an inner CR: header() refuses it
+        ("15.7.6", 'application/pdf; name="a-b.pdf"'),  # sanitizeFileName: CR runs become "-"
+    ],
+)
+def test_a_lone_cr_in_an_upload_name_as_php_and_each_version_keep_it(
+    tmp_path: Path, version: str, content_type: str
+) -> None:
+    """PHP's multipart parser ends a header line at LF only, so `filename="a\\rb.pdf"` reaches REDCap with
+    the CR (observed with php-cli 8.2)."""
+    fake = FakeState([write_yaml(tmp_path, fixture(version))])
+    try:
+        with FakeServer(fake, timeout=5.0) as server:
+            imported = raw_post(server, raw_multipart(b'filename="a\rb.pdf"'), MULTIPART_TYPE)
+            assert imported.startswith(b"HTTP/1.1 200 ")
+            export = f"token={ADMIN}&content=file&action=export&record=1&field=doc".encode()
+            answer = raw_post(server, export, "application/x-www-form-urlencoded")
+        head = answer.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+        assert f"Content-type: {content_type}" in head
+    finally:
+        fake.close()

@@ -37,7 +37,7 @@ from flask.testing import FlaskClient
 from fake_redcap import FakeServer, FakeState, create_app, storage
 from fake_redcap.storage import Storage, sweep_stale
 from tests.contract_runs import _first_url, fake_redcap_command
-from tests.reliability_support import token, write_yaml
+from tests.reliability_support import BOUNDARY, MULTIPART_TYPE, token, write_yaml
 
 ADMIN = token(0x5707, 1)
 PDF = b"%PDF-1.4\nfixture consent\n%%EOF\n"
@@ -393,3 +393,32 @@ def test_resets_beside_imports_and_exports_never_answer_500(state: FakeState) ->
     assert tally["resets"] > 0 and tally["200"] > 0
     assert blobs(state) == []
     state.reset()
+
+
+def test_an_upload_name_that_is_not_utf8_is_accepted_and_stored_with_question_marks(
+    state: FakeState,
+) -> None:
+    """PHP hands REDCap the name's bytes as they came (observed with php-cli 8.2); the database keeps `?`
+    for each byte that is not UTF-8. Before: the whole multipart body was dropped (403, then "No valid
+    file was uploaded")."""
+    fields = {"token": ADMIN, "content": "file", "action": "import", "record": "1", "field": "doc"}
+    body = b"".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    )
+    body += (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="'.encode()
+        + b"caf\xe9 \xff.txt"
+        + b'"\r\nContent-Type: text/plain\r\n\r\nhello\r\n'
+        + f"--{BOUNDARY}--\r\n".encode()
+    )
+    with FakeServer(state) as server:
+        answer = requests.post(server.url, data=body, headers={"Content-Type": MULTIPART_TYPE}, timeout=30)
+        assert (answer.status_code, answer.content) == (200, b"")
+        info = requests.post(
+            server.url, data={**fields, "content": "fileinfo", "action": "export"}, timeout=30
+        )
+        assert info.json() == {"size": 5, "name": "caf? ?.txt"}
+        export = requests.post(server.url, data={**fields, "action": "export"}, timeout=30)
+        assert export.headers["Content-Type"] == 'text/plain; name="caf? ?.txt";charset=UTF-8'
+        assert export.content == b"hello"
