@@ -253,6 +253,9 @@ def _shown_params(
     shown: dict[str, str | list[str]] = {}
     dropped = 0
     for key, value in params.items():
+        if dropped:  # nothing more fits: only counted
+            dropped += len(value.items) if isinstance(value, ArrayParam) else 1
+            continue
         shown_value: str | list[str]
         if key == "token":
             shown_key, shown_value = key, user or UNKNOWN_TOKEN
@@ -261,10 +264,10 @@ def _shown_params(
         else:
             shown_key, shown_value = keep(key), keep(value)
         values = shown_value if isinstance(shown_value, list) else [shown_value]
-        if dropped or not room.fits([shown_key, *values]):
-            dropped += len(values)
-            continue
-        shown[shown_key] = shown_value
+        if room.fits([shown_key, *values]):
+            shown[shown_key] = shown_value
+        else:
+            dropped = len(values)
     if dropped:
         shown[MORE_KEY] = MORE_PARAMS.format(count=dropped)
     return shown

@@ -20,6 +20,7 @@ from fake_redcap.journal import (
     Journal,
     kept,
 )
+from fake_redcap.params import Params
 
 MEGABYTE = 1024 * 1024
 BAD_TOKEN = "BAD00000000000000000000000000000"
@@ -86,6 +87,21 @@ def test_the_journal_drops_its_oldest_entries_past_its_byte_budget(
     assert [e.record for e in entries] == [str(n) for n in range(61 - len(entries), 61)]  # the newest
     state.journal.clear()
     assert state.journal.size_bytes == 0
+
+
+def test_three_hundred_megabyte_parameters_take_a_few_hundred_kilobytes() -> None:
+    """The issue's figure (300 bad-token requests with a 1 MB parameter: 37 -> 440 MB), written straight
+    into a journal: each entry keeps the value's first KiB."""
+    journal = Journal()
+    for n in range(300):
+        params = Params.from_pairs(
+            [("token", BAD_TOKEN), ("content", "file"), ("data", f"{n:03}" + "z" * MEGABYTE)]
+        )
+        journal.write(lambda text: text, method="POST", path="/api/", params=params, user=None, status=403)
+        assert journal.size_bytes <= journal.max_bytes
+    assert len(journal.entries()) == 300
+    assert journal.size_bytes < 300 * 8 * 1024  # under 2.4 MB for 300 MB sent
+    assert str(journal.entries()[-1].params["data"]).startswith("299zzz")
 
 
 def test_an_entry_keeps_its_parameters_up_to_its_room_and_counts_the_rest(
