@@ -10,8 +10,8 @@ import pytest
 
 from . import expected
 from . import sources as src
-from .helpers import assert_same_file, export
-from .targets import ProjectUnderTest
+from .helpers import assert_same_file, emptied, export, file_params, reference_bytes, upload
+from .targets import ProjectUnderTest, sha256
 
 SEND_FILE = f"{src.V15_REST} sendFile (reference §3.1)"
 
@@ -155,3 +155,27 @@ def test_a_download_is_not_gzip_compressed_even_when_the_client_accepts_it(class
     finally:
         response.close()
     assert_same_file(body, classic.stored("1", "large_file"))
+
+
+# -- a name that would split the header ------------------------------------------------------------------
+
+
+@pytest.mark.source(
+    "REDCap 10.0.13 Classes/Files.php uploadFile: the name is html_entity_decode'd, so &#13;&#10; become "
+    f"CR LF; {src.V13_FILES} sanitizeFileName turns runs of CR/LF into '-'",
+    f"{SEND_FILE}: header('Content-type: <mime>; name=\"<doc_name>\"')",
+    "php-src main/SAPI.c sapi_header_op: header() refuses a value holding CR or LF (not sent at all)",
+)
+def test_an_upload_name_with_encoded_line_breaks_never_adds_a_header(classic: ProjectUnderTest) -> None:
+    """Writes: uploads into record 3's report_file, then deletes it again. Whatever the version makes of
+    the name, the download carries no header the name smuggled in, and the bytes are the upload's."""
+    data = reference_bytes("report.pdf")
+    with emptied(classic, "3", "report_file"):
+        name = "a&#13;&#10;Set-Cookie: contract=1.pdf"
+        response = upload(classic, "3", "report_file", data, name)
+        assert response.status_code == 200, response.content[:300]
+        exported = classic.post("full_user", file_params("export", "3", "report_file"))
+        assert exported.status_code == 200
+        assert sha256(exported.content) == sha256(data)
+        assert "set-cookie" not in {key.lower() for key in exported.headers}
+        assert not any("\r" in value or "\n" in value for value in exported.headers.values())

@@ -40,9 +40,11 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 _OWNED = re.compile(r"(?P<pid>[0-9]+)-(?P<start>[0-9]*)-[0-9a-f]{8}")
+# POSIX flags (absent on Windows, where the fake is not supported but must still import).
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
 
 
 class StoredFileMissing(Exception):

@@ -205,7 +205,7 @@ def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it()
             assert _calls(function, "emptied"), f"{function.name} writes without helpers.emptied"
             assert docstring.startswith("Writes:"), f"{function.name}: the docstring must start 'Writes:'"
             assert f"`{function.name}`" in readme, f"{function.name} is not in README.md"
-    assert len(writers) == 11
+    assert len(writers) == 12
 
 
 def test_the_readme_section_lists_every_reference_user() -> None:
