@@ -47,6 +47,7 @@ from fake_redcap.model import User
 from fake_redcap.params import MAX_INPUT_VARS, Params
 from fake_redcap.responses import (
     GLOBAL_HEADERS,
+    PHP_DEFAULT_CONTENT_TYPE,
     HeaderVariant,
     Reply,
     error_reply,
@@ -172,7 +173,7 @@ class Api:
             # strtolower(array) at API/index.php:127 and again in API::outputApiErrorMsg: PHP 8's
             # TypeError in the shutdown handler leaves only PHP's defaults (source audit #21c).
             outcome.message = "returnFormat sent as an array: PHP 8 TypeError"
-            return Reply(200, "text/html; charset=UTF-8", b""), outcome
+            return Reply(200, PHP_DEFAULT_CONTENT_TYPE, b""), outcome
         if req.args.get("content") == "mycap" and profile.has(Change.GET_MYCAP_TABLEAU):
             # API/index.php:104-107, 217-219: ?content=mycap makes any POST a MyCap call, without a token.
             outcome.return_format = ReturnFormat.JSON
@@ -309,7 +310,7 @@ def _post_too_large(req: Request, post_max_mb: int | None, profile: Profile) -> 
     if referer:
         text += msg.POST_TOO_LARGE_REFERER.format(referer=referer)
     body = text.encode("utf-8", "surrogateescape")
-    return Reply(200, "text/html; charset=UTF-8", body, close_connection=True)
+    return Reply(200, PHP_DEFAULT_CONTENT_TYPE, body, close_connection=True)
 
 
 def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:

@@ -18,7 +18,7 @@ from fake_redcap import apache
 from fake_redcap import messages as msg
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.messages import Change, Profile
-from fake_redcap.responses import Reply, error_reply
+from fake_redcap.responses import PHP_DEFAULT_CONTENT_TYPE, Reply, error_reply
 
 
 class FaultKind(enum.StrEnum):
@@ -161,7 +161,7 @@ def apply(fault: Fault, reply: Reply, fmt: ReturnFormat, profile: Profile) -> Re
     if fault.kind is FaultKind.HTTP_ERROR:
         return apache.reply(fault.status, signature=True)
     if fault.kind is FaultKind.MAINTENANCE:
-        return Reply(200, "text/html; charset=UTF-8", MAINTENANCE_PAGE)
+        return Reply(200, PHP_DEFAULT_CONTENT_TYPE, MAINTENANCE_PAGE)
     if fault.kind is FaultKind.OFFLINE:
         return error_reply(ApiError(400, msg.SYSTEM_OFFLINE), fmt, profile)
     if fault.kind is FaultKind.API_DISABLED:
