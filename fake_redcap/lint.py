@@ -12,7 +12,8 @@ from fake_redcap.params import ArrayParam, Params
 from fake_redcap.state import Served
 
 # What the file methods read (API/file/*.php, API/index.php), each as a scalar: anything else is ignored
-# by REDCap, and an array given for one of these reads as the string "Array".
+# by REDCap, and an array given for one of these is not one value (README, "Array parameters"; source
+# audit #21).
 FILE_PARAMS = (
     "token",
     "content",
@@ -31,7 +32,11 @@ def lint(params: Params, served: Served | None) -> list[str]:
     content = params.text("content")
     for name in FILE_PARAMS:
         if isinstance(params.get(name), ArrayParam):
-            notes.append(f"{name} was sent as an array ({name}[...]); REDCap reads it as the string 'Array'")
+            notes.append(
+                f"{name} was sent as an array ({name}[...]) where REDCap expects one value: REDCap 14+ "
+                "reads a one-element array as its element in lookups, REDCap 15 (PHP 8) fails on it "
+                "elsewhere, older versions read it as 'Array'"
+            )
     if content not in msg.FILE_CONTENTS:
         return notes
     for name in sorted(set(params).difference(FILE_PARAMS)):

@@ -584,7 +584,9 @@ def test_assert_request_made_shows_similar_requests_when_it_fails(fake: FakeServ
     [
         (
             {"record[0]": "1", "record": None},
-            "record was sent as an array (record[...]); REDCap reads it as the string 'Array'",
+            "record was sent as an array (record[...])"
+            " where REDCap expects one value: REDCap 14+ reads a one-element array as its element in lookups,"
+            " REDCap 15 (PHP 8) fails on it elsewhere, older versions read it as 'Array'",
         ),
         ({"filename": "x.csv"}, "unknown parameter 'filename': the file methods ignore it"),
         (
