@@ -1,6 +1,6 @@
-"""Shared fixtures for the fake server's own tests.
+"""The fixtures of the project's own tests (their helpers and builders: `tests/support/`).
 
-* `write_fixture` / `make_state`: a project fixture from a Python dict, written as YAML into tmp_path.
+* `make_state`: a FakeState over a project fixture given as a Python dict, written as YAML into tmp_path.
 * `worlds`: the two test projects of `tests.support` (classic and longitudinal), per REDCap version,
   built once per session.
 * `classic` / `longitudinal`: Flask test clients over those (fast: no sockets).
@@ -10,35 +10,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from flask.testing import FlaskClient
 
-from fake_redcap import FakeServer, FakeState, create_app, demo_fixture_paths
-from tests.support import CLASSIC_EXTRA_FILES, classic_fixture, longitudinal_fixture
-
-MakeState = Callable[..., FakeState]
-
-
-def write_fixture(
-    folder: Path,
-    doc: Mapping[str, Any],
-    files: Mapping[str, bytes] | None = None,
-    name: str = "project.yaml",
-) -> Path:
-    """Write `doc` as a YAML fixture (plus any files it points at, relative to it) into `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for relative, data in (files or {}).items():
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    path = folder / name
-    path.write_text(yaml.safe_dump(dict(doc), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+from fake_redcap import FakeServer, FakeState, demo_fixture_paths
+from tests.support import MakeState, Worlds, api, write_fixture
 
 
 @pytest.fixture
@@ -55,36 +35,6 @@ def make_state(tmp_path: Path) -> MakeState:
         return FakeState([path], redcap_version=redcap_version)
 
     return make
-
-
-def api(state: FakeState, header_variant: str = "redcap") -> FlaskClient:
-    """A Flask test client for `state` (requests go to `/api/`)."""
-    return create_app(state, header_variant=header_variant).test_client()
-
-
-class Worlds:
-    """The test projects, built lazily once per (kind, version) for the whole session."""
-
-    def __init__(self, factory: pytest.TempPathFactory) -> None:
-        self._factory = factory
-        self._cache: dict[tuple[str, str], FakeState] = {}
-
-    def classic(self, version: str = "15.7.6") -> FakeState:
-        return self._get("classic", version)
-
-    def longitudinal(self, version: str = "15.7.6") -> FakeState:
-        return self._get("longitudinal", version)
-
-    def _get(self, kind: str, version: str) -> FakeState:
-        key = (kind, version)
-        if key not in self._cache:
-            folder = self._factory.mktemp(f"{kind}-{version}")
-            if kind == "classic":
-                path = write_fixture(folder, classic_fixture(version), CLASSIC_EXTRA_FILES)
-            else:
-                path = write_fixture(folder, longitudinal_fixture(version))
-            self._cache[key] = FakeState([path])
-        return self._cache[key]
 
 
 @pytest.fixture(scope="session")

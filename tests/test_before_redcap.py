@@ -12,8 +12,7 @@ import pytest
 from fake_redcap import FakeState, create_app
 from fake_redcap.apache import NOT_FOUND
 from fake_redcap.control import access_of
-from tests.conftest import api
-from tests.support import CLASSIC_TOKENS, classic_fixture, export_params, post
+from tests.support import CLASSIC_TOKENS, api, classic_fixture, export_params, post
 
 APACHE_TYPE = "text/html; charset=iso-8859-1"
 
@@ -63,8 +62,7 @@ SIZE_TEXT = (
 @pytest.fixture
 def limited(tmp_path: Path) -> Callable[[str], FakeState]:
     def make(version: str) -> FakeState:
-        from tests.conftest import write_fixture
-        from tests.support import CLASSIC_EXTRA_FILES
+        from tests.support import CLASSIC_EXTRA_FILES, write_fixture
 
         path = write_fixture(tmp_path / version, classic_fixture(version), CLASSIC_EXTRA_FILES)
         return FakeState([path], post_max_mb=1)

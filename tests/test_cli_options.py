@@ -6,7 +6,7 @@ import queue
 
 import requests
 
-from tests.contract_runs import serve_process
+from tests.support.contract_runs import serve_process
 
 IMPORTER = "1412FA4EFA4EFA4EFA4EFA4EFA4EFA4E"  # importer_user of demo project 14
 

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from fake_redcap import messages
 from redcap_file_client import ExportedFile, RedcapClient, RedcapError
-from tests.client_stub import Script, StubServer, error_response, file_response, response, serve
+from tests.support import NO_PERMISSION, csv_error
+from tests.support.client_stub import Script, StubServer, error_response, file_response, response, serve
 
 TOKEN = "8C1F0D6E2B9A47F3A5D2C7B19E04F6A1"
 FAST = {"timeout": 2.0, "backoff": 0.001}
@@ -146,7 +148,7 @@ def test_utf8_name_sent_raw_is_not_mojibake() -> None:
     [
         b'<?xml version="1.0" encoding="UTF-8" ?><hash><error>invalid event</error></hash>',
         b'{"error":"There is no file to download for this record"}',
-        b"ERROR: You do not have permissions to use the API",
+        csv_error(NO_PERMISSION),
     ],
 )
 def test_a_200_whose_bytes_look_like_an_error_is_a_file(body: bytes) -> None:
@@ -171,8 +173,8 @@ def test_a_file_without_a_name() -> None:
 
 MESSAGES = {
     400: "The field 'mugshotttttt' does not exist or is not a 'file' field",
-    403: "You do not have permissions to use the API",
-    501: "The requested method is not implemented.",
+    403: NO_PERMISSION,
+    501: messages.METHOD_NOT_IMPLEMENTED,
 }
 
 

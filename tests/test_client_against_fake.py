@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from fake_redcap import FakeServer, FakeState
+from fake_redcap import FakeServer, FakeState, messages
 from fake_redcap.model import ExportRight, Project, StoredFile
 from redcap_file_client import RedcapClient, RedcapError
 from redcap_file_client.errors import error_message
 from redcap_file_client.filenames import sanitise_filename
+from tests.support import NO_PERMISSION
 
 VARIANTS = ("redcap", "single_quote", "unquoted", "rfc5987", "content_disposition")
 CLASSIC_FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
@@ -123,16 +124,8 @@ def test_instances_differ(server: FakeServer) -> None:
 
 # ------------------------------------------------------------------ errors
 
-NO_ACCESS = (
-    'The API request cannot complete because currently you have "No Access" data export rights. '
-    "Higher level data export rights are required for this operation."
-)
-IDENTIFIER = (
-    "The API request cannot complete because this File Upload field is an Identifier field while at the "
-    'same time you currently have either "De-Identified" data export rights or "Remove all tagged '
-    'Identifier fields" data export rights, which prevent you from exporting fields tagged as Identifiers. '
-    "Higher level data export rights are required for this operation."
-)
+NO_ACCESS = messages.EXPORT_NO_ACCESS
+IDENTIFIER = messages.EXPORT_IDENTIFIER
 
 
 @dataclass(frozen=True)
@@ -149,15 +142,13 @@ def export(record: str, field: str, **extra: str) -> dict[str, str]:
 
 
 ERROR_CASES = [
-    ErrorCase(
-        "bad token", "0" * 32, export("1", "consent_form"), 403, "You do not have permissions to use the API"
-    ),
+    ErrorCase("bad token", "0" * 32, export("1", "consent_form"), 403, NO_PERMISSION),
     ErrorCase(
         "suspended",
         "1410FA4EFA4EFA4EFA4EFA4EFA4EFA4E",
         export("1", "consent_form"),
         403,
-        "You do not have permissions to use the API",
+        NO_PERMISSION,
     ),
     ErrorCase(
         "expired",
@@ -171,7 +162,7 @@ ERROR_CASES = [
         "1408FA4EFA4EFA4EFA4EFA4EFA4EFA4E",
         export("1", "consent_form"),
         403,
-        "You do not have API Export privileges",
+        messages.NO_API_EXPORT,
     ),
     ErrorCase("no access", "1404FA4EFA4EFA4EFA4EFA4EFA4EFA4E", export("1", "lab_report"), 403, NO_ACCESS),
     ErrorCase("identifier", "1402FA4EFA4EFA4EFA4EFA4EFA4EFA4E", export("1", "consent_form"), 403, IDENTIFIER),
@@ -188,7 +179,7 @@ ERROR_CASES = [
         CLASSIC_FULL,
         export("2", "lab_report"),
         400,
-        "There is no file to download for this record",
+        messages.NO_FILE_TO_DOWNLOAD,
     ),
     ErrorCase("no event", LONG_FULL, export("101", "consent_form"), 400, "invalid event"),
     ErrorCase(
@@ -206,14 +197,14 @@ ERROR_CASES = [
         CLASSIC_FULL,
         {"content": "file", "action": "import", "record": "1", "field": "lab_report"},
         403,
-        "You do not have API Import/Update privileges",
+        messages.NO_API_IMPORT,
     ),
     ErrorCase(
         "no delete right",
         CLASSIC_FULL,
         {"content": "file", "action": "delete", "record": "1", "field": "lab_report"},
         403,
-        "You do not have Delete Record privileges",
+        messages.NO_RECORD_DELETE,
     ),
 ]
 
@@ -258,7 +249,7 @@ def test_get_is_501_in_xml(plain: FakeServer) -> None:
     answer = requests.get(plain.url, timeout=10)
     assert answer.status_code == 501
     assert error_message(answer.reason, answer.headers.get("Content-Type"), answer.content) == (
-        "The requested method is not implemented."
+        messages.METHOD_NOT_IMPLEMENTED
     )
 
 
@@ -288,7 +279,7 @@ def test_import_export_delete_round_trip(tmp_path: Path) -> None:
             client.delete_file("2", "lab_report")
         assert (caught.value.status, caught.value.message) == (
             400,
-            "There is no file to delete for this record",
+            messages.NO_FILE_TO_DELETE,
         )
         with pytest.raises(RedcapError, match="signature field") as signature:
             client.import_file("1", "participant_signature", b"\x89PNG", filename="s.png")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from redcap_file_client.cli import EXIT_LOCAL, EXIT_NETWORK, EXIT_OK, EXIT_SERVER, EXIT_USAGE, main
-from tests.client_stub import StubServer, error_response, file_response, response, serve
+from tests.support.client_stub import StubServer, error_response, file_response, response, serve
 
 TOKEN = "8C1F0D6E2B9A47F3A5D2C7B19E04F6A1"
 PNG = 'image/png; name="mugshot-1.jpg"'

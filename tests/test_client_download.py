@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from fake_redcap import messages
 from redcap_file_client import RedcapClient, RedcapError
-from tests.client_stub import Script, StubServer, error_response, file_response, response, serve
+from tests.support import NO_PERMISSION
+from tests.support.client_stub import Script, StubServer, error_response, file_response, response, serve
 
 TOKEN = "8C1F0D6E2B9A47F3A5D2C7B19E04F6A1"
 PNG = 'image/png; name="mugshot-1.jpg"'
@@ -181,8 +183,8 @@ FAULTS = {
     "stalls before headers": Script(b"", "stall"),
     "closes before headers": Script(b"", "close"),
     "502 html": HTML_502,
-    "400 json": error_response(400, "json", "There is no file to download for this record"),
-    "403 xml": error_response(403, "xml", "You do not have permissions to use the API"),
+    "400 json": error_response(400, "json", messages.NO_FILE_TO_DOWNLOAD),
+    "403 xml": error_response(403, "xml", NO_PERMISSION),
 }
 
 

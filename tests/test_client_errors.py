@@ -6,13 +6,12 @@ import pickle
 
 import pytest
 
+from fake_redcap import messages
 from redcap_file_client import RedcapError
 from redcap_file_client.errors import error_message
+from tests.support import NO_PERMISSION, csv_error
 
-NO_ACCESS = (
-    'The API request cannot complete because currently you have "No Access" data export rights. '
-    "Higher level data export rights are required for this operation."
-)
+NO_ACCESS = messages.EXPORT_NO_ACCESS
 
 
 @pytest.mark.parametrize(
@@ -50,18 +49,18 @@ NO_ACCESS = (
             "text/xml; charset=utf-8",
             b'<?xml version="1.0" encoding="UTF-8" ?><hash><error>The requested method is not implemented.'
             b"</error></hash>",
-            "The requested method is not implemented.",
+            messages.METHOD_NOT_IMPLEMENTED,
         ),
         # csv
         (
             "text/csv; charset=utf-8",
-            b"ERROR: You do not have permissions to use the API",
-            "You do not have permissions to use the API",
+            csv_error(NO_PERMISSION),
+            NO_PERMISSION,
         ),
         (
             "text/csv; charset=utf-8",
             b"ERROR: ERROR: The file cannot be uploaded because its file type is not permitted.",
-            "ERROR: The file cannot be uploaded because its file type is not permitted.",
+            messages.FILE_TYPE_NOT_PERMITTED,
         ),
         # V5 csv: the raw message, labelled text/html
         ("text/html; charset=utf-8", b"invalid event", "invalid event"),
@@ -81,10 +80,7 @@ def test_envelopes(content_type: str, body: bytes, message: str | None) -> None:
 
 
 def test_a_trailing_space_is_kept_in_every_format() -> None:
-    message = (
-        "There were errors with your request. If you are sending data, then it might be due to the data "
-        "being misformatted. "
-    )
+    message = messages.DEFAULT_400
     bodies = [
         b'{"error":"' + message.encode() + b'"}',
         b'<?xml version="1.0" encoding="UTF-8" ?><hash><error>' + message.encode() + b"</error></hash>",

@@ -28,7 +28,7 @@ from fake_redcap import FakeServer, FakeState
 from fake_redcap.faults import Fault
 from fake_redcap.journal import JournalEntry
 from redcap_file_client import RedcapClient, RedcapError
-from tests.reliability_support import token, write_yaml
+from tests.support import token, write_fixture
 
 ADMIN = token(0xFA017, 1)
 # 512 KiB that never repeat: a drop after 100 kB is mid-body, and any mix-up shows.
@@ -82,7 +82,7 @@ def server(tmp_path: Path) -> Iterator[FakeServer]:
     folder = tmp_path / "fixture"
     (folder / "files").mkdir(parents=True)
     (folder / "files" / "scan.bin").write_bytes(CONTENT)
-    state = FakeState([write_yaml(folder, FIXTURE)])
+    state = FakeState([write_fixture(folder, FIXTURE)])
     with FakeServer(state, "127.0.0.1", 0) as running:
         yield running
     state.close()

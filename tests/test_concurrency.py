@@ -31,7 +31,7 @@ import pytest
 import requests
 
 from fake_redcap import FakeServer, FakeState, create_app
-from tests.reliability_support import NO_FILE_TO_DELETE, NO_FILE_TO_DOWNLOAD, token, write_yaml
+from tests.support import NO_FILE_TO_DELETE, NO_FILE_TO_DOWNLOAD, token, write_fixture
 
 SOAK = os.environ.get("SOAK") == "1"
 DURATION = 20.0 if SOAK else 3.0
@@ -89,7 +89,7 @@ def payload(op_id: str) -> bytes:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[FakeServer]:
-    state = FakeState([write_yaml(tmp_path, FIXTURE)])
+    state = FakeState([write_fixture(tmp_path, FIXTURE)])
     with FakeServer(state, "127.0.0.1", 0) as running:
         yield running
     state.close()

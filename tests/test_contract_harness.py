@@ -21,7 +21,7 @@ from contract_tests.report import ClauseResult, Report, TargetInfo
 from contract_tests.targets import REFERENCE_FIXTURES, TargetError, load_target
 from contract_tests.versions import Version, VersionRange
 from fake_redcap import load_fixture
-from tests.contract_runs import REFERENCE_DIR, REPO, env_name, served_fake, write_target
+from tests.support.contract_runs import REFERENCE_DIR, REPO, env_name, served_fake, write_target
 
 SUITE = REPO / "contract_tests"
 

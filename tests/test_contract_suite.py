@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract_runs import (
+from tests.support.contract_runs import (
     REFERENCE_DIR,
     REFERENCE_FIXTURES,
     SuiteRun,

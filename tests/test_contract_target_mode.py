@@ -18,7 +18,14 @@ import requests
 
 from contract_tests.known_differences import load_known_differences
 from fake_redcap import load_fixture
-from tests.contract_runs import REFERENCE_FIXTURES, SuiteRun, env_name, run_suite, served_fake, write_target
+from tests.support.contract_runs import (
+    REFERENCE_FIXTURES,
+    SuiteRun,
+    env_name,
+    run_suite,
+    served_fake,
+    write_target,
+)
 
 SUSPENDED_VARIABLE = env_name(REFERENCE_FIXTURES[0], "suspended_user")
 

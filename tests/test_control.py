@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import requests
 
-from fake_redcap import FakeServer, FakeState, demo_fixture_paths
+from fake_redcap import FakeServer, FakeState, demo_fixture_paths, messages
 from fake_redcap.faults import Fault, FaultError
 from redcap_file_client import RedcapClient, RedcapError
+from tests.support import NO_PERMISSION
 
 FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"  # demo project 14, full_user
 DEID = "1402FA4EFA4EFA4EFA4EFA4EFA4EFA4E"  # demo project 14, deid_user
@@ -27,10 +28,8 @@ ALL_DEMO_TOKENS = [f"14{n:02d}" + "FA4E" * 7 for n in range(1, 13)] + [
 ]
 
 LAB_1 = b"analyte,value,unit\r\nglucose,5.4,mmol/L\r\nsodium,140,mmol/L\r\n"  # demo files/lab_1.csv
-SYSTEM_OFFLINE = (
-    "REDCap is currently offline. Please return at another time. We apologize for any inconvenience."
-)
-API_DISABLED = "The REDCap API is not enabled."
+SYSTEM_OFFLINE = messages.SYSTEM_OFFLINE
+API_DISABLED = messages.API_DISABLED
 
 TINY_FIXTURE = """\
 project: {project_id: 77, title: Tiny project}
@@ -245,7 +244,7 @@ def test_requests_endpoint_shows_the_journal_without_tokens_and_clears_it(fake: 
     assert first["bytes_sent"] == len(LAB_1) and first["completed"] is True
     assert first["message"] is None and first["fault"] is None
     assert entries[1]["message"].startswith("The API request cannot complete because this File Upload field")
-    assert entries[2]["message"] == "You do not have permissions to use the API"
+    assert entries[2]["message"] == NO_PERMISSION
     text = control(fake, "GET", "requests").text
     assert FULL not in text and DEID not in text
 

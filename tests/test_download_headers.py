@@ -24,7 +24,7 @@ import pytest
 
 from fake_redcap import FakeServer, FakeState, create_app
 from fake_redcap.model import StoredFile
-from tests.reliability_support import BOUNDARY, MULTIPART_TYPE, read_answer, token, write_yaml
+from tests.support import BOUNDARY, MULTIPART_TYPE, read_answer, token, write_fixture
 
 ADMIN = token(0x1212, 1)
 VERSIONS = ("7.1.2", "10.0.13", "13.6.1", "14.5.11", "15.7.6")
@@ -65,7 +65,7 @@ def fixture(version: str) -> dict[str, Any]:
 
 @pytest.fixture(params=VERSIONS)
 def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FakeState]:
-    fake = FakeState([write_yaml(tmp_path, fixture(str(request.param)))])
+    fake = FakeState([write_fixture(tmp_path, fixture(str(request.param)))])
     yield fake
     fake.close()
 
@@ -182,7 +182,7 @@ def test_a_lone_cr_in_an_upload_name_as_php_and_each_version_keep_it(
 ) -> None:
     """PHP's multipart parser ends a header line at LF only, so `filename="a\\rb.pdf"` reaches REDCap with
     the CR (observed with php-cli 8.2)."""
-    fake = FakeState([write_yaml(tmp_path, fixture(version))])
+    fake = FakeState([write_fixture(tmp_path, fixture(version))])
     try:
         with FakeServer(fake, timeout=5.0) as server:
             imported = raw_post(server, raw_multipart(b'filename="a\rb.pdf"'), MULTIPART_TYPE)

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from fake_redcap import FakeServer, FakeState, create_app
-from tests.conftest import MakeState, Worlds, api
+from fake_redcap import FakeServer, FakeState, create_app, messages
 from tests.support import CLASSIC_TOKENS as T
 from tests.support import (
     CSV_TYPE,
@@ -32,22 +31,24 @@ from tests.support import (
     UNKNOWN_TOKEN,
     XML_HEAD,
     XML_TYPE,
+    MakeState,
+    Worlds,
+    api,
     assert_error,
     assert_file,
     classic_fixture,
+    csv_error,
     demo_files,
     expected_content_type,
     export_params,
+    json_error,
     post,
     tok,
     wire_post,
     xml_error,
 )
 
-NOT_IMPLEMENTED = (
-    "The fake REDCap server does not implement {what} yet. A real REDCap server accepts this request; "
-    "this answer comes from the fake, not from REDCap."
-)
+NOT_IMPLEMENTED = messages.NOT_IMPLEMENTED_BY_FAKE
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -60,8 +61,7 @@ def test_xml_envelope_is_exact_with_no_newline_and_one_space_before_the_question
     response = post(classic, {"token": UNKNOWN_TOKEN})
     body = response.get_data()
     assert body == (
-        b'<?xml version="1.0" encoding="UTF-8" ?><hash><error>'
-        b"You do not have permissions to use the API</error></hash>"
+        b'<?xml version="1.0" encoding="UTF-8" ?><hash><error>' + NO_PERMISSION.encode() + b"</error></hash>"
     )
     assert not body.endswith(b"\n")
     assert response.headers["Content-type"] == XML_TYPE
@@ -98,7 +98,7 @@ def test_xml_envelope_decodes_entities_before_escaping_in_15(classic: FlaskClien
 
 def test_json_envelope_is_exact_with_no_space_and_no_newline(classic: FlaskClient) -> None:
     response = post(classic, {"token": UNKNOWN_TOKEN, "returnFormat": "json"})
-    assert_error(response, 403, b'{"error":"You do not have permissions to use the API"}', JSON_TYPE)
+    assert_error(response, 403, json_error(NO_PERMISSION), JSON_TYPE)
     assert not response.get_data().endswith(b"\n")
 
 
@@ -143,7 +143,7 @@ def test_csv_envelope_is_raw_utf8_without_any_escaping(classic: FlaskClient) -> 
 
 def test_csv_errors_are_text_html_in_7(worlds: Worlds) -> None:
     response = post(api(worlds.classic("7.1.2")), {"token": UNKNOWN_TOKEN, "returnFormat": "csv"})
-    assert_error(response, 403, b"ERROR: You do not have permissions to use the API", HTML_TYPE)
+    assert_error(response, 403, csv_error(NO_PERMISSION), HTML_TYPE)
 
 
 def test_csv_errors_are_text_csv_from_10(worlds: Worlds) -> None:
@@ -330,7 +330,7 @@ def test_import_app_meets_no_rights_check(classic: FlaskClient, user: str) -> No
     # V15 API/index.php has no rights branch for import_app (source audit #15); import_app.php then wants
     # an upload. With one, the fake answers "not implemented" (tests/test_routing.py).
     response = post(classic, {**export_params(T[user]), "action": "import_app"})
-    assert_error(response, 400, xml_error("No valid file was uploaded"))
+    assert_error(response, 400, xml_error(messages.NO_VALID_FILE))
     assert "X-Fake-REDCap-Not-Implemented" not in response.headers
 
 

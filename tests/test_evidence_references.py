@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE = ROOT / "docs" / "evidence"
 BEHAVIOUR = EVIDENCE / "file-api-behaviour.md"
 AUDIT = EVIDENCE / "source-audit.md"
-SCANNED = ("fake_redcap", "client", "contract_tests", "tests", "docs", "README.md")
+SCANNED = ("fake_redcap", "redcap_file_client", "contract_tests", "tests", "docs", "benchmarks", "README.md")
 TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".json", ".html", ".txt", ".toml", ".cfg", ".ini"}
 SECTION_SIGN = chr(0xA7)  # spelled by code point so this file's own patterns are not references
 
@@ -37,7 +37,7 @@ _OUTSIDE = re.compile(
 )
 # A path of this repository: one of its top-level folders, then at least one more part.
 _REPO_PATH = re.compile(
-    r"(?<![\w/.\-])(?P<path>(?:fake_redcap|client|contract_tests|tests|docs|benchmarks|\.ci)"
+    r"(?<![\w/.\-])(?P<path>(?:fake_redcap|redcap_file_client|client|contract_tests|tests|docs|benchmarks|\.ci)"
     r"(?:/[\w.*\-]+)+)"
 )
 # Paths under the same names that belong to other projects (REDCapR's tests, say).

@@ -13,7 +13,6 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-import yaml
 
 from fake_redcap.describe import describe_project
 from fake_redcap.fixture import (
@@ -25,25 +24,12 @@ from fake_redcap.fixture import (
     mask_token,
 )
 from fake_redcap.model import ExportRight, Project, ProjectStatus, RecordRow, Repeating, StoredFile, User
+from tests.support import write_fixture
 
 TOKEN_A = "0123456789ABCDEF0123456789ABCDEF"
 TOKEN_B = "FEDCBA9876543210FEDCBA9876543210"
 
 Doc = dict[str, Any]
-
-
-class _NoAliasDumper(yaml.SafeDumper):
-    """Writes shared objects out in full: the loader refuses anchors."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def write_yaml(folder: Path, doc: Doc, name: str = "project.yaml") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(yaml.dump(doc, Dumper=_NoAliasDumper, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def classic() -> Doc:
@@ -95,7 +81,7 @@ def refused(path: Path, **kwargs: Any) -> str:
 
 
 def assert_refused(tmp_path: Path, doc: Doc, place: str, fragment: str) -> str:
-    path = write_yaml(tmp_path, doc)
+    path = write_fixture(tmp_path, doc)
     message = refused(path)
     assert str(path) in message
     assert f": {place}: " in message, message
@@ -300,7 +286,7 @@ def test_minimal_classic_fixture(tmp_path: Path) -> None:
         {"record": 5, "values": {"age": 42, "lab_note": 1.5}},
         {"record": 5, "instance": 2, "files": {"lab_report": {"base64": "aGVs\nbG8=", "name": "h.bin"}}},
     ]
-    p = load_fixture(write_yaml(tmp_path, doc))
+    p = load_fixture(write_fixture(tmp_path, doc))
     assert (p.project_id, p.title, p.redcap_version) == (7, "Tiny", "15.7.6")
     assert p.source == (tmp_path / "project.yaml").resolve()
     first, second = p.records
@@ -312,7 +298,7 @@ def test_minimal_classic_fixture(tmp_path: Path) -> None:
 
 def test_defaults_for_a_bare_fixture(tmp_path: Path) -> None:
     doc: Doc = {"fields": [{"name": "record_id", "form": "f", "type": "text"}]}
-    p = load_fixture(write_yaml(tmp_path, doc, "bare.yml"))
+    p = load_fixture(write_fixture(tmp_path, doc, name="bare.yml"))
     assert (p.project_id, p.title, p.status) == (1, "bare", ProjectStatus.DEVELOPMENT)
     assert (p.users, p.records, p.events, p.repeating) == ((), (), (), ())
 
@@ -320,7 +306,7 @@ def test_defaults_for_a_bare_fixture(tmp_path: Path) -> None:
 def test_redcap_version_override(tmp_path: Path) -> None:
     doc = classic()
     doc["redcap_version"] = "14.5.11"
-    path = write_yaml(tmp_path, doc)
+    path = write_fixture(tmp_path, doc)
     assert load_fixture(path).redcap_version == "14.5.11"
     assert load_fixture(path, redcap_version="13.6.1").redcap_version == "13.6.1"
     message = refused(path, redcap_version="thirteen")
@@ -331,12 +317,12 @@ def test_json_fixture_loads_like_yaml(tmp_path: Path) -> None:
     doc = longitudinal()
     json_path = tmp_path / "p.json"
     json_path.write_text(json.dumps(doc), encoding="utf-8")
-    from_json, from_yaml = load_fixture(json_path), load_fixture(write_yaml(tmp_path, doc))
+    from_json, from_yaml = load_fixture(json_path), load_fixture(write_fixture(tmp_path, doc))
     assert from_json.records == from_yaml.records and from_json.users == from_yaml.users
 
 
 def test_longitudinal_instances_in_repeating_form_and_event(tmp_path: Path) -> None:
-    p = load_fixture(write_yaml(tmp_path, longitudinal()))
+    p = load_fixture(write_fixture(tmp_path, longitudinal()))
     assert [(r.event, r.instance) for r in p.records] == [
         ("ev1_arm_1", 1),
         ("ev2_arm_1", 2),
@@ -352,7 +338,7 @@ def test_file_from_path(tmp_path: Path) -> None:
         "lab_report": {"path": "docs/report.csv"},
         "consent": {"path": "docs/report.csv", "name": "x.PDF"},
     }
-    p = load_fixture(write_yaml(tmp_path, doc))
+    p = load_fixture(write_fixture(tmp_path, doc))
     f = p.records[0].files["lab_report"]
     assert (f.name, f.mime, f.size, f.data) == ("report.csv", "text/csv", 8, None)
     assert f.path == (tmp_path / "docs" / "report.csv").resolve() and f.path.is_absolute()
@@ -375,7 +361,7 @@ def test_file_from_path(tmp_path: Path) -> None:
 def test_mime_defaults_from_the_name(tmp_path: Path, name: str, mime: str) -> None:
     doc = classic()
     doc["records"][0]["files"] = {"lab_report": {"text": "", "name": name}}
-    assert load_fixture(write_yaml(tmp_path, doc)).records[0].files["lab_report"].mime == mime
+    assert load_fixture(write_fixture(tmp_path, doc)).records[0].files["lab_report"].mime == mime
 
 
 def test_explicit_mime_wins(tmp_path: Path) -> None:
@@ -384,7 +370,8 @@ def test_explicit_mime_wins(tmp_path: Path) -> None:
         "lab_report": {"text": "x", "name": "a.txt", "mime": "application/x-custom"}
     }
     assert (
-        load_fixture(write_yaml(tmp_path, doc)).records[0].files["lab_report"].mime == "application/x-custom"
+        load_fixture(write_fixture(tmp_path, doc)).records[0].files["lab_report"].mime
+        == "application/x-custom"
     )
 
 
@@ -393,14 +380,14 @@ def test_symlink_inside_the_folder_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "link.txt").symlink_to("real.txt")
     doc = classic()
     doc["records"][0]["files"] = {"lab_report": {"path": "link.txt"}}
-    f = load_fixture(write_yaml(tmp_path, doc)).records[0].files["lab_report"]
+    f = load_fixture(write_fixture(tmp_path, doc)).records[0].files["lab_report"]
     assert (f.name, f.size, f.path) == ("link.txt", 4, (tmp_path / "real.txt").resolve())
 
 
 def test_per_form_export_rights_fill_missing_forms_with_no_access(tmp_path: Path) -> None:
     doc = classic()
     doc["users"][0]["data_export"] = {"labs": "deidentified"}
-    u = load_fixture(write_yaml(tmp_path, doc)).users[0]
+    u = load_fixture(write_fixture(tmp_path, doc)).users[0]
     assert u.data_export == {"enrollment": ExportRight.NO_ACCESS, "labs": ExportRight.DEIDENTIFIED}
     assert isinstance(u.data_export, MappingProxyType) and list(u.data_export) == ["enrollment", "labs"]
     assert u.export_rights() is ExportRight.FULL
@@ -422,7 +409,7 @@ def test_user_flags_and_expiration(tmp_path: Path) -> None:
             "expiration": None,
         },
     ]
-    a, b = load_fixture(write_yaml(tmp_path, doc)).users
+    a, b = load_fixture(write_fixture(tmp_path, doc)).users
     assert a.expiration == dt.date(2024, 1, 31) and a.api_export and not a.api_import
     assert b.token == TOKEN_B.lower()  # stored as given
     assert (b.api_export, b.api_import, b.record_delete, b.suspended, b.super_user) == (
@@ -436,7 +423,7 @@ def test_user_flags_and_expiration(tmp_path: Path) -> None:
 
 
 def test_yaml_date_object_is_accepted_for_expiration(tmp_path: Path) -> None:
-    path = write_yaml(tmp_path, classic())
+    path = write_fixture(tmp_path, classic())
     text = path.read_text(encoding="utf-8").replace(
         "data_export: full", "data_export: full\n  expiration: 2030-12-01"
     )
@@ -848,7 +835,7 @@ def test_same_record_in_another_event_or_instance_is_fine(tmp_path: Path) -> Non
     doc = longitudinal()
     doc["records"].append({"record": "1", "event": "ev3_arm_1", "instance": 1})
     doc["records"].append({"record": "1", "event": "ev1_arm_2"})
-    assert len(load_fixture(write_yaml(tmp_path, doc)).records) == 5
+    assert len(load_fixture(write_fixture(tmp_path, doc)).records) == 5
 
 
 @pytest.mark.parametrize(
@@ -956,7 +943,7 @@ def test_malformed_token_refused_without_showing_it(tmp_path: Path, token: str, 
 
 
 def test_unquoted_numeric_token_refused_without_showing_it(tmp_path: Path) -> None:
-    path = write_yaml(tmp_path, classic())
+    path = write_fixture(tmp_path, classic())
     digits = "12345678901234567890123456789012"
     path.write_text(path.read_text(encoding="utf-8").replace(TOKEN_A, digits), encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8").replace(f"'{digits}'", digits), encoding="utf-8")
@@ -982,7 +969,7 @@ def test_yaml_syntax_error_does_not_quote_the_line(tmp_path: Path) -> None:
 def test_token_used_as_a_key_is_masked(tmp_path: Path) -> None:
     doc = classic()
     doc["users"][0][TOKEN_A] = "alice"
-    message = refused(write_yaml(tmp_path, doc))
+    message = refused(write_fixture(tmp_path, doc))
     assert "users[0].0123…: unknown key '0123…'" in message
     assert TOKEN_A not in message
 
@@ -991,14 +978,14 @@ def test_token_used_as_a_key_is_masked(tmp_path: Path) -> None:
 def test_token_used_as_a_field_name_is_masked(tmp_path: Path, section: str) -> None:
     doc = classic()
     doc["records"][0][section] = {TOKEN_A: "x"}
-    message = refused(write_yaml(tmp_path, doc))
+    message = refused(write_fixture(tmp_path, doc))
     assert f"records[0].{section}.0123…" in message and TOKEN_A not in message
 
 
 def test_token_used_as_a_form_name_is_masked(tmp_path: Path) -> None:
     doc = classic()
     doc["users"][0]["data_export"] = {TOKEN_A: "full"}
-    message = refused(write_yaml(tmp_path, doc))
+    message = refused(write_fixture(tmp_path, doc))
     assert "users[0].data_export.0123…" in message and TOKEN_A not in message
 
 
@@ -1010,8 +997,8 @@ def test_duplicate_tokens_across_projects_refused(tmp_path: Path) -> None:
         {"username": "carol", "token": TOKEN_B, "data_export": "full"},
         {"username": "dave", "token": TOKEN_A.lower(), "data_export": "full"},
     ]
-    a = load_fixture(write_yaml(tmp_path / "a", one))
-    b = load_fixture(write_yaml(tmp_path / "b", two))
+    a = load_fixture(write_fixture(tmp_path / "a", one))
+    b = load_fixture(write_fixture(tmp_path / "b", two))
     check_unique_tokens([a])
     with pytest.raises(FixtureError) as info:
         check_unique_tokens([a, b])
@@ -1022,7 +1009,7 @@ def test_duplicate_tokens_across_projects_refused(tmp_path: Path) -> None:
 
 
 def test_the_same_fixture_served_twice_is_refused(tmp_path: Path) -> None:
-    path = write_yaml(tmp_path, classic())
+    path = write_fixture(tmp_path, classic())
     with pytest.raises(FixtureError, match="served twice"):
         check_unique_tokens([load_fixture(path), load_fixture(path)])
 
@@ -1033,7 +1020,7 @@ def test_the_same_fixture_served_twice_is_refused(tmp_path: Path) -> None:
 
 def test_yaml_alias_refused(tmp_path: Path) -> None:
     path = tmp_path / "alias.yaml"
-    text = write_yaml(tmp_path, classic()).read_text(encoding="utf-8")
+    text = write_fixture(tmp_path, classic()).read_text(encoding="utf-8")
     path.write_text(text + "x-base: &base {a: 1}\nx-copy: *base\n", encoding="utf-8")
     message = refused(path)
     assert "anchors" in message and "aliases" in message and "line " in message and "Fix: " in message

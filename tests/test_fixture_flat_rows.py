@@ -14,20 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from fake_redcap import FakeState, create_app
 from fake_redcap.fixture import FixtureError, load_fixture
+from tests.support import write_fixture
 
 TOKEN = "0123456789ABCDEF0123456789ABCDEF"
 Doc = dict[str, Any]
-
-
-def write(folder: Path, doc: Doc, name: str = "project.yaml") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def classic(records: list[Doc]) -> Doc:
@@ -69,8 +62,8 @@ REDCAP_STYLE: list[Doc] = [
 
 
 def test_redcap_style_rows_load_to_the_same_project_as_merged_rows(tmp_path: Path) -> None:
-    merged = load_fixture(write(tmp_path / "a", classic(MERGED)))
-    flat = load_fixture(write(tmp_path / "b", classic(REDCAP_STYLE)))
+    merged = load_fixture(write_fixture(tmp_path / "a", classic(MERGED)))
+    flat = load_fixture(write_fixture(tmp_path / "b", classic(REDCAP_STYLE)))
     assert flat.records == merged.records
     assert [(r.instance, dict(r.values)) for r in flat.records] == [
         (1, {"age": "40", "lab_value": "a", "med": "m1"}),
@@ -84,7 +77,7 @@ def test_instance_1_row_of_a_repeating_form_beside_the_record_row_is_no_duplicat
         {"record": "1", "values": {"age": "40"}},
         {"record": "1", "repeat_instrument": "labs", "files": {"lab_report": {"text": "x", "name": "r.txt"}}},
     ]
-    project = load_fixture(write(tmp_path, classic(rows)))
+    project = load_fixture(write_fixture(tmp_path, classic(rows)))
     (row,) = project.records
     assert dict(row.values) == {"age": "40"} and set(row.files) == {"lab_report"}
 
@@ -107,7 +100,7 @@ def test_longitudinal_redcap_style_rows(tmp_path: Path) -> None:
             "values": {"med": "m"},
         },
     ]
-    project = load_fixture(write(tmp_path, longitudinal(rows)))
+    project = load_fixture(write_fixture(tmp_path, longitudinal(rows)))
     assert [(r.event, r.instance, dict(r.values)) for r in project.records] == [
         ("base_arm_1", 1, {"age": "40", "lab_value": "a"}),
         ("visit_arm_1", 2, {"med": "m"}),
@@ -137,7 +130,7 @@ def test_the_flat_record_export_pasted_as_rows_serves_the_same_export(tmp_path: 
             {"record": "1", "event": "base_arm_1", "instance": 2, "values": {"lab_value": "b"}},
             {"record": "1", "event": "visit_arm_1", "instance": 3, "values": {"med": "m"}},
         ]
-    first = _export(write(tmp_path / "a", make(rows)))
+    first = _export(write_fixture(tmp_path / "a", make(rows)))
     pasted = []
     for out in first:
         values = {
@@ -152,12 +145,12 @@ def test_the_flat_record_export_pasted_as_rows_serves_the_same_export(tmp_path: 
             row["instance"] = out["redcap_repeat_instance"]
         pasted.append({**row, "values": values})
     assert any(r["repeat_instrument"] for r in pasted) and any(not r["repeat_instrument"] for r in pasted)
-    assert _export(write(tmp_path / "b", make(pasted))) == first
+    assert _export(write_fixture(tmp_path / "b", make(pasted))) == first
 
 
 def refused(tmp_path: Path, doc: Doc) -> str:
     with pytest.raises(FixtureError) as info:
-        load_fixture(write(tmp_path, doc))
+        load_fixture(write_fixture(tmp_path, doc))
     return str(info.value)
 
 

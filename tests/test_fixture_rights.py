@@ -10,8 +10,7 @@ import pytest
 
 from fake_redcap.fixture import FixtureError, check_unique_tokens, load_fixture
 from fake_redcap.model import ProjectState, ProjectStatus
-from tests.conftest import write_fixture
-from tests.support import classic_fixture, tok
+from tests.support import classic_fixture, tok, write_fixture
 
 SUPER = "5" * 64
 

@@ -25,7 +25,7 @@ from fake_redcap.control import project_json
 from fake_redcap.describe import describe_project
 from fake_redcap.fixture import FixtureError, load_fixture
 from fake_redcap.fixture import yaml_json as fixture_module
-from tests.reliability_support import token, write_yaml
+from tests.support import token, write_fixture
 
 TOKEN_A = token(0xF1C7, 1)
 TOKEN_B = token(0xF1C7, 2)
@@ -105,7 +105,7 @@ PATH_CASES: list[tuple[str, Callable[[Path], str], str]] = [
 def test_a_stored_file_path_that_escapes_or_is_not_a_file_is_refused(
     folder: Path, make: Callable[[Path], str], says: str
 ) -> None:
-    message = refused(write_yaml(folder, doc(make(folder))))
+    message = refused(write_fixture(folder, doc(make(folder))))
     assert "records[0].files.lab.path: " in message and says in message
     assert "secret\n" not in message
 
@@ -113,7 +113,7 @@ def test_a_stored_file_path_that_escapes_or_is_not_a_file_is_refused(
 def test_a_loop_of_symbolic_links_is_named_as_such(folder: Path) -> None:
     (folder / "loop1").symlink_to("loop2")
     (folder / "loop2").symlink_to("loop1")
-    message = refused(write_yaml(folder, doc("loop1")))
+    message = refused(write_fixture(folder, doc("loop1")))
     assert "'loop1' is a loop of symbolic links" in message
 
 
@@ -165,7 +165,7 @@ def test_a_2_gib_stored_file_is_served_without_being_read_into_memory(folder: Pa
     big = folder / "files" / "scan.bin"
     with big.open("wb") as handle:
         handle.truncate(2 * GIB)  # sparse
-    path = write_yaml(folder, doc("files/scan.bin"))
+    path = write_fixture(folder, doc("files/scan.bin"))
     tracemalloc.start()
     try:
         state = FakeState([path])
@@ -208,8 +208,8 @@ def test_fixtures_sharing_a_token_are_refused_by_the_state_without_showing_it(tm
     (tmp_path / "b" / "files").mkdir(parents=True)
     (tmp_path / "a" / "files" / "lab.txt").write_bytes(b"a")
     (tmp_path / "b" / "files" / "lab.txt").write_bytes(b"b")
-    first = write_yaml(tmp_path / "a", doc())
-    second = write_yaml(tmp_path / "b", doc(user_token=TOKEN_A.lower(), project_id=2))
+    first = write_fixture(tmp_path / "a", doc())
+    second = write_fixture(tmp_path / "b", doc(user_token=TOKEN_A.lower(), project_id=2))
     with pytest.raises(FixtureError) as info:
         FakeState([first, second])
     message = str(info.value)
@@ -230,8 +230,8 @@ def test_check_refuses_fixtures_sharing_a_token_without_showing_it(
     for name in ("a", "b"):
         (tmp_path / name / "files").mkdir(parents=True)
         (tmp_path / name / "files" / "lab.txt").write_bytes(b"x")
-    first = write_yaml(tmp_path / "a", doc())
-    second = write_yaml(tmp_path / "b", doc(user_token=TOKEN_A, project_id=2))
+    first = write_fixture(tmp_path / "a", doc())
+    second = write_fixture(tmp_path / "b", doc(user_token=TOKEN_A, project_id=2))
     assert cli_main(["check", str(first), str(second)]) == 1
     out, err = capsys.readouterr()
     assert out == "" and "same token" in err and err.startswith("fake-redcap: ")

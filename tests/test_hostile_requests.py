@@ -38,7 +38,6 @@ Decisions, where REDCap's answer depends on PHP's configuration rather than on R
 
 from __future__ import annotations
 
-import json
 import select
 import socket
 import tracemalloc
@@ -50,8 +49,8 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from fake_redcap import FakeServer, FakeState, create_app
-from tests.reliability_support import (
+from fake_redcap import FakeServer, FakeState, create_app, messages
+from tests.support import (
     BOUNDARY,
     CSV_TYPE,
     JSON_TYPE,
@@ -62,11 +61,12 @@ from tests.reliability_support import (
     URLENCODED_TYPE,
     XML_HEAD,
     XML_TYPE,
-    multipart,
+    json_error,
+    multipart_body,
     open_fds,
     read_answer,
     token,
-    write_yaml,
+    write_fixture,
 )
 
 ADMIN = token(0x4057, 1)
@@ -101,13 +101,9 @@ FIXTURE: dict[str, Any] = {
 EXPORT = {"token": ADMIN, "content": "file", "action": "export", "record": "1", "field": "doc"}
 
 
-def json_error(message: str) -> bytes:
-    return json.dumps({"error": message}, separators=(",", ":")).replace("/", "\\/").encode()
-
-
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[FakeState]:
-    fake = FakeState([write_yaml(tmp_path, FIXTURE)], max_upload_mb=1)
+    fake = FakeState([write_fixture(tmp_path, FIXTURE)], max_upload_mb=1)
     yield fake
     fake.close()
 
@@ -195,7 +191,7 @@ def test_a_thousand_parameters_with_the_token_first_are_read(server: FakeServer)
 
 
 def upload_body(files: list[tuple[str, str, bytes]], **params: str) -> bytes:
-    return multipart({**EXPORT, "action": "import", "field": "notes", **params}, files)
+    return multipart_body({**EXPORT, "action": "import", "field": "notes", **params}, files)
 
 
 def incoming(state: FakeState) -> list[Path]:
@@ -341,7 +337,7 @@ def test_duplicated_keys_the_last_one_wins(client: FlaskClient, body: str, statu
     assert stored(client.application.config["FAKE_STATE"], "1", "doc") == DOC  # nothing deleted
 
 
-UNKNOWN_ERROR = json_error("An unknown error occurred. Please check your API parameters.")
+UNKNOWN_ERROR = json_error(messages.UNKNOWN_ERROR_PARAMETERS)
 
 
 @pytest.mark.parametrize(
@@ -367,7 +363,7 @@ UNKNOWN_ERROR = json_error("An unknown error occurred. Please check your API par
         (
             b"token=" + ADMIN.encode() + b"&content[]=file&action=export&returnFormat=json",
             400,
-            json_error('The value of the parameter "content" is not valid'),
+            json_error(messages.CONTENT_INVALID),
         ),
         (BASE + b"&action[x]=delete&record=1&field=doc&returnFormat=json", 400, UNKNOWN_ERROR),
     ],
@@ -391,9 +387,9 @@ def test_an_upload_far_over_the_limit_is_refused_without_being_held_in_memory(se
     """64 MiB against a 1 MB limit: REDCap's message (see the module docstring for a real server's
     post_max_size), nothing stored, and the process's Python allocations stay far below the body size
     while the server reads it (the client side sends one preallocated 1 MiB buffer again and again)."""
-    head = multipart({**EXPORT, "action": "import", "field": "notes", "returnFormat": "json"}).removesuffix(
-        f"--{BOUNDARY}--\r\n".encode()
-    )
+    head = multipart_body(
+        {**EXPORT, "action": "import", "field": "notes", "returnFormat": "json"}
+    ).removesuffix(f"--{BOUNDARY}--\r\n".encode())
     head += (
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'.encode()
     )
@@ -495,7 +491,7 @@ def test_the_server_keeps_answering_after_hostile_requests(server: FakeServer) -
 def test_an_empty_upload_is_stored_as_application_x_empty(client: FlaskClient) -> None:
     """PHP's mime_content_type reads the stream: application/x-empty (reference §3.1, open question 9),
     not the inode/x-empty of libmagic's stat check."""
-    body = multipart({**EXPORT, "action": "import", "field": "notes"}, [("file", "empty.txt", b"")])
+    body = multipart_body({**EXPORT, "action": "import", "field": "notes"}, [("file", "empty.txt", b"")])
     answer = client.post("/api/", data=body, content_type=MULTIPART_TYPE)
     assert answer.status_code == 200
     exported = client.post("/api/", data={**EXPORT, "field": "notes"})

@@ -3,7 +3,7 @@
 
 Each step is shown with a request that would also fail every later step, so the test proves the
 order, not only the message. Uses the bundled demo projects (classic project 14, longitudinal 15) and
-small fixtures written into tmp_path. Expected texts are spelled out here, not imported from the fake.
+small fixtures written into tmp_path. REDCap's texts come from `tests.support` (fake_redcap.messages).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import base64
 import json
 import threading
 import urllib.parse
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,23 @@ import yaml
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from fake_redcap import FakeServer, FakeState, create_app, demo_fixture_paths
-
-XML_HEAD = '<?xml version="1.0" encoding="UTF-8" ?>'
-XML_TYPE = "text/xml; charset=utf-8"
-JSON_TYPE = "application/json; charset=utf-8"
-CSV_TYPE = "text/csv; charset=utf-8"
+from fake_redcap import FakeServer, FakeState, create_app, demo_fixture_paths, messages
+from tests.support import (
+    BOUNDARY,
+    CSV_TYPE,
+    JSON_TYPE,
+    NO_API_IMPORT,
+    NO_FILE_TO_DELETE,
+    NO_FILE_TO_DOWNLOAD,
+    NO_RECORD_DELETE,
+    NO_VALID_FILE,
+    NOT_PERMITTED,
+    XML_TYPE,
+    multipart_body,
+    token,
+    xml_error,
+)
+from tests.support import SIGNATURE as SIGNATURE_TEMPLATE
 
 # demo tokens (fake_redcap/demo/*.yaml)
 C_FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"  # Full, no api_import, no record_delete
@@ -41,43 +52,17 @@ PNG = base64.b64decode(
 )
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-NO_VALID_FILE = "No valid file was uploaded"
-UPLOAD_PROBLEM = "There was a problem with the uploaded file"
-SAVE_FAILED = "A problem occurred while trying to save the uploaded file"
-IMPORT_ANALYSIS = "The file cannot be uploaded because the project is in Analysis/Cleanup status."
-DELETE_ANALYSIS = "The file cannot be deleted because the project is in Analysis/Cleanup status."
-NO_IMPORT_RIGHT = "You do not have API Import/Update privileges"
-NO_DELETE_RIGHT = "You do not have Delete Record privileges"
-NOT_PERMITTED = "ERROR: The file cannot be uploaded because its file type is not permitted."
-SIGNATURE = (
-    "The field 'participant_signature' is a signature field, which cannot be imported using the API but can "
-    "only be created using the web interface. However, it can be downloaded or deleted using the API."
-)
-NO_FILE_TO_DELETE = "There is no file to delete for this record"
-NO_FILE_TO_DOWNLOAD = "There is no file to download for this record"
-
-
-def xml_error(message: str) -> bytes:
-    return f"{XML_HEAD}<hash><error>{message}</error></hash>".encode()
+UPLOAD_PROBLEM = messages.UPLOAD_PROBLEM
+SAVE_FAILED = messages.SAVE_FAILED
+IMPORT_ANALYSIS = messages.IMPORT_ANALYSIS
+DELETE_ANALYSIS = messages.DELETE_ANALYSIS
+NO_IMPORT_RIGHT = NO_API_IMPORT
+NO_DELETE_RIGHT = NO_RECORD_DELETE
+SIGNATURE = SIGNATURE_TEMPLATE.format(field="participant_signature")
 
 
 # ---------------------------------------------------------------------------------------------------
 # Requests
-
-BOUNDARY = "----importdeletetestboundary"
-
-
-def multipart(fields: Mapping[str, str], files: Sequence[tuple[str, str, bytes, str]] = ()) -> bytes:
-    """A multipart/form-data body: text fields, then (part name, file name, bytes, part type) files.
-    Written by hand so that the file name reaches the server byte for byte."""
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
-    ]
-    for name, filename, data, ctype in files:
-        head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-        parts.append(f"{head}Content-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def upload(
@@ -93,7 +78,7 @@ def upload(
     **more: str,
 ) -> TestResponse:
     fields = {"token": token, "content": "file", "action": "import", "record": record, "field": field, **more}
-    body = multipart(fields, [(part, filename, data, ctype)])
+    body = multipart_body(fields, [(part, filename, data, ctype)])
     return client.post("/api/", data=body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
 
 
@@ -138,7 +123,7 @@ def client(state: FakeState) -> FlaskClient:
 
 
 def tok(n: int) -> str:
-    return f"{0x6000 + n:032X}"
+    return token(0, 0x6000 + n)
 
 
 def small_project(status: str = "development") -> dict[str, Any]:
@@ -584,7 +569,7 @@ def test_over_a_socket_a_replacement_during_a_download_does_not_mix_bytes(state:
             return requests.post(url, data=params, timeout=10)
 
         def replace() -> None:
-            body = multipart(
+            body = multipart_body(
                 {
                     "token": C_IMPORTER,
                     "content": "file",

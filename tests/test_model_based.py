@@ -1,7 +1,8 @@
 """Model-based test: random sequences of Import, Export, Delete File, fileinfo and reset, sent to the fake
 and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
 (`docs/evidence/file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
-answer must match the model exactly: status, Content-type and every byte of the body. After every step
+answer must match the model exactly: status, Content-type and every byte of the body (REDCap's texts
+come from `tests.support`, that is `fake_redcap.messages`). After every step
 the fake's stored files must equal the model's.
 
 The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
@@ -44,7 +45,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from fake_redcap import FakeServer, FakeState, create_app
-from tests.reliability_support import (
+from tests.support import (
     ACTION_INVALID,
     CSV_TYPE,
     DELETE_RECORD_MISSING,
@@ -71,7 +72,7 @@ from tests.reliability_support import (
     XML_HEAD,
     XML_TYPE,
     token,
-    write_yaml,
+    write_fixture,
 )
 
 SOAK = os.environ.get("SOAK") == "1"
@@ -479,7 +480,7 @@ class RedcapModel:
                 if user.token.upper() == tok.upper() and not user.suspended:
                     expired = user.expiration is not None and dt.date.fromisoformat(user.expiration) <= TODAY
                     if expired and not user.super_user:
-                        return error(403, EXPIRED.format(date=user.expiration), fmt)
+                        return error(403, EXPIRED.format(expiration=user.expiration), fmt)
                     return project, user
         return error(403, NO_PERMISSION, fmt)
 
@@ -880,7 +881,10 @@ def wire_sender(session: requests.Session, url: str) -> Sender:
 
 @pytest.fixture
 def model_state(tmp_path: Path) -> Iterator[FakeState]:
-    paths = [write_yaml(tmp_path / "classic", CLASSIC), write_yaml(tmp_path / "longitudinal", LONGITUDINAL)]
+    paths = [
+        write_fixture(tmp_path / "classic", CLASSIC),
+        write_fixture(tmp_path / "longitudinal", LONGITUDINAL),
+    ]
     state = FakeState(paths)
     yield state
     state.close()

@@ -16,6 +16,7 @@ from fake_redcap import FakeState, create_app
 from fake_redcap.control import CONTROL_HEADER, access_of
 from fake_redcap.faults import Fault
 from fake_redcap.model import Project
+from tests.support import NO_PERMISSION
 
 FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
 DEID = "1402FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
@@ -279,7 +280,7 @@ def test_latest_requests_newest_first_with_their_outcome(demo: tuple[FakeState, 
     assert by_seq["1"][6:] == ["200 ok", "59"]
     assert by_seq["2"][6].startswith("403 error: The API request cannot complete because this File Upload")
     assert by_seq["3"][2] == "<unknown token>"
-    assert by_seq["3"][6] == "403 error: You do not have permissions to use the API"
+    assert by_seq["3"][6] == f"403 error: {NO_PERMISSION}"
     assert by_seq["4"][6:] == ["200 fault: drop", "5 (cut off)"]
     assert by_seq["5"][6] == "200 ok lint: event was sent to a classic project; REDCap ignores it"
     assert "#2 http_error (502) on user=deid_user, sticky" in shown.text

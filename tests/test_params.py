@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
+from fake_redcap import messages
 from fake_redcap.params import ArrayParam, Params, parse_urlencoded
-from tests.conftest import Worlds, api
 from tests.support import CLASSIC_TOKENS as T
 from tests.support import (
     JSON_TYPE,
@@ -21,6 +21,8 @@ from tests.support import (
     NO_PERMISSION,
     PDF_BYTES,
     XML_HEAD,
+    Worlds,
+    api,
     assert_error,
     assert_file,
     export_params,
@@ -31,7 +33,7 @@ from tests.support import (
 )
 
 CONSENT_TYPE = 'application/pdf; name="consent.pdf"'
-UNKNOWN_ERROR_PARAMETERS = "An unknown error occurred. Please check your API parameters."  # V15 API.php
+UNKNOWN_ERROR_PARAMETERS = messages.UNKNOWN_ERROR_PARAMETERS  # V15 API.php
 
 
 def encode(pairs: list[tuple[str, str]]) -> bytes:

@@ -9,7 +9,6 @@ import urllib.parse
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Worlds, api
 from tests.support import (
     ACTION_INVALID,
     CONTENT_INVALID,
@@ -28,10 +27,14 @@ from tests.support import (
     TODAY,
     UNKNOWN_TOKEN,
     XML_TYPE,
+    Worlds,
+    api,
     assert_error,
     assert_file,
+    csv_error,
     export_params,
     field_not_file,
+    json_error,
     post,
     record_missing_15,
     xml_error,
@@ -117,7 +120,7 @@ def test_multipart_body_is_accepted(classic: FlaskClient) -> None:
 
 def test_multipart_errors_follow_the_posted_return_format(classic: FlaskClient) -> None:
     response = post(classic, {"token": UNKNOWN_TOKEN, "returnFormat": "json"}, multipart=True)
-    assert_error(response, 403, b'{"error":"You do not have permissions to use the API"}', JSON_TYPE)
+    assert_error(response, 403, json_error(NO_PERMISSION), JSON_TYPE)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -160,7 +163,7 @@ def test_unknown_token_is_403(classic: FlaskClient) -> None:
 def test_unknown_token_with_csv_is_the_real_server_answer(classic: FlaskClient) -> None:
     # REDCapR test-file-oneshot.R: 403 and `ERROR: You do not have permissions to use the API`.
     response = post(classic, export_params(UNKNOWN_TOKEN, returnFormat="csv"))
-    assert_error(response, 403, b"ERROR: You do not have permissions to use the API", CSV_TYPE)
+    assert_error(response, 403, csv_error(NO_PERMISSION), CSV_TYPE)
 
 
 def test_token_of_another_length_is_403(classic: FlaskClient) -> None:
@@ -183,13 +186,13 @@ def test_token_matches_case_insensitively(classic: FlaskClient) -> None:
 
 
 def test_rights_expired_in_the_past_is_403_with_the_date(classic: FlaskClient) -> None:
-    message = EXPIRED.format(date=PAST.isoformat())
+    message = EXPIRED.format(expiration=PAST.isoformat())
     assert message.endswith("as of 2024-01-31.")
     assert_error(post(classic, export_params(T["expired"])), 403, xml_error(message))
 
 
 def test_rights_expiring_today_count_as_expired(classic: FlaskClient) -> None:
-    message = EXPIRED.format(date=TODAY.isoformat())
+    message = EXPIRED.format(expiration=TODAY.isoformat())
     assert_error(post(classic, export_params(T["expires_today"])), 403, xml_error(message))
 
 
@@ -281,7 +284,7 @@ def test_order_malformed_token_before_bad_content(classic: FlaskClient) -> None:
 
 def test_order_expired_before_bad_content(classic: FlaskClient) -> None:
     response = post(classic, {**export_params(T["expired"]), "content": "bogus"})
-    assert_error(response, 403, xml_error(EXPIRED.format(date=PAST.isoformat())))
+    assert_error(response, 403, xml_error(EXPIRED.format(expiration=PAST.isoformat())))
 
 
 def test_order_bad_content_before_no_api_export(classic: FlaskClient) -> None:
@@ -349,8 +352,8 @@ def test_order_unknown_field_before_empty_value(classic: FlaskClient) -> None:
 # §1.2: returnFormat, then format (exactly json/csv/odm), then xml. Observed on a bad-token error.
 
 XML_403 = (XML_TYPE, xml_error(NO_PERMISSION))
-JSON_403 = (JSON_TYPE, b'{"error":"You do not have permissions to use the API"}')
-CSV_403 = (CSV_TYPE, b"ERROR: You do not have permissions to use the API")
+JSON_403 = (JSON_TYPE, json_error(NO_PERMISSION))
+CSV_403 = (CSV_TYPE, csv_error(NO_PERMISSION))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import pytest
 
 from fake_redcap import FakeState
 from fake_redcap.messages import Profile
-from tests.conftest import MakeState, Worlds, api
 from tests.support import (
     ACTION_INVALID,
     CSV_TYPE,
@@ -19,6 +18,9 @@ from tests.support import (
     NO_PERMISSION,
     PDF_BYTES,
     UNKNOWN_TOKEN,
+    MakeState,
+    Worlds,
+    api,
     assert_error,
     assert_file,
     classic_fixture,

@@ -3,8 +3,9 @@ repeatingFormsEvents, exportFieldNames, record and version, byte for byte in jso
 
 Every expected body is written out here from REDCap's source (V15 = `xOops4/redcap`
 `html/redcap_v15.7.6/`, file named in each test), not from the fake: the tests hold the fake to
-REDCap. A small classic fixture ("tiny") is written into tmp_path so that every row can be spelled out;
-the longitudinal shapes use the bundled demo project 15.
+REDCap. REDCap's message texts come from `fake_redcap.messages`, the one place they are kept. A small
+classic fixture ("tiny") is written into tmp_path so that every row can be spelled out; the
+longitudinal shapes use the bundled demo project 15.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from fake_redcap import FakeState, create_app, demo_fixture_paths
+from fake_redcap import FakeState, create_app, demo_fixture_paths, messages
+from tests.support import token, write_fixture
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" ?>'
 JSON_TYPE = "application/json; charset=utf-8"
@@ -36,7 +37,7 @@ CLASSIC_NO_API_EXPORT = "1408FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
 
 
 def tok(n: int) -> str:
-    return f"{0x5000 + n:032X}"
+    return token(0, 0x5000 + n)
 
 
 TINY_USERS: dict[str, dict[str, Any]] = {
@@ -90,10 +91,7 @@ def tiny_fixture(version: str = "15.7.6") -> dict[str, Any]:
 
 
 def write_state(folder: Path, doc: Mapping[str, Any]) -> FakeState:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "project.yaml"
-    path.write_text(yaml.safe_dump(dict(doc), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return FakeState([path])
+    return FakeState([write_fixture(folder, doc)])
 
 
 @pytest.fixture(scope="module")
@@ -349,9 +347,9 @@ def test_arms_in_every_format(demo: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("arm", "You cannot export arms for classic projects"),
-        ("event", "You cannot export events for classic projects"),
-        ("formEventMapping", "You cannot export form/event mappings for classic projects"),
+        ("arm", messages.ARMS_CLASSIC),
+        ("event", messages.EVENTS_CLASSIC),
+        ("formEventMapping", messages.MAPPING_CLASSIC),
     ],
 )
 def test_longitudinal_only_exports_refuse_classic_projects_in_the_return_format(
@@ -494,10 +492,7 @@ def test_repeating_forms_events_classic_and_none(tiny: FlaskClient, tmp_path: Pa
     doc["repeating"] = []
     doc["records"] = [{"record": "1"}]
     client = create_app(write_state(tmp_path, doc)).test_client()
-    message = (
-        "You cannot export repeating instruments and events because the project does not contain any "
-        "repeating instruments and events"
-    )
+    message = messages.NO_REPEATING
     response = post(
         client, {"token": TINY_TOKENS["full"], "content": "repeatingFormsEvents", "format": "csv"}
     )
@@ -547,9 +542,7 @@ def test_export_field_names_skip_file_and_descriptive_fields(tiny: FlaskClient) 
     )
 
 
-@pytest.mark.parametrize(
-    ("field", "message"), [("nope", "Invalid field"), ("scan", "An unknown error occurred")]
-)
+@pytest.mark.parametrize(("field", "message"), [("nope", "Invalid field"), ("scan", messages.UNKNOWN_ERROR)])
 def test_export_field_names_errors(tiny: FlaskClient, field: str, message: str) -> None:
     params = {"token": TINY_TOKENS["full"], "content": "exportFieldNames", "format": "json", "field": field}
     assert answer(post(tiny, params)) == (400, JSON_TYPE, php_json({"error": message}))
@@ -711,8 +704,7 @@ def test_records_fields_array_and_comma_forms(tiny: FlaskClient) -> None:
         ([("fields[0]", "SCAN")], "The following values in the parameter \"fields\" are not valid: 'SCAN'"),
         (
             [("fields[0]", "intro")],
-            'The variables provided in the parameter "fields" are not valid fields that contain data. '
-            "This might happen if you only provided variables for Descriptive fields.",
+            messages.RECORD_FIELDS_DESCRIPTIVE,
         ),
         (
             [("forms[0]", "visits"), ("forms[1]", "nope")],
@@ -728,10 +720,7 @@ def test_records_invalid_fields_and_forms(
 
 
 def test_records_no_access_is_403(tiny: FlaskClient) -> None:
-    text = (
-        'The API request cannot complete because currently you have "No Access" data export rights. '
-        "Higher level data export rights are required for this operation."
-    )
+    text = messages.EXPORT_NO_ACCESS
     assert answer(records(tiny, TINY_TOKENS["none"], fmt="csv")) == (403, CSV_TYPE, f"ERROR: {text}")
 
 
@@ -760,11 +749,7 @@ def test_records_per_form_no_access_removes_that_forms_fields(tiny: FlaskClient)
 
 def test_records_all_requested_fields_removed_by_de_identification(tiny: FlaskClient) -> None:
     response = records(tiny, TINY_TOKENS["deid"], ("fields[0]", "name"), ("returnFormat", "json"))
-    message = (
-        "The API request cannot complete because all the fields you have specified in your request are "
-        "fields that will be removed due to your limited Data Export privileges, so there is nothing to "
-        "return. Higher level data export rights are required to retrieve data for the fields specified."
-    )
+    message = messages.RECORD_FIELDS_ALL_DEID
     assert answer(response) == (400, JSON_TYPE, php_json({"error": message}))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from redcap.request import RedcapError
 from redcaplite import RedcapClient
 from redcaplite.http.error import APIException
 
-from fake_redcap import FakeServer, FakeState, demo_fixture_paths
+from fake_redcap import FakeServer, FakeState, demo_fixture_paths, messages
+from tests.support import NO_PERMISSION
 
 DEMO = demo_fixture_paths()[0].parent
 C_FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
@@ -204,7 +206,7 @@ def test_pycap_bug_import_errors_never_raise(url: str) -> None:
 def test_pycap_delete_file(url: str) -> None:
     project = Project(url, L_IMPORTER)
     assert project.delete_file(record="101", field="consent_form", event="baseline_arm_1") == [{}]
-    with pytest.raises(RedcapError, match="There is no file to download for this record"):
+    with pytest.raises(RedcapError, match=messages.NO_FILE_TO_DOWNLOAD):
         project.export_file(record="101", field="consent_form", event="baseline_arm_1")
 
 
@@ -213,7 +215,7 @@ def test_pycap_delete_file_classic_reaches_instance_1_only(url: str) -> None:
     instance 2 keeps its file."""
     project = Project(url, C_IMPORTER)
     assert project.delete_file(record="1", field="lab_report") == [{}]
-    with pytest.raises(RedcapError, match="There is no file to download for this record"):
+    with pytest.raises(RedcapError, match=messages.NO_FILE_TO_DOWNLOAD):
         project.export_file(record="1", field="lab_report")
     assert project.export_file(record="1", field="lab_report", repeat_instance=2)[0] == demo_bytes(
         "lab_2.txt"
@@ -333,7 +335,7 @@ def test_redcaplite_bug_forbidden_drops_the_servers_text(url: str, tmp_path: Pat
     )  # fmt: skip
     assert (raw.status_code, json.loads(raw.content)) == (
         403,
-        {"error": "You do not have API Import/Update privileges"},
+        {"error": messages.NO_API_IMPORT},
     )
-    with pytest.raises(APIException, match=r"^Forbidden: You do not have permissions to use the API\.$"):
+    with pytest.raises(APIException, match=rf"^Forbidden: {re.escape(NO_PERMISSION)}\.$"):
         RedcapClient(url, C_FULL).import_file(str(source), "2", "lab_report")

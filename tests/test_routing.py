@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from fake_redcap import FakeState, messages
-from tests.conftest import api
 from tests.support import (
     ACTION_INVALID,
     BOUNDARY,
@@ -23,6 +22,7 @@ from tests.support import (
     NO_PERMISSION,
     PDF_BYTES,
     XML_TYPE,
+    api,
     assert_error,
     classic_fixture,
     export_params,
@@ -33,16 +33,10 @@ from tests.support import (
 )
 
 SUPER = "5A" * 32
-NO_DELETE = "You do not have Delete Record privileges"
-SUPER_NEEDED = (
-    "You do not have permissions to use the API 'Create Project' method. You must have been granted a "
-    "64-character Super API Token from a REDCap administrator in order to utilize this method."
-)
-UNKNOWN_ERROR = "An unknown error occurred. Please check your API parameters."
-DESIGN_NEEDED = (
-    "Insufficient user privileges: You must have 'API Export' privileges and 'Project Setup/Design' "
-    "privileges in the project."
-)
+NO_DELETE = messages.NO_RECORD_DELETE
+SUPER_NEEDED = messages.SUPER_TOKEN_NEEDED
+UNKNOWN_ERROR = messages.UNKNOWN_ERROR_PARAMETERS
+DESIGN_NEEDED = messages.DESIGN_RIGHTS_NEEDED
 CONSENT_TYPE = b'application/pdf; name="consent.pdf"'
 
 USERS: dict[str, dict[str, Any]] = {
@@ -156,9 +150,9 @@ def test_record_import_and_delete_are_refused_for_rights_before_not_implemented(
 
 def test_rename_and_randomize_need_rights_the_fixture_cannot_give(client: FlaskClient) -> None:
     rename = _post(client, "importer", content="record", action="rename")
-    assert (rename.status_code, _message(rename)) == (403, "You do not have Rename Record privileges")
+    assert (rename.status_code, _message(rename)) == (403, messages.NO_RECORD_RENAME)
     randomize = _post(client, "importer", content="record", action="randomize")
-    assert (randomize.status_code, _message(randomize)) == (403, "You do not have Randomize privileges")
+    assert (randomize.status_code, _message(randomize)) == (403, messages.NO_RANDOMIZE)
     assert _not_implemented(_post(client, "admin", content="record", action="rename"))
 
 
@@ -183,13 +177,13 @@ def _upload(client: FlaskClient, user: str, **params: str) -> TestResponse:
 def test_import_app_has_no_rights_check_and_runs_its_first_checks(make: Make) -> None:
     client = make()
     nothing = _post(client, "full", content="file", action="import_app", **INFO)
-    assert (nothing.status_code, _message(nothing)) == (400, "No valid file was uploaded")
+    assert (nothing.status_code, _message(nothing)) == (400, messages.NO_VALID_FILE)
     uploaded = _upload(client, "no_export", content="file", action="import_app", **INFO)
     assert _not_implemented(uploaded) == "content=file&action=import_app"
     analysis = _upload(make(status="analysis"), "full", content="file", action="import_app", **INFO)
     assert (analysis.status_code, _message(analysis)) == (
         403,
-        "The file cannot be uploaded because the project is in Analysis/Cleanup status.",
+        messages.IMPORT_ANALYSIS,
     )
 
 
@@ -245,11 +239,11 @@ def test_get_with_content_mycap_or_tableau_is_not_a_501_from_redcap_13(make: Mak
     assert tableau.headers["Content-Type"] == XML_TYPE
     # Any other method stays a 501, in json when the query names mycap (API/index.php:104-107).
     put = client.put("/api/?content=mycap")
-    assert (put.status_code, _message(put)) == (501, "The requested method is not implemented.")
+    assert (put.status_code, _message(put)) == (501, messages.METHOD_NOT_IMPLEMENTED)
     # A POST with ?content=mycap is a MyCap call whatever the body says, and needs no token.
     assert _not_implemented(client.post("/api/?content=mycap", data={"content": "file"})) == "content=mycap"
     older = make("10.0.13").get("/api/?content=mycap")
-    assert_error(older, 501, xml_error("The requested method is not implemented."))
+    assert_error(older, 501, xml_error(messages.METHOD_NOT_IMPLEMENTED))
 
 
 # -- #19: Super API Tokens -------------------------------------------------------------------------------
@@ -339,8 +333,8 @@ def test_repeating_export_needs_project_design_from_redcap_14(make: Make, versio
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        ("deleted", "The REDCap project no longer exists because it was deleted."),
-        ("completed", "The REDCap project is no longer accessible because it was marked as Completed."),
+        ("deleted", messages.PROJECT_DELETED),
+        ("completed", messages.PROJECT_COMPLETED),
     ],
 )
 def test_deleted_and_completed_projects_answer_400_after_the_rights(
@@ -359,7 +353,7 @@ def test_deleted_and_completed_projects_answer_400_after_the_rights(
 
 def test_an_offline_project_answers_400_to_everything_from_redcap_13(make: Make) -> None:
     client = make(status="offline")
-    offline = "This project is currently OFFLINE and is not accessible to normal users."
+    offline = messages.PROJECT_OFFLINE
     for content in ("version", "project", "file"):
         response = _post(client, "full", content=content, action="export", **INFO)
         assert (response.status_code, _message(response)) == (400, offline)
@@ -386,7 +380,7 @@ def test_an_array_action_for_a_file_content_is_a_type_error(client: FlaskClient)
 @pytest.mark.parametrize("sent", ["O\u2019Brien", "O\u2018Brien", "o\u201bbrien "])
 def test_word_processor_quotes_find_the_record(client: FlaskClient, sent: str) -> None:
     response = _post(client, "full", content="file", action="export", record=sent, field="consent_form")
-    assert (response.status_code, _message(response)) == (400, "There is no file to download for this record")
+    assert (response.status_code, _message(response)) == (400, messages.NO_FILE_TO_DOWNLOAD)
     missing = _post(
         client, "full", content="file", action="export", record="O\u201cBrien", field="consent_form"
     )

@@ -35,8 +35,8 @@ import requests
 
 from fake_redcap import FakeServer, FakeState
 from redcap_file_client import RedcapClient, RedcapError
-from tests.contract_runs import serve_process
-from tests.reliability_support import token, write_yaml
+from tests.support import token, write_fixture
+from tests.support.contract_runs import serve_process
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -111,7 +111,7 @@ def test_authentication_compares_every_token_whatever_the_answer(
 ) -> None:
     """No early return: the first user's token, the last one's and an unknown token all cost the same
     number of comparisons (timing itself is not asserted)."""
-    state = FakeState([write_yaml(tmp_path, FIXTURE)])
+    state = FakeState([write_fixture(tmp_path, FIXTURE)])
     calls: list[int] = []
     real = hmac.compare_digest
 
@@ -157,7 +157,7 @@ class Collected:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], queue.Queue[str | None], Path]]:
     """`fake-redcap serve --port 0 --fixture ...` in its own process; its stdout lines in a queue."""
-    fixture = write_yaml(tmp_path / "fixture", FIXTURE)
+    fixture = write_fixture(tmp_path / "fixture", FIXTURE)
     with serve_process(["--port", "0", "--fixture", str(fixture)]) as (process, lines):
         first = lines.get(timeout=30)
         assert first is not None and first.startswith("http://127.0.0.1:"), first
@@ -325,7 +325,7 @@ def record_error(call: Any, seen: Collected) -> None:
 
 
 def run_in_process_session(folder: Path, seen: Collected) -> None:
-    state = FakeState([write_yaml(folder / "in-process", FIXTURE)])
+    state = FakeState([write_fixture(folder / "in-process", FIXTURE)])
     with FakeServer(state) as server:
         seen.add("repr(FakeState)", repr(state))
         seen.add("repr(FakeServer)", repr(server))

@@ -28,13 +28,15 @@ import pytest
 
 from fake_redcap import FakeServer, FakeState
 from fake_redcap.cli import main
-from tests.conftest import Worlds, write_fixture
 from tests.support import (
     CLASSIC_EXTRA_FILES,
+    NO_PERMISSION,
     PDF_BYTES,
+    Worlds,
     classic_fixture,
     export_params,
     wire_post,
+    write_fixture,
     xml_error,
 )
 from tests.support import CLASSIC_TOKENS as T
@@ -326,7 +328,7 @@ def test_serve_prints_the_url_serves_the_demos_and_stops_on_sigterm(
     bad = wire_post(url, b"token=nope")
     assert (bad.status_line, bad.body) == (
         b"HTTP/1.1 403 Forbidden",
-        xml_error("You do not have permissions to use the API"),
+        xml_error(NO_PERMISSION),
     )
 
     process.send_signal(signal.SIGTERM)

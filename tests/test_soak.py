@@ -32,17 +32,18 @@ import pytest
 
 from fake_redcap import FakeServer, FakeState
 from fake_redcap.journal import Journal
-from tests.reliability_support import (
+from tests.support import (
     MULTIPART_TYPE,
     NO_FILE_TO_DELETE,
     NO_FILE_TO_DOWNLOAD,
     NO_PERMISSION,
     URLENCODED_TYPE,
-    multipart,
+    json_error,
+    multipart_body,
     open_fds,
     rss_bytes,
     token,
-    write_yaml,
+    write_fixture,
 )
 
 SOAK = os.environ.get("SOAK") == "1"
@@ -92,10 +93,6 @@ def form(**params: str) -> bytes:
     return urllib.parse.urlencode({"token": ADMIN, "content": "file", "record": "1", **params}).encode()
 
 
-def json_error(message: str) -> bytes:
-    return ('{"error":"' + message.replace('"', '\\"') + '"}').encode()
-
-
 @dataclass
 class Tally:
     requests: int = 0
@@ -136,7 +133,7 @@ class Worker:
             )
         elif kind == "import":
             data = f"worker {self.number} step {self.step}\n".encode() * 50
-            body = multipart(
+            body = multipart_body(
                 {"token": ADMIN, "content": "file", "action": "import", "record": "1", "field": self.field},
                 [("file", "own.txt", data)],
             )
@@ -229,7 +226,7 @@ def run(port: int, seconds: float, rate: float | None, tallies: list[Tally]) -> 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[FakeServer]:
-    state = FakeState([write_yaml(tmp_path, FIXTURE)])
+    state = FakeState([write_fixture(tmp_path, FIXTURE)])
     state.journal = Journal(limit=1000)
     with FakeServer(state, "127.0.0.1", 0) as running:
         yield running

@@ -36,8 +36,8 @@ from flask.testing import FlaskClient
 
 from fake_redcap import FakeServer, FakeState, create_app, storage
 from fake_redcap.storage import Storage, sweep_stale
-from tests.contract_runs import _first_url, fake_redcap_command
-from tests.reliability_support import BOUNDARY, MULTIPART_TYPE, token, write_yaml
+from tests.support import BOUNDARY, MULTIPART_TYPE, token, write_fixture
+from tests.support.contract_runs import _first_url, fake_redcap_command
 
 ADMIN = token(0x5707, 1)
 PDF = b"%PDF-1.4\nfixture consent\n%%EOF\n"
@@ -70,7 +70,7 @@ def folder(tmp_path: Path) -> Path:
     where = tmp_path / "fixture"
     (where / "files").mkdir(parents=True)
     (where / "files" / "consent.pdf").write_bytes(PDF)
-    write_yaml(where, fixture_doc())
+    write_fixture(where, fixture_doc())
     return where
 
 

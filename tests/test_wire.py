@@ -18,15 +18,15 @@ from typing import Any
 import pytest
 
 from fake_redcap import FakeServer, FakeState
-from tests.reliability_support import (
+from tests.support import (
     MULTIPART_TYPE,
     NO_PERMISSION,
     URLENCODED_TYPE,
     XML_HEAD,
-    multipart,
+    multipart_body,
     read_answer,
     token,
-    write_yaml,
+    write_fixture,
 )
 
 ADMIN = token(0x3A1E, 1)
@@ -74,7 +74,7 @@ TOO_MANY_FIELDS = bad_request("The number of request header fields exceeds this 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[FakeServer]:
-    state = FakeState([write_yaml(tmp_path, FIXTURE)])
+    state = FakeState([write_fixture(tmp_path, FIXTURE)])
     with FakeServer(state, timeout=5.0, limit_request_body=10_000_000) as running:
         yield running
     state.close()
@@ -141,7 +141,7 @@ def test_a_body_over_limit_request_body_is_413_before_it_is_read(server: FakeSer
 def test_a_huge_content_length_without_a_limit_waits_for_the_body(tmp_path: Path) -> None:
     """With no LimitRequestBody (the default), a huge length is not allocated: the few bytes that came
     are a body cut short (400, as Apache), and nothing is done with them."""
-    state = FakeState([write_yaml(tmp_path, FIXTURE)])
+    state = FakeState([write_fixture(tmp_path, FIXTURE)])
     with FakeServer(state, timeout=5.0) as server:
         request = HEAD + b"Content-Length: 999999999999\r\n\r\n" + BODY
         assert_apache(exchange(server, request), "400 Bad Request", bad_request())
@@ -266,7 +266,7 @@ def test_a_header_line_without_a_colon_is_400(server: FakeServer) -> None:
 
 def test_a_file_part_without_a_name_is_skipped(server: FakeServer) -> None:
     """PHP skips a part without a name; the rest of the request is REDCap's as usual."""
-    body = multipart(
+    body = multipart_body(
         {"token": ADMIN, "content": "file", "action": "export", "record": "1", "field": "doc"},
         [("", "nameless.txt", b"x" * 100)],
     )

@@ -24,7 +24,7 @@ import yaml
 
 from fake_redcap import load_fixture
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = REPO / "contract_tests" / "reference"
 REFERENCE_FIXTURES = (
     REFERENCE_DIR / "reference_classic.yaml",

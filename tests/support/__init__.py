@@ -1,56 +1,72 @@
-"""Shared test data and helpers for the fake server's own tests.
+"""The one home of the helpers for the project's own tests (fixtures live in `tests/conftest.py`).
 
-Two small projects, written as Python dicts and turned into YAML fixtures by `conftest.write_fixture`:
-a classic project with a repeating instrument and a longitudinal one with a repeating instrument and a
-repeating event. Each user stands for one rule of the reference
-(`docs/evidence/file-api-behaviour.md` §1, §5).
-Expected texts are spelled out here on purpose (not imported from `fake_redcap.messages`): the tests hold
-the fake to the reference, not to itself.
+* The two test projects, as Python dicts written out as YAML fixtures by `write_fixture`: a classic
+  project with a repeating instrument and a longitudinal one with a repeating instrument and a repeating
+  event. Each user stands for one rule of the reference (`docs/evidence/file-api-behaviour.md` §1, §5).
+* Builders: `write_fixture`, `token`/`tok`, `multipart_body`, `export_params`, `post`, `api`, `Worlds`.
+* REDCap's texts, taken from `fake_redcap.messages` (one place) under the names the tests use. The
+  independent check of those texts against REDCap is the contract suite, whose `contract_tests/expected.py`
+  spells them out again and which runs against the fake in every `make test`.
+* Assertions on whole answers, raw HTTP on the wire, process readings (/proc) for the reliability tests.
+* `tests.support.client_stub`: a raw-socket HTTP stub for the client's tests; `tests.support.contract_runs`:
+  the contract suite run as users run it.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
+import os
 import socket
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from fake_redcap import FakeState, create_app, messages
 from fake_redcap.model import ExportRight, Project, RecordRow, StoredFile
 
 # ---------------------------------------------------------------------------------------------------------
-# Exact texts (reference §1.1, §1.3, §2)
+# REDCap's texts (reference §1.1, §1.3, §2, §4), from fake_redcap.messages under the tests' names
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" ?>'
-NO_PERMISSION = "You do not have permissions to use the API"
-METHOD_NOT_IMPLEMENTED = "The requested method is not implemented."
-CONTENT_INVALID = 'The value of the parameter "content" is not valid'
-ACTION_INVALID = 'The value of the parameter "action" is not valid'
-NO_API_EXPORT = "You do not have API Export privileges"
-NO_API_IMPORT = "You do not have API Import/Update privileges"
-EXPIRED = "You do not have API rights because your privileges have expired for this project as of {date}."
-NO_ACCESS = (
-    'The API request cannot complete because currently you have "No Access" data export rights. '
-    "Higher level data export rights are required for this operation."
-)
-IDENTIFIER = (
-    "The API request cannot complete because this File Upload field is an Identifier field while at the "
-    'same time you currently have either "De-Identified" data export rights or "Remove all tagged '
-    'Identifier fields" data export rights, which prevent you from exporting fields tagged as Identifiers. '
-    "Higher level data export rights are required for this operation."
-)
-INVALID_EVENT = "invalid event"
-NO_FILE = "There is no file to download for this record"
+NO_PERMISSION = messages.NO_API_PERMISSION
+METHOD_NOT_IMPLEMENTED = messages.METHOD_NOT_IMPLEMENTED
+CONTENT_INVALID = messages.CONTENT_INVALID
+ACTION_INVALID = messages.ACTION_INVALID
+NO_API_EXPORT = messages.NO_API_EXPORT
+NO_API_IMPORT = messages.NO_API_IMPORT
+NO_RECORD_DELETE = messages.NO_RECORD_DELETE
+EXPIRED = messages.EXPIRED  # {expiration}
+NO_ACCESS = messages.EXPORT_NO_ACCESS
+IDENTIFIER = messages.EXPORT_IDENTIFIER
+INVALID_EVENT = messages.INVALID_EVENT
+NO_FILE = NO_FILE_TO_DOWNLOAD = messages.NO_FILE_TO_DOWNLOAD
+EXPORT_RECORD_MISSING = 'The record "{record}" does not exist'  # V14+, the record RCView-escaped
+FIELD_NOT_FILE = messages.FIELD_NOT_FILE  # {field}, escaped from V14
+NO_VALID_FILE = messages.NO_VALID_FILE
+RECORD_LOCKED = messages.RECORD_LOCKED  # {record}
+FORM_LOCKED = messages.FORM_LOCKED  # {record}
+TOO_LARGE = messages.TOO_LARGE  # {mb}
+NOT_PERMITTED = messages.FILE_TYPE_NOT_PERMITTED
+SAVE_FAILED = messages.SAVE_FAILED
+IMPORT_RECORD_MISSING = messages.IMPORT_RECORD_MISSING  # {record}, raw
+SIGNATURE = messages.SIGNATURE_IMPORT  # {field}
+DELETE_RECORD_MISSING = messages.DELETE_RECORD_MISSING  # {record}, raw, single quotes, even in V15
+NO_FILE_TO_DELETE = messages.NO_FILE_TO_DELETE
 
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"  # csv errors before REDCap 10
+URLENCODED_TYPE = "application/x-www-form-urlencoded"
 
 # Headers REDCap sets on every request (reference §2), with their exact values.
 GLOBAL_CSP = (
@@ -71,21 +87,32 @@ DOWNLOAD_CSP = "script-src 'none'"
 
 
 def xml_error(message: str) -> bytes:
+    """Reference §2: the xml envelope, the message not escaped, no trailing newline."""
     return f"{XML_HEAD}<hash><error>{message}</error></hash>".encode()
+
+
+def json_error(message: str) -> bytes:
+    """Reference §2: PHP's json_encode of {"error": message}: no spaces, `/` as `\\/`, non-ASCII escaped."""
+    return json.dumps({"error": message}, separators=(",", ":")).replace("/", "\\/").encode()
+
+
+def csv_error(message: str) -> bytes:
+    """Reference §2: the csv envelope (V7+)."""
+    return f"ERROR: {message}".encode()
 
 
 def record_missing_15(escaped_record: str) -> str:
     """14.x/15.x E5 text; the caller gives the record already RCView-escaped."""
-    return f'The record "{escaped_record}" does not exist'
+    return EXPORT_RECORD_MISSING.format(record=escaped_record)
 
 
 def record_missing_13(record: str) -> str:
     """13.x-and-older E5 text: single quotes, raw."""
-    return f"The record '{record}' does not exist"
+    return messages.RECORD_MISSING_RAW.format(record=record)
 
 
 def field_not_file(field: str) -> str:
-    return f"The field '{field}' does not exist or is not a 'file' field"
+    return FIELD_NOT_FILE.format(field=field)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -104,9 +131,52 @@ UNICODE_NAME = "報告 ; a=b 'x' é.txt"
 LAB_TWO_NAME = "lab two.csv"
 
 
+def token(prefix: int, n: int) -> str:
+    """A distinct 32-hex-digit API token: 6 digits of `prefix` (a test module's own space), 26 of `n`."""
+    return f"{prefix:06X}{n:026X}"
+
+
 def tok(n: int) -> str:
-    """A distinct 32-hex-digit API token."""
-    return f"ABCDEF{n:026X}"
+    """A token of the test projects' space."""
+    return token(0xABCDEF, n)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fixture files and states
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes shared objects out in full: the loader refuses anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def write_fixture(
+    folder: Path,
+    doc: Mapping[str, Any],
+    files: Mapping[str, bytes] | None = None,
+    *,
+    name: str = "project.yaml",
+) -> Path:
+    """Write `doc` as a YAML fixture (plus any files it points at, relative to it) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for relative, data in (files or {}).items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    path = folder / name
+    text = yaml.dump(dict(doc), Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MakeState = Callable[..., FakeState]
+
+
+def api(state: FakeState, header_variant: str = "redcap") -> FlaskClient:
+    """A Flask test client for `state` (requests go to `/api/`)."""
+    return create_app(state, header_variant=header_variant).test_client()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -243,6 +313,31 @@ def longitudinal_fixture(version: str = "15.7.6") -> dict[str, Any]:
     }
 
 
+class Worlds:
+    """The test projects, built lazily once per (kind, version) for the whole session."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._cache: dict[tuple[str, str], FakeState] = {}
+
+    def classic(self, version: str = "15.7.6") -> FakeState:
+        return self._get("classic", version)
+
+    def longitudinal(self, version: str = "15.7.6") -> FakeState:
+        return self._get("longitudinal", version)
+
+    def _get(self, kind: str, version: str) -> FakeState:
+        key = (kind, version)
+        if key not in self._cache:
+            folder = self._factory.mktemp(f"{kind}-{version}")
+            if kind == "classic":
+                path = write_fixture(folder, classic_fixture(version), CLASSIC_EXTRA_FILES)
+            else:
+                path = write_fixture(folder, longitudinal_fixture(version))
+            self._cache[key] = FakeState([path])
+        return self._cache[key]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Requests
 
@@ -273,18 +368,28 @@ def post_raw(client: FlaskClient, body: bytes) -> TestResponse:
 
 
 BOUNDARY = "----faketestboundary7MA4YWxkTrZu0gW"
+MULTIPART_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 
 
-def multipart_body(pairs: Sequence[tuple[str, str]]) -> bytes:
-    parts: list[bytes] = []
-    for key, value in pairs:
-        parts.append(
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'.encode()
-            + value.encode("utf-8")
-            + b"\r\n"
-        )
-    parts.append(f"--{BOUNDARY}--\r\n".encode())
-    return b"".join(parts)
+def multipart_body(
+    fields: Sequence[tuple[str, str]] | Mapping[str, str],
+    files: Sequence[tuple[str, str, bytes] | tuple[str, str, bytes, str]] = (),
+) -> bytes:
+    """A multipart/form-data body (boundary BOUNDARY): text fields, then file parts given as (part name,
+    file name, bytes) or (part name, file name, bytes, part type; default application/octet-stream).
+    Written by hand so every byte, file names included, reaches the server as given."""
+    items = list(fields.items()) if isinstance(fields, Mapping) else list(fields)
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode()
+        + v.encode("utf-8", "surrogateescape")
+        + b"\r\n"
+        for k, v in items
+    ]
+    for name, filename, data, *ctype in files:
+        head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        part_type = ctype[0] if ctype else "application/octet-stream"
+        parts.append(f"{head}Content-Type: {part_type}\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def content_type(response: TestResponse) -> bytes:
@@ -415,3 +520,34 @@ def dechunk(data: bytes) -> bytes:
         out.append(data[:size])
         assert data[size : size + 2] == b"\r\n"
         data = data[size + 2 :]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Raw sockets and process readings (the reliability tests)
+
+
+def raw_request(host: str, port: int, head: bytes, timeout: float = 10.0) -> socket.socket:
+    """Open a connection and send `head` (a request, or the start of one); the caller owns the socket."""
+    sock = socket.create_connection((host, port), timeout=timeout)
+    sock.sendall(head)
+    return sock
+
+
+def read_answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks: list[bytes] = []
+    while data := sock.recv(65536):
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+def open_fds() -> int:
+    """How many file descriptors this process holds (Linux /proc)."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process (Linux /proc/self/statm), in bytes."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
