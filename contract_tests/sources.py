@@ -36,6 +36,12 @@ V15_RECORDS = f"{V15} API/record/export.php, Classes/Records.php getData"
 V15_VERSION = f"{V15} API/version/export.php"
 V15_USER_RIGHTS = f"{V15} Classes/UserRights.php"
 V15_SYSTEM = f"{V15} Classes/System.php"
+# The web root: index.php includes home.php, whose initGlobalPage authenticates and, with no session,
+# prints the login page (Authentication.php:148 authenticate, Config/init_functions.php:608 loginFunction).
+V15_HOME = (
+    f"{V15} index.php, home.php, Classes/Authentication.php authenticate, "
+    "Config/init_functions.php loginFunction"
+)
 V15_INSTALL_SQL = f"{V15} Resources/sql/install.sql (utf8mb4_unicode_ci)"
 V14_EXPORT = "REDCap 14.5.11 API/file/export.php"
 V13_EXPORT = "REDCap 13.6.1 API/file/export.php"

@@ -7,6 +7,7 @@ through raw `requests`.
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pytest
 
@@ -262,3 +263,38 @@ def test_a_url_that_is_not_the_api_gets_apaches_404_page(classic: ProjectUnderTe
     )
     assert response.status_code == 404
     assert expected.APACHE_NOT_FOUND in response.content
+
+
+# -- the web root and api/index.php ----------------------------------------------------------------
+
+LOGIN_TOKEN_FIELD = b"redcap_login_a38us_09i85"  # the hidden field of REDCap's login form
+
+
+@pytest.mark.source(
+    f"{src.V15_HOME}: a request without a session gets the login page (200), whatever it posts",
+)
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_a_post_to_the_web_root_gets_the_login_page_not_the_api(
+    classic: ProjectUnderTest, encoding: str
+) -> None:
+    root = urllib.parse.urljoin(classic.url, "../")
+    body = {"token": classic.token("full_user"), "content": "version"}
+    if encoding == "urlencoded":
+        response = classic.session.post(root, data=body, timeout=TIMEOUT, allow_redirects=False)
+    else:
+        multipart = {name: (None, value) for name, value in body.items()}
+        response = classic.session.post(root, files=multipart, timeout=TIMEOUT, allow_redirects=False)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert LOGIN_TOKEN_FIELD in response.content
+
+
+@pytest.mark.source(f"{src.V15} api/index.php: the API's own script, what /api/ runs")
+def test_api_index_php_is_the_api(classic: ProjectUnderTest) -> None:
+    body = {"token": classic.token("full_user"), "content": "version"}
+    at_slash = classic.session.post(classic.url, data=body, timeout=TIMEOUT, allow_redirects=False)
+    at_script = classic.session.post(
+        classic.url + "index.php", data=body, timeout=TIMEOUT, allow_redirects=False
+    )
+    assert (at_script.status_code, at_script.content) == (at_slash.status_code, at_slash.content)
+    assert at_script.status_code == 200

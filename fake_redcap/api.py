@@ -18,10 +18,10 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Request
 
-from fake_redcap import apache
+from fake_redcap import apache, home
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
-from fake_redcap.control import ControlAccess
+from fake_redcap.control import CONTROL_HEADER, ControlAccess
 from fake_redcap.control import install as install_control
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.faults import apply as apply_fault
@@ -84,6 +84,9 @@ METHODS: dict[tuple[str, str], Method] = {
     ("exportFieldNames", "export"): export_field_names,
     ("record", "export"): export_records,
 }
+# /api/ runs api/index.php, which may be named (V15 html/api/index.php); /api answers a 301 (below).
+API_SCRIPT_PATHS = frozenset({"/api/", "/api/index.php"})
+CONTROL_ENVIRON = CONTROL_HEADER.upper().replace("-", "_")
 WsgiReply = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
 
@@ -130,7 +133,9 @@ class Api:
         path = environ.get("PATH_INFO")
         if path == "/api":
             return _moved_to_api_slash(environ, start_response)
-        if path != "/api/":
+        if home.answers(path, environ.get("REQUEST_METHOD", ""), f"HTTP_{CONTROL_ENVIRON}" in environ):
+            return home.respond(environ, start_response)  # REDCap's login page: a URL without /api/
+        if path not in API_SCRIPT_PATHS:
             return self.flask_app(environ, start_response)
         req = PhpSizedRequest(environ, self.state.incoming)
         try:

@@ -1,0 +1,121 @@
+"""Paths that are not the API (issue 18): the web root answers as REDCap's `index.php` does, a login page
+(fake_redcap/home.py); `/api/index.php` is the API; a client given the server's root instead of its
+API URL fails as it would in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.test import TestResponse
+
+from fake_redcap import FakeServer, FakeState, create_app
+from fake_redcap.apache import NOT_FOUND
+from fake_redcap.control import access_of
+from redcap_file_client.cli import EXIT_SERVER, main
+
+FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"  # demo project 14, full_user
+VERSION_BODY = {"token": FULL, "content": "version"}
+
+
+def assert_login_page(response: requests.Response | TestResponse) -> None:
+    body = response.content if isinstance(response, requests.Response) else response.get_data()
+    headers = response.headers
+    assert response.status_code == 200
+    assert headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert (headers["Expires"], headers["Pragma"]) == ("0", "no-cache")
+    assert headers["cache-control"] == "no-store, no-cache, must-revalidate"
+    assert b"<title>REDCap</title>" in body and b">Log In</h4>" in body
+    assert b"name='redcap_login_a38us_09i85'" in body
+    assert b"15.7.6" not in body and FULL.encode() not in body
+
+
+@pytest.mark.parametrize("path", ["/", "/index.php"])
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart", "json", "none"])
+def test_a_post_to_the_web_root_gets_redcaps_login_page(path: str, encoding: str) -> None:
+    client = create_app(FakeState()).test_client()
+    if encoding == "urlencoded":
+        response = client.post(path, data=VERSION_BODY)
+    elif encoding == "multipart":
+        response = client.post(path, data=VERSION_BODY, content_type="multipart/form-data")
+    elif encoding == "json":
+        response = client.post(path, json=VERSION_BODY)
+    else:
+        response = client.post(path)
+    assert_login_page(response)
+
+
+def test_the_login_form_posts_back_to_the_address_asked_for() -> None:
+    client = create_app(FakeState()).test_client()
+    body = client.post("/index.php?a='b", data=VERSION_BODY).get_data()
+    assert b"action='/index.php?a=&#x27;b'" in body
+
+
+def test_index_php_is_the_login_page_for_every_method() -> None:
+    client = create_app(FakeState()).test_client()
+    for method in ("GET", "PUT", "DELETE"):
+        assert_login_page(client.open("/index.php", method=method))
+    head = client.head("/index.php")
+    assert head.status_code == 200 and head.get_data() == b""
+
+
+def test_get_of_the_root_stays_the_fakes_own_page() -> None:
+    """A browser opening the server finds the fake's page (a real server would show this login page)."""
+    app = create_app(FakeState())
+    client = app.test_client()
+    landing = client.get("/").get_data()
+    assert b"redcap_login_a38us_09i85" not in landing and b"fake REDCap" in landing
+    shown = client.get("/", headers=access_of(app).headers).get_data()
+    assert b"redcap_login_a38us_09i85" not in shown
+
+
+def test_the_test_harness_posting_to_the_root_is_not_sent_to_the_login_page() -> None:
+    app = create_app(FakeState())
+    response = app.test_client().post("/", headers=access_of(app).headers, json={})
+    assert response.status_code == 405 and response.is_json
+
+
+def test_api_index_php_is_the_api() -> None:
+    client = create_app(FakeState()).test_client()
+    at_script = client.post("/api/index.php", data=VERSION_BODY)
+    assert (at_script.status_code, at_script.get_data()) == (200, b"15.7.6")
+
+
+@pytest.mark.parametrize("path", ["/redcap/", "/redcap/api/", "/api/index.php/x"])
+def test_every_other_path_is_apaches_404(path: str) -> None:
+    response = create_app(FakeState()).test_client().post(path, data=VERSION_BODY)
+    assert (response.status_code, response.get_data()) == (404, NOT_FOUND)
+
+
+def test_control_paths_never_answer_the_api() -> None:
+    """`/__fake__/` is the fake's own surface: refusals in JSON, never an API answer."""
+    response = create_app(FakeState()).test_client().post("/__fake__/health", data=VERSION_BODY)
+    assert response.status_code == 415 and response.is_json
+    assert b"15.7.6" not in response.get_data()
+
+
+def test_the_connection_stays_usable_after_a_large_post_to_the_root(demo_server: FakeServer) -> None:
+    with requests.Session() as session:
+        root = demo_server.url.removesuffix("api/")
+        first = session.post(root, data={**VERSION_BODY, "padding": "x" * 300_000}, timeout=10)
+        assert_login_page(first)
+        second = session.post(demo_server.url, data=VERSION_BODY, timeout=10)
+        assert (second.status_code, second.text) == (200, "15.7.6")
+
+
+def test_redcap_file_with_the_servers_root_downloads_nothing(
+    demo_server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("REDCAP_API_TOKEN", FULL)
+    root = demo_server.url.removesuffix("api/")
+    argv = ["export", "--url", root, "--record", "1", "--field", "consent_form", "-o", str(tmp_path)]
+    code = main([*argv, "--retries", "0"])
+    _out, err = capsys.readouterr()
+    assert code == EXIT_SERVER
+    assert "names no file" in err
+    assert list(tmp_path.iterdir()) == []
+    assert main(["version", "--url", root]) == EXIT_SERVER
