@@ -184,7 +184,7 @@ class Api:
             outcome.return_format = ReturnFormat.JSON
             return error_reply(_not_implemented("content=mycap"), ReturnFormat.JSON, profile), outcome
         try:
-            with state.serving():  # reset() waits for this call before deleting uploaded files
+            with state.serving():  # no upload this call can see leaves the disk before it ends
                 return self.call(req, params, outcome), outcome
         except ApiError as error:
             outcome.message = error.message

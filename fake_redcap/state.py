@@ -183,7 +183,8 @@ class FakeState:
             projects = [s.project for s in (*kept, *loaded)]
             check_unique_tokens(projects)
             check_unique_project_ids(projects)
-            gone = [s.project.project_id for s in self._served if s not in kept]
+            kept_ids = {id(s) for s in kept}
+            gone = [s.project.project_id for s in self._served if id(s) not in kept_ids]
             self._served = (*kept, *loaded)
             kept_paths = [p for p in self._fixtures if p.resolve() not in paths] if not replace else []
             self._fixtures = (*kept_paths, *paths)

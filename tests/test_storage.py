@@ -422,3 +422,29 @@ def test_an_upload_name_that_is_not_utf8_is_accepted_and_stored_with_question_ma
         export = requests.post(server.url, data={**fields, "action": "export"}, timeout=30)
         assert export.headers["Content-Type"] == 'text/plain; name="caf? ?.txt";charset=UTF-8'
         assert export.content == b"hello"
+
+
+def test_a_load_that_replaces_a_project_frees_its_uploads(
+    state: FakeState, client: FlaskClient, folder: Path
+) -> None:
+    assert upload(client, b"a") == 200
+    assert len(blobs(state)) == 1
+    state.load([folder / "project.yaml"], replace=True)
+    assert blobs(state) == []
+    assert export(client).get_data() == PDF
+
+
+def test_a_change_computed_before_a_reset_is_dropped_with_that_world(state: FakeState) -> None:
+    """An import that read the projects, then a reset, then the import links its file: the file would
+    land in the fresh world the reset promised. It is dropped (as if made just before the reset) and
+    its upload freed."""
+    before = state.served[0]
+    stored = state.store(io.BytesIO(b"late"), "late.txt", lambda _: "text/plain")
+    state.reset()
+    state.set_file(5707, "1", None, 1, "doc", stored, seen=before)
+    assert state.projects[0].records[0].files["doc"].name == "consent.pdf"
+    assert blobs(state) == []
+    now = state.served[0]
+    fresh = state.store(io.BytesIO(b"now"), "now.txt", lambda _: "text/plain")
+    state.set_file(5707, "1", None, 1, "doc", fresh, seen=now)
+    assert state.projects[0].records[0].files["doc"].read_bytes() == b"now"
