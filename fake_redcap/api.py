@@ -179,7 +179,7 @@ class Api:
             # TypeError in the shutdown handler leaves only PHP's defaults (source audit #21c).
             outcome.message = "returnFormat sent as an array: PHP 8 TypeError"
             return Reply(200, PHP_DEFAULT_CONTENT_TYPE, b""), outcome
-        if req.args.get("content") == "mycap" and profile.has(Change.GET_MYCAP_TABLEAU):
+        if _query_content(req) == "mycap" and profile.has(Change.GET_MYCAP_TABLEAU):
             # API/index.php:104-107, 217-219: ?content=mycap makes any POST a MyCap call, without a token.
             outcome.return_format = ReturnFormat.JSON
             return error_reply(_not_implemented("content=mycap"), ReturnFormat.JSON, profile), outcome
@@ -286,7 +286,7 @@ def _not_post(req: Request, profile: Profile) -> tuple[Reply, Outcome]:
     in json when the query string says content=mycap (API/index.php:104-107). REDCap 13+ answers a GET
     with content=mycap or tableau in the query string (API/index.php:212-215): the fake does not
     implement those (the MyCap app's API, Tableau's web data connector page)."""
-    query_content = req.args.get("content")
+    query_content = _query_content(req)
     fmt = ReturnFormat.XML
     if profile.has(Change.GET_MYCAP_TABLEAU):
         if req.method == "GET" and query_content in ("mycap", "tableau"):
@@ -299,12 +299,19 @@ def _not_post(req: Request, profile: Profile) -> tuple[Reply, Outcome]:
     return error_reply(error, fmt, profile), Outcome(Params({}), fmt, profile, message=error.message)
 
 
+def _query_content(req: Request) -> str | None:
+    """`content` from the query string (werkzeug parses `args` only when there is a query string)."""
+    return req.args.get("content") if req.environ.get("QUERY_STRING") else None
+
+
 def _post_too_large(req: Request, post_max_mb: int | None, profile: Profile) -> Reply | None:
     """System::checkUploadFileContentLength (V15 Classes/System.php:823-841), run by System::init before
     any API code: a POST whose Content-Length is over post_max_size gets an HTML text with status 200
     (PHP's default Content-Type), not a REDCap envelope. The body is not read; the connection closes."""
+    if post_max_mb is None:
+        return None
     length = req.content_length
-    if post_max_mb is None or length is None or length <= post_max_mb * 1048576:
+    if length is None or length <= post_max_mb * 1048576:
         return None
     if profile.has(Change.POST_MAX_MESSAGE_NAMES_SIZE):
         text = msg.POST_TOO_LARGE.format(size=f" ({post_max_mb} MB)")
@@ -322,15 +329,21 @@ def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:
     """Status line, headers and body, as they go on the wire. RestUtility's reason phrases (reference
     §2: 403 Forbidden, 501 Not Implemented, ...), not Werkzeug's upper-case ones."""
     body = [reply.body] if isinstance(reply.body, bytes) else reply.body
-    replaced = {name.lower() for name, _ in reply.headers}
-    headers = [(n, v) for n, v in GLOBAL_HEADERS if n.lower() not in replaced]  # e.g. the download CSP
-    headers.extend(reply.headers)
+    if reply.headers:
+        replaced = {name.lower() for name, _ in reply.headers}
+        headers = [h for h, low in zip(GLOBAL_HEADERS, _GLOBAL_LOWER, strict=True) if low not in replaced]
+        headers.extend(reply.headers)
+    else:
+        headers = list(GLOBAL_HEADERS)
     headers.append(("Content-type", reply.content_type))
     if not reply.streamed and isinstance(reply.body, bytes):
         headers.append(("Content-Length", str(len(reply.body))))
     if reply.close_connection:
         headers.append(("Connection", "close"))
     return status_line(reply.status), headers, CountingBody(body, entry)
+
+
+_GLOBAL_LOWER = tuple(name.lower() for name, _ in GLOBAL_HEADERS)
 
 
 def _moved_to_api_slash(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

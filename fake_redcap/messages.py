@@ -447,8 +447,13 @@ class Profile:
             raise ValueError(f"REDCap {v} is older than the oldest profile the fake has ({OLDEST_SUPPORTED})")
         return cls(v)
 
+    def __post_init__(self) -> None:
+        # Every Change this version has, decided once: `has` is asked several times per request.
+        held = frozenset(change for change, (since, _) in CHANGES.items() if self.version >= since)
+        object.__setattr__(self, "_held", held)
+
     def has(self, change: Change) -> bool:
-        return self.version >= CHANGES[change][0]
+        return change in self._held  # type: ignore[attr-defined]  # set in __post_init__
 
     @property
     def csv_error_content_type(self) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import ItemsView, Iterable, KeysView, Mapping
 from dataclasses import dataclass
 
 MAX_INPUT_VARS = 1000  # php.ini default
@@ -120,6 +120,20 @@ class Params(Mapping[str, ParamValue]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    # Mapping's defaults go through __getitem__ and a try/except; these are the dict's own (the journal,
+    # lint and routing read parameters several times per request).
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def get(self, key: str, default: ParamValue | None = None) -> ParamValue | None:  # type: ignore[override]
+        return self._values.get(key, default)
+
+    def items(self) -> ItemsView[str, ParamValue]:
+        return self._values.items()
+
+    def keys(self) -> KeysView[str]:
+        return self._values.keys()
 
     def count_recursive(self) -> int:
         """PHP's `count($_POST, COUNT_RECURSIVE)`: every variable and every element of every array, at

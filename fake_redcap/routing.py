@@ -122,6 +122,8 @@ def _mobile_app_rights(user: User, params: Params, profile: Profile) -> User:
     """RU:165-175: a super user or a user with the Mobile App right who posts `mobile_app=1` (or the old
     `mobileApp=1`) gets API Export, API Import/Update and Full Data Set export rights on every form;
     from REDCap 14 also User Rights and Project Design (and DAGs). Delete Records is not given."""
+    if "mobile_app" not in params and "mobileApp" not in params:
+        return user
     asked = any(
         not params.is_array(name) and name in params and php_equals_one(params.text(name))
         for name in ("mobile_app", "mobileApp")

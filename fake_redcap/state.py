@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -34,7 +34,7 @@ from fake_redcap.fixture import (
 )
 from fake_redcap.journal import Journal
 from fake_redcap.messages import Profile
-from fake_redcap.model import Project, RecordRow, StoredFile, User
+from fake_redcap.model import Field, Project, RecordRow, StoredFile, User
 from fake_redcap.storage import Storage
 
 
@@ -44,6 +44,8 @@ def db_key(text: str) -> str:
     Case-insensitive, accent-insensitive, trailing spaces ignored. An approximation of the UCA 4.0.0
     collation that is exact for the ASCII, Latin and CJK values the fixtures hold.
     """
+    if text.isascii():  # NFKD leaves ASCII as it is and no ASCII character is combining
+        return text.rstrip(" ").lower()
     decomposed = unicodedata.normalize("NFKD", text.rstrip(" "))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
@@ -78,6 +80,10 @@ class Served:
     # Which reset or load served this project from its fixture; copy-on-write changes keep it. A change
     # computed on a snapshot of another origin is for a world that is gone (see FakeState.set_file).
     origin: int = 0
+    # (token, super token) of every user as `authenticate` compares them: upper-cased UTF-8, once
+    tokens: tuple[tuple[bytes, bytes, User], ...] = field(default=(), repr=False)
+    # db_key(name) -> the file field, for the database's case-insensitive field match (E6)
+    file_fields: dict[str, Field] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, project: Project) -> Served:
@@ -90,10 +96,27 @@ class Served:
             by_record_event={k: tuple(v) for k, v in grouped.items()},
             records={db_key(r.record): r.record for r in reversed(project.records)},
             locked_records=frozenset(db_key(r.record) for r in project.records if r.record_locked),
+            tokens=tuple(
+                (u.token.upper().encode("ascii"), (u.super_token or "").upper().encode("ascii"), u)
+                for u in project.users
+            ),
+            file_fields=_file_fields(project),
         )
 
     def rows(self, record: str, event: str | None) -> tuple[RecordRow, ...]:
         return self.by_record_event.get((db_key(record), event), ())
+
+    def file_field(self, name: str) -> Field | None:
+        """The first file field whose name the database matches to `name` (case-insensitively)."""
+        return self.file_fields.get(db_key(name))
+
+
+def _file_fields(project: Project) -> dict[str, Field]:
+    found: dict[str, Field] = {}
+    for f in project.fields:
+        if f.is_file:
+            found.setdefault(db_key(f.name), f)
+    return found
 
 
 def check_unique_project_ids(projects: Sequence[Project]) -> None:
@@ -220,13 +243,11 @@ class FakeState:
             self._links = {}
         self.storage.retire(dropped)
 
-    @contextlib.contextmanager
-    def serving(self) -> Iterator[None]:
+    def serving(self) -> contextlib.AbstractContextManager[None]:
         """Wraps one API call (or anything that reads the projects and opens a stored file) from before
         it reads the projects until its answer is ready, with any file to send open by then: no upload
         it could see is unlinked before it ends."""
-        with self.storage.call():
-            yield
+        return self.storage.call()
 
     def close(self) -> None:
         """Remove the uploaded files from disk (also done when the state is garbage-collected)."""
@@ -292,8 +313,8 @@ class FakeState:
         wanted = token.upper().encode("utf-8", "surrogateescape")
         found: tuple[Served, User] | None = None
         for served in self._served:
-            for user in served.project.users:
-                if hmac.compare_digest(wanted, user.token.upper().encode("ascii")) and found is None:
+            for theirs, _, user in served.tokens:
+                if hmac.compare_digest(wanted, theirs) and found is None:
                     found = (served, user)
         return found
 
@@ -304,8 +325,7 @@ class FakeState:
         wanted = token.upper().encode("utf-8", "surrogateescape")
         found: tuple[Served, User] | None = None
         for served in self._served:
-            for user in served.project.users:
-                theirs = (user.super_token or "").upper().encode("ascii")
+            for _, theirs, user in served.tokens:
                 if user.super_token and hmac.compare_digest(wanted, theirs) and found is None:
                     found = (served, user)
         return found

@@ -25,7 +25,7 @@ anything but a regular file.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
 import re
 import secrets
@@ -35,7 +35,7 @@ import tempfile
 import threading
 import uuid
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -72,7 +72,7 @@ def open_stored(path: Path) -> BinaryIO:
     if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(after.st_mode):
         os.close(fd)
         raise StoredFileMissing(path)
-    return os.fdopen(fd, "rb")
+    return io.FileIO(fd, "rb")  # unbuffered: it is read in large chunks (and cheaper to make)
 
 
 # Linux names every open descriptor's real path in /proc/self/fd: one open and one readlink check that
@@ -211,24 +211,27 @@ class Storage:
                 out.write(chunk)
         return path
 
-    @contextlib.contextmanager
-    def call(self) -> Iterator[None]:
+    def call(self) -> _Call:
         """One API call, from before it reads the served world until its answer is ready (a file to send
-        is open by then): files retired meanwhile stay on disk until it ends."""
+        is open by then): files retired meanwhile stay on disk until it ends. (A class, not a generator:
+        it wraps every request.)"""
+        return _Call(self)
+
+    def _begin(self) -> int:
         with self._lock:
             epoch = self._epoch
             self._active[epoch] = self._active.get(epoch, 0) + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                left = self._active[epoch] - 1
-                if left:
-                    self._active[epoch] = left
-                else:
-                    del self._active[epoch]
-                ready = self._ready() if self._retired else []
-            _unlink(ready)
+        return epoch
+
+    def _end(self, epoch: int) -> None:
+        with self._lock:
+            left = self._active[epoch] - 1
+            if left:
+                self._active[epoch] = left
+            else:
+                del self._active[epoch]
+            ready = self._ready() if self._retired else []
+        _unlink(ready)
 
     def retire(self, paths: Iterable[Path]) -> None:
         """These uploads have left the served world (which already no longer names them): unlink each
@@ -252,6 +255,22 @@ class Storage:
     def close(self) -> None:
         """Remove this storage's folder and everything in it."""
         self._cleanup()
+
+
+class _Call:
+    """`Storage.call()`: counts one call in the epoch it began in, until it ends."""
+
+    __slots__ = ("epoch", "storage")
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.epoch = 0
+
+    def __enter__(self) -> None:
+        self.epoch = self.storage._begin()
+
+    def __exit__(self, *exc: object) -> None:
+        self.storage._end(self.epoch)
 
 
 def _unlink(paths: Iterable[Path]) -> None:

@@ -57,7 +57,7 @@ def export_file(call: Call) -> Reply:
     if not rows:
         raise ApiError(400, profile.record_missing(record))
     # E6: the field must be a file field (matched like the database does: case-insensitively).
-    file_field = _file_field(project, db_field)
+    file_field = call.served.file_field(db_field)
     if file_field is None:
         raise ApiError(400, profile.field_not_file(field_name))
     # E7/E8: a stored file for record + event + field + instance.
@@ -189,11 +189,6 @@ def array_key(call: Call, name: str) -> None:
         raise ApiError(400, msg.UNKNOWN_ERROR_PARAMETERS)
 
 
-def _file_field(project: Project, name: str) -> Field | None:
-    key = db_key(name)
-    return next((f for f in project.fields if f.is_file and db_key(f.name) == key), None)
-
-
 def import_file(call: Call) -> Reply:
     """Import File (V15 `API/file/import.php`, reference §4.1), in REDCap's order."""
     project, profile, params = call.project, call.profile, call.params
@@ -262,7 +257,7 @@ def _checked_target(call: Call, db_record: str, db_field: str) -> Field:
     record, field_name = call.params.text("record"), call.params.text("field")  # as messages show them
     if db_key(db_record) not in call.served.records:
         raise ApiError(400, msg.IMPORT_RECORD_MISSING.format(record=record))
-    file_field = _file_field(call.project, db_field)
+    file_field = call.served.file_field(db_field)
     if file_field is None:
         raise ApiError(400, call.profile.field_not_file(field_name))
     exact = call.project.field(field_name)
@@ -302,7 +297,7 @@ def delete_file(call: Call) -> Reply:
     rows = call.served.rows(db_record, event)
     if not rows:
         raise ApiError(400, msg.DELETE_RECORD_MISSING.format(record=record))
-    file_field = _file_field(project, db_field)
+    file_field = call.served.file_field(db_field)
     if file_field is None:
         raise ApiError(400, profile.field_not_file(field_name))
     if not any(row.instance == instance and file_field.name in row.files for row in rows):
