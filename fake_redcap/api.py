@@ -331,7 +331,7 @@ def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:
     body = [reply.body] if isinstance(reply.body, bytes) else reply.body
     if reply.headers:
         replaced = {name.lower() for name, _ in reply.headers}
-        headers = [h for h, low in zip(GLOBAL_HEADERS, _GLOBAL_LOWER, strict=True) if low not in replaced]
+        headers = [(n, v) for n, v in GLOBAL_HEADERS if n.lower() not in replaced]  # the download CSP
         headers.extend(reply.headers)
     else:
         headers = list(GLOBAL_HEADERS)
@@ -341,9 +341,6 @@ def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:
     if reply.close_connection:
         headers.append(("Connection", "close"))
     return status_line(reply.status), headers, CountingBody(body, entry)
-
-
-_GLOBAL_LOWER = tuple(name.lower() for name, _ in GLOBAL_HEADERS)
 
 
 def _moved_to_api_slash(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
