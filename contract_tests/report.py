@@ -140,7 +140,7 @@ class Report:
         c = self.counts(target.label)
         ran = c["passed"] + c["failed"] + c["error"] + c["xfailed"]
         version = f" (REDCap {target.redcap_version})" if target.redcap_version else ""
-        parts = [f"{target.label}{version} passes {c['passed']}/{ran} applicable clauses"]
+        parts = [f"{target.label}{version} passes {c['passed']}/{ran} applicable cases"]
         if c["xfailed"]:
             parts.append(f"{c['xfailed']} known difference(s)")
         if c["failed"] or c["error"]:

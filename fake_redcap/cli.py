@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
+import re
 import signal
 import sys
 import threading
@@ -14,7 +15,8 @@ from types import FrameType
 from fake_redcap import contract_cli
 from fake_redcap.control import CONTROL_HEADER, SECRET_ENV, ControlSecretError, is_loopback
 from fake_redcap.describe import describe_project
-from fake_redcap.fixture import FixtureError, check_unique_tokens, load_fixture
+from fake_redcap.fixture import FixtureError, check_unique_tokens
+from fake_redcap.fixture.all_errors import load_with_all_errors
 from fake_redcap.messages import Profile
 from fake_redcap.model import ExportRight
 from fake_redcap.responses import HEADER_VARIANTS
@@ -117,12 +119,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def check(paths: Sequence[str]) -> int:
+    """Every fixture's description, or every error found in each (fixture/all_errors.py); 2 on errors,
+    as `serve` exits on a broken fixture."""
+    projects, failed = [], False
+    for path in paths:
+        project, errors = load_with_all_errors(path)
+        for error in errors:
+            print(f"fake-redcap: {error}", file=sys.stderr)
+        if len(errors) > 1:
+            print(f"fake-redcap: {path}: {len(errors)} errors", file=sys.stderr)
+        failed = failed or bool(errors)
+        if project is not None:
+            projects.append(project)
     try:
-        projects = [load_fixture(p) for p in paths]
         check_unique_tokens(projects)
     except FixtureError as error:
         print(f"fake-redcap: {error}", file=sys.stderr)
-        return 1
+        failed = True
+    if failed:
+        return 2
     print("\n\n".join(describe_project(p) for p in projects))
     return 0
 
@@ -168,7 +183,7 @@ def serve(args: argparse.Namespace) -> int:
         server.start()
     except OSError as error:
         print(
-            f"fake-redcap: cannot listen on {args.host}:{args.port} ({error.strerror}). "
+            f"fake-redcap: cannot listen on {args.host}:{args.port} ({_reason(error)}). "
             "Pass --port 0 to pick a free port, or another --port.",
             file=sys.stderr,
         )
@@ -191,6 +206,15 @@ def serve(args: argparse.Namespace) -> int:
         server.stop()
     print("fake-redcap: stopped", file=sys.stderr)
     return 0
+
+
+def _reason(error: OSError) -> str:
+    """Why a socket could not be bound: the OS's words. cheroot wraps the bind's error in an OSError of
+    its own ("No socket could be created -- ((host, port): [Errno 98] Address already in use)")."""
+    if error.strerror:
+        return error.strerror
+    found = re.search(r"\[Errno \d+\] ([^)]+)", str(error))
+    return found[1] if found else str(error) or type(error).__name__
 
 
 def banner(server: FakeServer) -> str:

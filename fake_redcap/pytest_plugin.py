@@ -48,6 +48,32 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(*paths): the fake REDCap fixture files this test, class or module serves "
         "(paths relative to the test file)",
     )
+    config.pluginmanager.register(DemoNotice(), "fake-redcap-demo-notice")
+
+
+DEMO_PROPERTY = "fake_redcap_fixtures"
+
+
+class DemoNotice:
+    """Says once, in the summary, that tests were served the bundled demo projects because no
+    `redcap_fixtures` marker applied to them (a test meant for the user's own project then still runs,
+    against projects it did not mean). Tests are counted from their reports' `user_properties`, which
+    pytest-xdist carries from its workers."""
+
+    def __init__(self) -> None:
+        self.tests = 0
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup" and any(name == DEMO_PROPERTY for name, _ in report.user_properties):
+            self.tests += 1
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.tests:
+            terminalreporter.write_line(
+                f"fake_redcap: {self.tests} test(s) were served the bundled demo projects: no "
+                f"@pytest.mark.{MARKER}(...) applied to them. Mark them (or override the {MARKER} fixture) "
+                "to serve your own project's fixture."
+            )
 
 
 class FakeRedcapServers:
@@ -101,6 +127,7 @@ def redcap_fixtures(request: pytest.FixtureRequest) -> list[Path]:
             raise pytest.UsageError(f"@pytest.mark.{MARKER}(...) needs at least one fixture path")
         here = Path(request.path).parent
         return [here / p for p in marker.args]
+    request.node.user_properties.append((DEMO_PROPERTY, "the bundled demo projects"))  # see DemoNotice
     from fake_redcap.fixture import demo_fixture_paths
 
     return demo_fixture_paths()

@@ -281,7 +281,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     except RedcapError as exc:
         if exc.status is None:
             return EXIT_NETWORK, exc.message
-        return EXIT_SERVER, f"REDCap answered HTTP {exc.status}: {exc.message}"
+        return EXIT_SERVER, f"REDCap answered HTTP {exc.status}: {exc.message}{_hint(args, exc)}"
     except ValueError as exc:
         return EXIT_USAGE, str(exc)
     except FileExistsError as exc:
@@ -293,6 +293,17 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     finally:
         progress.close()
     return EXIT_OK, ""
+
+
+def _hint(args: argparse.Namespace, error: RedcapError) -> str:
+    """What to try, when REDCap's message alone does not say: its "invalid event" to an export without
+    --event means a longitudinal project, where every file lives in an event."""
+    if error.message == "invalid event" and getattr(args, "event", None) is None:
+        return (
+            " (the project is longitudinal: pass --event with the event's unique name, e.g. "
+            "--event baseline_arm_1)"
+        )
+    return ""
 
 
 def _make_client(args: argparse.Namespace) -> RedcapClient:

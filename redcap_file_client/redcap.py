@@ -243,11 +243,11 @@ class RedcapClient:
         if dest_path.is_dir():
             folder, fixed_target = dest_path, None
         elif os.fspath(dest).endswith(("/", os.sep)):  # meant as a folder; Path() drops the slash
-            raise FileNotFoundError(f"folder {os.fspath(dest)!r} does not exist")
+            raise _not_a_folder(os.fspath(dest))
         else:
             folder, fixed_target = dest_path.parent, dest_path
             if not folder.is_dir():
-                raise FileNotFoundError(f"folder {str(folder)!r} does not exist")
+                raise _not_a_folder(str(folder))
             if not overwrite and os.path.lexists(dest_path):
                 raise FileExistsError(f"{str(dest_path)!r} exists; pass overwrite=True to replace it")
 
@@ -462,6 +462,9 @@ class RedcapClient:
                 break
             except FileExistsError:  # pragma: no cover - 64 random bits
                 continue
+            except OSError as exc:  # named for the folder: the temporary name means nothing to a user
+                problem = f"cannot write a file in folder {str(folder)!r}: {exc.strerror}"
+                raise type(exc)(exc.errno, problem) from None
         try:
             with os.fdopen(fd, "wb") as handle:
                 self._copy_body(resp, handle.write, progress)
@@ -598,18 +601,31 @@ def _is_loopback(host: str) -> bool:
 
 def _place(temp: Path, target: Path, overwrite: bool) -> None:
     """Move the finished temp file to `target`; without `overwrite`, atomically refuse an existing
-    name (a hard link fails if the name exists, with no window for a race)."""
-    if overwrite:
-        os.replace(temp, target)
-        return
+    name (a hard link fails if the name exists, with no window for a race). A failure names `target`,
+    never the temporary file."""
     try:
-        os.link(temp, target)
+        if overwrite:
+            os.replace(temp, target)
+            return
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            raise
+        except OSError:  # file systems without hard links
+            if os.path.lexists(target):
+                raise FileExistsError from None
+            os.replace(temp, target)
     except FileExistsError:
         raise FileExistsError(f"{str(target)!r} exists; pass overwrite=True to replace it") from None
-    except OSError:  # file systems without hard links
-        if os.path.lexists(target):
-            raise FileExistsError(f"{str(target)!r} exists; pass overwrite=True to replace it") from None
-        os.replace(temp, target)
+    except OSError as exc:
+        raise type(exc)(exc.errno, f"cannot write {str(target)!r}: {exc.strerror}") from None
+
+
+def _not_a_folder(path: str) -> FileNotFoundError | NotADirectoryError:
+    """The error for a destination folder that is not one: missing, or a file."""
+    if os.path.lexists(path.rstrip("/" + os.sep) or path):
+        return NotADirectoryError(f"{path!r} is a file, not a folder; give a folder or a new file's path")
+    return FileNotFoundError(f"folder {path!r} does not exist")
 
 
 def _unlink_quietly(path: Path) -> None:

@@ -300,7 +300,9 @@ def test_the_report_is_written_as_json_and_markdown_with_a_column_per_target(tmp
             outcome.detail = "400 != 403" if result == "failed" else ""
     json_path, md_path = report.write(tmp_path / "out" / "our-redcap.json")
     assert (json_path.name, md_path.name) == ("our-redcap.json", "our-redcap.md")
-    assert report.headline(report.targets[0]).startswith("Our REDCap (REDCap 15.7.6) passes 1/2 applicable")
+    assert report.headline(report.targets[0]).startswith(
+        "Our REDCap (REDCap 15.7.6) passes 1/2 applicable cases"
+    )
     text = md_path.read_text(encoding="utf-8")
     assert "| Clause | Source | Our REDCap | fake (in-process) |" in text
     assert "| `test_b` | docs | FAIL | pass |" in text

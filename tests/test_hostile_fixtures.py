@@ -232,7 +232,7 @@ def test_check_refuses_fixtures_sharing_a_token_without_showing_it(
         (tmp_path / name / "files" / "lab.txt").write_bytes(b"x")
     first = write_fixture(tmp_path / "a", doc())
     second = write_fixture(tmp_path / "b", doc(user_token=TOKEN_A, project_id=2))
-    assert cli_main(["check", str(first), str(second)]) == 1
+    assert cli_main(["check", str(first), str(second)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "same token" in err and err.startswith("fake-redcap: ")
     assert TOKEN_A.lower() not in (out + err).lower()

@@ -169,6 +169,9 @@ def test_every_test_has_a_reset_fake(n, redcap_client, fake_redcap):
     )
     result = pytester.runpytest_subprocess(*PLUGIN, "-n", "2")
     result.assert_outcomes(passed=12)
+    # No marker: the demo projects were served, and the summary says so once (from both workers' tests).
+    assert result.stdout.str().count("served the bundled demo projects") == 1
+    result.stdout.fnmatch_lines(["fake_redcap: 12 test(s) were served the bundled demo projects: no *"])
     ports = {p.name for p in pytester.path.rglob("ports/*")}
     workers = {name.split("-")[0] for name in ports}
     assert workers == {"gw0", "gw1"}, ports
@@ -207,6 +210,7 @@ class TestClass:
     )
     result = pytester.runpytest(*PLUGIN, "--strict-markers")
     result.assert_outcomes(passed=3)
+    assert "bundled demo projects" not in result.stdout.str()
 
 
 def test_a_module_overrides_the_redcap_fixtures_fixture(pytester: pytest.Pytester) -> None:

@@ -195,18 +195,18 @@ def test_check_good_fixture_prints_the_project_and_exits_0(
         assert token not in out  # tokens are shown masked only
 
 
-def test_check_broken_fixture_names_file_and_place_on_stderr_and_exits_1(
+def test_check_broken_fixture_names_file_and_place_on_stderr_and_exits_2(
     broken_fixture: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["check", str(broken_fixture)]) == 1
+    assert main(["check", str(broken_fixture)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith(f"fake-redcap: {broken_fixture}: records[2].files.age: ")
     assert "Fix: " in err
 
 
-def test_check_missing_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(tmp_path / "nope.yaml")]) == 1
+def test_check_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path / "nope.yaml")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -214,7 +214,7 @@ def test_check_as_a_subprocess_has_no_traceback(broken_fixture: Path, good_fixtu
     bad = subprocess.run(
         [*PYTHON, "check", str(broken_fixture)], capture_output=True, text=True, timeout=TIMEOUT
     )
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     assert "records[2].files.age" in bad.stderr
     assert "Traceback" not in bad.stderr
     good = subprocess.run(
