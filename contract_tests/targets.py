@@ -107,6 +107,18 @@ class ProjectUnderTest:
             pytest.skip(source.describe_missing(username, self.name))
         return source.value
 
+    def super_token(self, username: str) -> str:
+        """A super user's Super API Token on the target (`<username>.super_token` under tokens); skips,
+        naming the variable, when the target does not configure it."""
+        import pytest
+
+        assert self.user(username).super_user, f"{username} is no super user of {self.name}"
+        key = username + SUPER_TOKEN_SUFFIX
+        source = self.tokens.get(key, TokenSource(env=None, value=None))
+        if not source.value:
+            pytest.skip(source.describe_missing(key, self.name))
+        return source.value
+
     def configured(self, username: str) -> bool:
         source = self.tokens.get(username)
         return bool(source and source.value)
@@ -231,7 +243,7 @@ def in_process_fake(fixtures: Iterable[Path] = REFERENCE_FIXTURES) -> Target:
             fixture=served.project,
             path=path,
             url=server.url,
-            tokens={u.username: TokenSource(env=None, value=u.token) for u in served.project.users},
+            tokens=_fixture_tokens(served.project),
             session=session,
         )
         for path, served in zip(paths, server.state.served, strict=True)
@@ -244,6 +256,19 @@ def in_process_fake(fixtures: Iterable[Path] = REFERENCE_FIXTURES) -> Target:
         session=session,
         stop=server.stop,
     )
+
+
+SUPER_TOKEN_SUFFIX = ".super_token"
+
+
+def _fixture_tokens(project: Project) -> dict[str, TokenSource]:
+    """The in-process fake's tokens: each user's, and a super user's Super API Token under
+    `<username>.super_token`."""
+    sources = {u.username: TokenSource(env=None, value=u.token) for u in project.users}
+    for user in project.users:
+        if user.super_token:
+            sources[user.username + SUPER_TOKEN_SUFFIX] = TokenSource(env=None, value=user.super_token)
+    return sources
 
 
 def load_target(path: Path, environ: Mapping[str, str] | None = None) -> Target:
@@ -340,6 +365,7 @@ def _token_sources(
     if not isinstance(tokens, dict):
         raise TargetError(f"{place}: tokens must map each fixture user to an environment variable name")
     usernames = {u.username for u in project.users}
+    usernames.update(u.username + SUPER_TOKEN_SUFFIX for u in project.users if u.super_user)
     sources: dict[str, TokenSource] = {}
     for username, variable in tokens.items():
         if username not in usernames:

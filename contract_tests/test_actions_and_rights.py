@@ -243,3 +243,23 @@ def test_mobile_app_1_gives_nothing_to_a_user_without_the_right(classic: Project
     response = classic.post("no_api_export_user", _json({**export("1", "consent_form"), "mobile_app": "1"}))
     assert response.status_code == 403
     assert json_message(response) == expected.NO_API_EXPORT
+
+
+@pytest.mark.source(
+    f"{src.V15_REST} processRequestSuper: a valid Super API Token gets the version; idx:406 skips the "
+    "rights for 64-character tokens (source audit #19)",
+    f"{src.V15_VERSION}",
+)
+@pytest.mark.redcap_version(">=10.0.13")
+def test_a_super_token_exports_the_version(classic: ProjectUnderTest) -> None:
+    token = classic.super_token("super_user")
+    assert len(token) == 64
+    response = classic.post(None, {"token": token, "content": "version"})
+    assert response.status_code == 200
+    assert expected_version_text(response.content)
+
+
+def expected_version_text(body: bytes) -> bool:
+    """content=version answers the bare version number."""
+    parts = body.decode("ascii", "replace").split(".")
+    return len(parts) == 3 and all(part.isdigit() for part in parts)

@@ -101,3 +101,28 @@ def test_an_unknown_status_names_every_word(tmp_path: Path) -> None:
     with pytest.raises(FixtureError) as refused:
         _load(tmp_path, _with_users(status="archived"))
     assert "deleted, completed, offline" in str(refused.value)
+
+
+def test_a_target_names_a_super_users_super_token_under_username_dot_super_token(tmp_path: Path) -> None:
+    from contract_tests.targets import REFERENCE_DIR, TargetError, load_target
+
+    target_file = tmp_path / "target.yaml"
+    target_file.write_text(
+        "url: http://127.0.0.1:9/api/\n"
+        "fixtures:\n"
+        f"  - fixture: {REFERENCE_DIR / 'reference_classic.yaml'}\n"
+        "    tokens: {super_user.super_token: MY_SUPER, full_user: MY_FULL}\n",
+        encoding="utf-8",
+    )
+    target = load_target(target_file, {"MY_SUPER": SUPER, "MY_FULL": tok(1)})
+    try:
+        classic = target.projects[0]
+        assert classic.super_token("super_user") == SUPER
+    finally:
+        target.close()
+    target_file.write_text(
+        target_file.read_text(encoding="utf-8").replace("super_user.super_token", "full_user.super_token"),
+        encoding="utf-8",
+    )
+    with pytest.raises(TargetError, match=r"full_user\.super_token"):
+        load_target(target_file, {"MY_SUPER": SUPER})
