@@ -162,6 +162,11 @@ def write_target(
             tokens[user.username] = variable
             if variable not in unset:
                 environ[variable] = user.token
+            if user.super_token:  # a super user's Super API Token, named `<username>.super_token`
+                variable = env_name(fixture, user.username) + "_SUPER_TOKEN"
+                tokens[user.username + ".super_token"] = variable
+                if variable not in unset:
+                    environ[variable] = user.super_token
         entries.append({"fixture": str(fixture), "tokens": tokens})
     document = {"url": url, "name": name, "server": server, "fixtures": entries}
     path = folder / "TARGET.yaml"
