@@ -149,7 +149,9 @@ def _is_clause(item: pytest.Item) -> bool:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """With several targets, every clause runs once per target (the `target` fixture's parameter)."""
+    """With several targets, every clause runs once per target (the `target` fixture's parameter). Every
+    clause has `target` in its closure (the autouse `_clause_target`), also one that reaches its project
+    only through `request.getfixturevalue(kind)`, which pytest cannot see when it parametrizes."""
     suite = metafunc.config.stash[SUITE_KEY]
     if len(suite.targets) > 1 and "target" in metafunc.fixturenames:
         metafunc.parametrize(
@@ -329,6 +331,13 @@ def target(request: pytest.FixtureRequest) -> Target:
     """The server under test (the fake in-process unless --redcap-target names others)."""
     suite = request.config.stash[SUITE_KEY]
     return suite.target(int(getattr(request, "param", 0)))
+
+
+@pytest.fixture(autouse=True)
+def _clause_target(target: Target) -> Target:
+    """Puts `target` into every clause's fixtures, so that with several targets each clause runs on each,
+    whichever way it reaches its project."""
+    return target
 
 
 @pytest.fixture(scope="session")

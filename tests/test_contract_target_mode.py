@@ -52,6 +52,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     jobs: dict[str, Callable[[], SuiteRun]] = {
         "default": lambda: _against_served_fake(folder("target")),
         "token not configured": lambda: _against_served_fake(folder("target"), unset=(SUSPENDED_VARIABLE,)),
+        "13.6.1 alone": functools.partial(
+            _against_served_fake, folder("target"), "--redcap-version", "13.6.1", name="fake as 13.6.1"
+        ),
         "13.6.1 beside the in-process fake": functools.partial(
             _against_served_fake,
             folder("target"),
@@ -124,6 +127,23 @@ def test_two_targets_run_side_by_side_each_with_its_own_version_clauses(runs: di
         old["test_a_download_replaces_the_content_security_policy_with_script_src_none"] == "not applicable"
     )
     assert "| Clause | Source | fake (in-process) | fake as 13.6.1 |" in run.markdown()
+
+
+def test_each_target_of_a_side_by_side_run_scores_as_a_run_on_it_alone(runs: dict[str, SuiteRun]) -> None:
+    # Every clause runs on both targets, also those that reach their project through
+    # request.getfixturevalue (test_project_exports.py): each column equals the run on that target alone.
+    run = runs["13.6.1 beside the in-process fake"]
+    assert run.report is not None
+    both = [run.target(0)["label"], run.target(1)["label"]]
+    missing = [c["clause"] for c in run.report["clauses"] if sorted(c["results"]) != sorted(both)]
+    assert missing == []
+    for index, alone in ((0, runs["default"]), (1, runs["13.6.1 alone"])):
+        assert alone.returncode == 0, alone.output[-4000:]
+        assert "not run" not in run.results(index).values()
+        assert run.results(index) == alone.results(0)
+        assert run.target(index)["counts"] == alone.target(0)["counts"]
+    exports = {name for name in run.results(1) if name.startswith("test_metadata_lists_the_fixtures_fields")}
+    assert exports and all(run.results(1)[name] == "passed" for name in exports)
 
 
 # -- the clauses that write put the server back --------------------------------------------------------
