@@ -3,6 +3,7 @@
     pytest contract_tests                                      # against the fake, in-process (default)
     pytest contract_tests --redcap-target TARGET.yaml          # against any server (see targets.py)
     pytest contract_tests --redcap-target fake --redcap-target TARGET.yaml   # both, side by side
+    pytest contract_tests --redcap-target fake@13.6.1 --redcap-target fake@14.5.11   # the fake as versions
     pytest contract_tests --report out/redcap-15               # also write out/redcap-15.json and .md
 
 Clauses take the `classic` / `longitudinal` / `analysis` project fixtures (or `target`); with several
@@ -28,12 +29,13 @@ from .known_differences import KnownDifferencesError, load_known_differences
 from .preflight import Preflight, run_preflight
 from .report import ClauseResult, Report, TargetInfo
 from .targets import ProjectUnderTest, Target, TargetError, in_process_fake, load_target
-from .versions import VersionRange
+from .versions import Version, VersionRange
 
 SUITE_DIR = Path(__file__).resolve().parent
 PREFLIGHT_FAILED = pytest.ExitCode.TESTS_FAILED
 IN_PROCESS = "fake"  # --redcap-target value naming the in-process fake
 IN_PROCESS_LABEL = "fake (in-process)"
+OLDEST_FAKE_VERSION = Version(7, 0, 0)  # the README's "Versions from 7.0.0 are served"
 
 
 class Suite:
@@ -48,15 +50,20 @@ class Suite:
         options: list[str] = config.getoption("redcap_target") or [IN_PROCESS]
         self.sources = options
         self.targets: list[Target | None] = []
+        self.fake_versions: list[str | None] = []
         for option in options:
-            if option == IN_PROCESS:
+            self.fake_versions.append(_fake_version(option))
+            if option == IN_PROCESS or option.startswith(IN_PROCESS + "@"):
                 self.targets.append(None)
                 continue
             try:
                 self.targets.append(load_target(Path(option)))
             except TargetError as error:
                 raise pytest.UsageError(f"--redcap-target: {error}") from error
-        labels = [IN_PROCESS_LABEL if target is None else target.label for target in self.targets]
+        labels = [
+            (IN_PROCESS_LABEL + (f" as {version}" if version else "")) if target is None else target.label
+            for target, version in zip(self.targets, self.fake_versions, strict=True)
+        ]
         self.labels = _unique(labels, " #")
         self.ids = _unique([self._id(i, option) for i, option in enumerate(options)], "")
         self.preflights: list[Preflight] = []
@@ -65,14 +72,14 @@ class Suite:
     def _id(self, index: int, option: str) -> str:
         target = self.targets[index]
         name = (
-            "fake" if target is None else (target.label if target.label != target.url else Path(option).stem)
+            option if target is None else (target.label if target.label != target.url else Path(option).stem)
         )
         return "@" + (re.sub(r"[^A-Za-z0-9_.]+", "-", name).strip("-") or "target")
 
     def target(self, index: int) -> Target:
         target = self.targets[index]
         if target is None:
-            target = in_process_fake()
+            target = in_process_fake(redcap_version=self.fake_versions[index])
             self.targets[index] = target
         return target
 
@@ -83,6 +90,24 @@ class Suite:
         for target in self.targets:
             if target is not None:
                 target.close()
+
+
+def _fake_version(option: str) -> str | None:
+    """`fake@13.6.1` -> "13.6.1" (the in-process fake answering as that version); a usage error when the
+    version is not one the fake serves."""
+    if not option.startswith(IN_PROCESS + "@"):
+        return None
+    version = option.removeprefix(IN_PROCESS + "@")
+    try:
+        parsed = Version.parse(version)
+    except ValueError as error:
+        raise pytest.UsageError(f"--redcap-target {option}: {error}; write e.g. fake@13.6.1") from error
+    if parsed < OLDEST_FAKE_VERSION:
+        raise pytest.UsageError(
+            f"--redcap-target {option}: the fake serves REDCap {OLDEST_FAKE_VERSION} and later; "
+            "name one of those, e.g. fake@7.1.2"
+        )
+    return version
 
 
 def _unique(names: list[str], joiner: str) -> list[str]:
@@ -115,7 +140,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=None,
         help="run the contract clauses against the server this file names (default: the fake, in-process); "
-        f"repeat to run them against several side by side; '{IN_PROCESS}' names the in-process fake",
+        f"repeat to run them against several side by side; '{IN_PROCESS}' names the in-process fake, "
+        f"'{IN_PROCESS}@13.6.1' the in-process fake answering as that REDCap version",
     )
     group.addoption(
         "--report",

@@ -233,10 +233,14 @@ def _session() -> requests.Session:
     return session
 
 
-def in_process_fake(fixtures: Iterable[Path] = REFERENCE_FIXTURES) -> Target:
-    """The default target: the fake with the reference fixtures, on 127.0.0.1 and a free port."""
+def in_process_fake(
+    fixtures: Iterable[Path] = REFERENCE_FIXTURES, redcap_version: str | None = None
+) -> Target:
+    """The default target: the fake with the reference fixtures, on 127.0.0.1 and a free port; with
+    `redcap_version`, answering as that REDCap version (`--redcap-target fake@13.6.1`)."""
     paths = tuple(fixtures)
-    server = FakeServer(FakeState(list(paths)), host="127.0.0.1", port=0).start()
+    state = FakeState(list(paths), redcap_version=redcap_version)
+    server = FakeServer(state, host="127.0.0.1", port=0).start()
     session = _session()
     projects = tuple(
         ProjectUnderTest(
@@ -248,8 +252,9 @@ def in_process_fake(fixtures: Iterable[Path] = REFERENCE_FIXTURES) -> Target:
         )
         for path, served in zip(paths, server.state.served, strict=True)
     )
+    label = "fake (in-process)"  # conftest.IN_PROCESS_LABEL
     return Target(
-        label="fake (in-process)",  # conftest.IN_PROCESS_LABEL
+        label=label if redcap_version is None else f"{label} as {redcap_version}",
         url=server.url,
         server="fake",
         projects=projects,
