@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint types unit install browser bench soak clean
+.PHONY: serve test lint types unit install browser bench soak clean transcript
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ unit: $(STAMP) browser
 	$(BIN)/pytest -n 2
 
 test: lint types unit
+
+# The transcript of the suite against the fake that `make test` replays (tests/test_transcript.py): write
+# it again when the fake's answers change on purpose.
+transcript: $(STAMP)
+	rm -rf tests/transcripts/fake-15.7.6
+	$(BIN)/pytest -q -p no:xdist -p no:cacheprovider contract_tests --transcript tests/transcripts/fake-15.7.6
 
 # Every benchmark, each figure printed with its ratio to a baseline (see benchmarks/RESULTS.md).
 bench: $(STAMP)

@@ -20,7 +20,7 @@ clause carries:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from .known_differences import KnownDifferencesError, load_known_differences
 from .preflight import Preflight, run_preflight
 from .report import ClauseResult, Report, TargetInfo
 from .targets import ProjectUnderTest, Target, TargetError, in_process_fake, load_target
+from .transcript import Masker, Recorder
 from .versions import Version, VersionRange
 
 SUITE_DIR = Path(__file__).resolve().parent
@@ -68,6 +69,8 @@ class Suite:
         self.ids = _unique([self._id(i, option) for i, option in enumerate(options)], "")
         self.preflights: list[Preflight] = []
         self.report = Report()
+        folder = config.getoption("transcript", None)
+        self.recorder = Recorder(Path(folder)) if folder else None
 
     def _id(self, index: int, option: str) -> str:
         target = self.targets[index]
@@ -86,7 +89,22 @@ class Suite:
     def started(self) -> list[Target]:
         return [self.target(i) for i in range(len(self.targets))]
 
+    def record(self, targets: list[Target]) -> None:
+        """With --transcript, every exchange with the targets is recorded from now on."""
+        if self.recorder is None:
+            return
+        for target_id, target in zip(self.ids, targets, strict=True):
+            masker = Masker()
+            for project in target.projects:
+                for username, source in project.tokens.items():
+                    masker.add(project.path.stem, username, source.value)
+            self.recorder.attach(target_id, target.url, target.session, masker)
+
     def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.detach()
+            self.recorder.write(several_targets=len(self.targets) > 1)
+            self.recorder = None
         for target in self.targets:
             if target is not None:
                 target.close()
@@ -131,6 +149,15 @@ class _ResultCollector:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.suite.report.record(report)
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
+        recorder = self.suite.recorder
+        if recorder is not None and _is_clause(item):
+            index = _target_index(item)
+            name = _strip_target_id(item.name, self.suite.ids[index] if len(self.suite.targets) > 1 else "")
+            recorder.clause = f"{Path(str(item.path)).name}::{name}"
+        yield
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract suite", "REDCap contract suite")
@@ -142,6 +169,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the contract clauses against the server this file names (default: the fake, in-process); "
         f"repeat to run them against several side by side; '{IN_PROCESS}' names the in-process fake, "
         f"'{IN_PROCESS}@13.6.1' the in-process fake answering as that REDCap version",
+    )
+    group.addoption(
+        "--transcript",
+        metavar="DIR",
+        default=None,
+        help="write every exchange of the run to DIR, one JSON file per clause, tokens masked "
+        "(format: contract_tests/transcript.py); replay with fake-redcap replay DIR",
     )
     group.addoption(
         "--report",
@@ -205,6 +239,7 @@ def pytest_collection_modifyitems(
 
     report = suite.report
     targets = suite.started()
+    suite.record(targets)
     suite.preflights = [run_preflight(target) for target in targets]
     for index, (target, preflight) in enumerate(zip(targets, suite.preflights, strict=True)):
         target.version = preflight.version

@@ -11,10 +11,12 @@ import os
 import socket
 import ssl
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 TIMEOUT = 30.0
+# Called with (method, url, headers, body, answer) after every exchange (the transcript recorder).
+OBSERVERS: list[Callable[[str, str, Mapping[str, str], bytes, RawResponse], None]] = []
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ def raw_request(url: str, method: str, body: bytes, headers: Mapping[str, str]) 
             received += chunk
     finally:
         sock.close()
-    return parse_response(bytes(received), head_only=method == "HEAD")
+    answer = parse_response(bytes(received), head_only=method == "HEAD")
+    for observer in OBSERVERS:
+        observer(method, url, headers, body, answer)
+    return answer
 
 
 def parse_response(data: bytes, *, head_only: bool = False) -> RawResponse:

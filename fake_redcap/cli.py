@@ -111,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(args.paths)
         if args.command == "contract":
             return contract_cli.contract(args)
+        if args.command == "replay":
+            return contract_cli.replay(args)
         return serve(args)
     except BrokenPipeError:
         # The reader went away (`fake-redcap check x.yaml | head`): not an error worth a traceback.

@@ -13,6 +13,7 @@ is `pytest contract_tests --redcap-target TARGET.yaml --report out/redcap-15` in
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import os
 import sys
@@ -41,9 +42,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     contract.add_argument(
         "--transcript",
         metavar="DIR",
-        help="not implemented yet: the fake does not record transcripts of the suite's requests",
+        help="write every exchange to DIR, one JSON file per clause, tokens masked "
+        "(replay: fake-redcap replay DIR)",
     )
     contract.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    replay = commands.add_parser(
+        "replay",
+        help="send a transcript's exchanges again and report every field that differs",
+        description="Replay a transcript written by `fake-redcap contract --transcript DIR` against the "
+        "in-process fake (default), the fake as another version (fake@13.6.1) or any server a target "
+        "file names; print each status, header and body that differs. Exit 1 when one differs.",
+    )
+    replay.add_argument("transcript", metavar="DIR")
+    replay.add_argument("--redcap-target", metavar="TARGET", default="fake")
 
 
 def suite_dir() -> Path | None:
@@ -77,6 +88,8 @@ def pytest_arguments(args: argparse.Namespace, folder: Path) -> list[str]:
         arguments += ["--redcap-target", target]
     if args.report is not None:
         arguments += ["--report", args.report]
+    if args.transcript is not None:
+        arguments += ["--transcript", args.transcript]
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
@@ -85,13 +98,6 @@ def pytest_arguments(args: argparse.Namespace, folder: Path) -> list[str]:
 
 def contract(args: argparse.Namespace) -> int:
     """Run the suite; pytest's exit status (0 all passed, 1 a clause failed, 2 and up usage problems)."""
-    if args.transcript is not None:
-        print(
-            "fake-redcap: contract --transcript is not implemented: the suite records no transcripts yet. "
-            "Leave it out; --report PATH writes what each clause did.",
-            file=sys.stderr,
-        )
-        return 2
     folder = suite_dir()
     if folder is None:
         print(
@@ -103,6 +109,20 @@ def contract(args: argparse.Namespace) -> int:
     import pytest  # only this command needs pytest at import time
 
     return int(pytest.main(pytest_arguments(args, folder)))
+
+
+def replay(args: argparse.Namespace) -> int:
+    """`fake-redcap replay DIR [--redcap-target T]`: the suite's replay (its module replay.py)."""
+    folder = suite_dir()
+    if folder is None:
+        print(
+            "fake-redcap: the contract suite is not installed (no package fake_redcap_contract). "
+            "Reinstall fake-redcap: pip install --force-reinstall fake-redcap",
+            file=sys.stderr,
+        )
+        return 2
+    module = importlib.import_module(f"{folder.name}.replay")
+    return int(module.main([args.transcript, "--redcap-target", args.redcap_target]))
 
 
 def run(argv: Sequence[str]) -> int:

@@ -216,10 +216,17 @@ def test_fake_redcap_contract_runs_the_suite_from_the_installed_copy(installed: 
     assert "passed" in result.stdout.splitlines()[-1]
 
 
-def test_contract_options_it_does_not_implement_are_refused(installed: Installed) -> None:
-    result = installed.run(installed.bin("fake-redcap"), "contract", "--transcript", "out")
-    assert result.returncode == 2
-    assert "not implemented" in result.stderr
+def test_a_transcript_written_by_the_installed_suite_replays_without_differences(
+    installed: Installed,
+) -> None:
+    folder = installed.user_project / "out" / "transcript"
+    args = ("contract", "--transcript", folder, "--", "-k", "version_is_the_version")
+    result = installed.run(installed.bin("fake-redcap"), *args)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (folder / "test_project_exports").is_dir()
+    replayed = installed.run(installed.bin("fake-redcap"), "replay", folder)
+    assert replayed.returncode == 0, replayed.stdout[-3000:] + replayed.stderr[-3000:]
+    assert "0 difference(s)" in replayed.stdout
 
 
 def test_the_suite_imports_itself_relatively() -> None:
