@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,12 +61,26 @@ class ProjectState(enum.Enum):
 
 @dataclass(frozen=True)
 class Field:
+    """One data dictionary line: every column of REDCap's metadata export, as that export shows it."""
+
     name: str
     form: str
     type: str  # REDCap field type: text, file, notes, dropdown, ...
     validation: str | None = None  # text_validation_type_or_show_slider_number; "signature" for signatures
     identifier: bool = False  # field_phi == '1'
     label: str = ""
+    section_header: str = ""
+    choices: str = ""  # select_choices_or_calculations: choices, a calculation, slider labels or SQL
+    note: str = ""  # field_note
+    validation_min: str = ""
+    validation_max: str = ""
+    branching_logic: str = ""
+    required: bool = False
+    alignment: str = ""  # custom_alignment
+    question_number: str = ""
+    matrix_group: str = ""
+    matrix_ranking: bool = False
+    annotation: str = ""  # field_annotation (action tags)
 
     @property
     def is_file(self) -> bool:
@@ -74,6 +89,54 @@ class Field:
     @property
     def is_signature(self) -> bool:
         return self.type == "file" and self.validation == "signature"
+
+    def choice_codes(self) -> tuple[str, ...]:
+        """The coded values of a dropdown, radio or checkbox field, in order (parseEnum's keys)."""
+        if self.type not in ("dropdown", "radio", "checkbox"):
+            return ()
+        return tuple(parse_choices(self.choices))
+
+    def export_names(self) -> tuple[str, ...]:
+        """The record export's column names: `name___code` per choice for a checkbox (V15
+        `REDCap::getExportFieldNames`), none for file and descriptive fields, else the name."""
+        if self.type == "checkbox":
+            return tuple(checkbox_column(self.name, code) for code in self.choice_codes())
+        if self.type in ("file", "descriptive"):
+            return ()
+        return (self.name,)
+
+
+def status_field(form: str) -> Field:
+    """`<form>_complete`, the form status field REDCap keeps at the end of every form (a dropdown
+    0 Incomplete / 1 Unverified / 2 Complete, element_label "Complete?")."""
+    return Field(
+        name=f"{form}_complete",
+        form=form,
+        type="dropdown",
+        label="Complete?",
+        choices="0, Incomplete | 1, Unverified | 2, Complete",
+    )
+
+
+def parse_choices(choices: str) -> dict[str, str]:
+    """Choices "1, Red | 2, Green" as REDCap's parseEnum reads them (V15 Config/init_functions.php:1687):
+    split at "|", the code before the first comma and the label after it, both trimmed; no comma makes
+    the code its own label; a code given twice joins its labels with ", "."""
+    result: dict[str, str] = {}
+    if not choices.strip():
+        return result
+    for part in choices.strip().split("|"):
+        code, comma, label = part.partition(",")
+        code, label = code.strip(), label.strip() if comma else code.strip()
+        result[code] = f"{result[code]}, {label}" if code in result else label
+    return result
+
+
+def checkbox_column(field: str, code: str) -> str:
+    """`Project::getExtendedCheckboxFieldname` (V15 Classes/Project.php:2022-2036): "-" and "." become
+    "_", then lower case, and anything but a-z, 0-9 and _ is dropped."""
+    formatted = re.sub(r"[^a-z_0-9]", "", code.replace("-", "_").replace(".", "_").lower())
+    return f"{field}___{formatted}"
 
 
 @dataclass(frozen=True)
@@ -184,6 +247,10 @@ class RecordRow:
     locked_forms: frozenset[str] = frozenset()  # instruments locked in this event and instance
 
 
+# PHP's ucwords: a lower-case letter at the start or after a space, tab, CR, LF, FF or VT is upper-cased.
+_WORD_START = re.compile(r"(^|[ \t\r\n\f\v])([a-z])")
+
+
 @dataclass(frozen=True)
 class Project:
     project_id: int
@@ -198,6 +265,9 @@ class Project:
     records: tuple[RecordRow, ...]
     source: Path  # the fixture file it came from
     state: ProjectState = ProjectState.ACTIVE
+    # Instrument menu labels the fixture gives (`instruments:`, or a project XML's FormDef Name); forms
+    # not listed get the label REDCap gives a form a data dictionary creates (see `form_label`).
+    instrument_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_longitudinal(self) -> bool:
@@ -211,6 +281,17 @@ class Project:
     def forms(self) -> tuple[str, ...]:
         """Instrument names in data-dictionary order."""
         return tuple(dict.fromkeys(f.form for f in self.fields))
+
+    def form_label(self, form: str) -> str:
+        """The instrument's menu label: the one given, else ucwords(str_replace("_", " ", form)), the
+        label REDCap 7-15 gives a form that a data dictionary upload or an API metadata import creates
+        (V15 Classes/MetaData.php:2099, V7.1.2 :1981). A project XML gives its own (ODM FormDef Name,
+        V15 Classes/ODM.php:2055). Only a form that lost its label in production draft mode gets the
+        bare form name (V15 Classes/Project.php:747)."""
+        given = self.instrument_labels.get(form)
+        if given is not None:
+            return given
+        return _WORD_START.sub(lambda m: m[1] + m[2].upper(), form.replace("_", " "))
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:

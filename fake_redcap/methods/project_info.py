@@ -33,7 +33,6 @@ from fake_redcap.methods.export_format import (
 from fake_redcap.methods.structure import (
     event_forms,
     event_id,
-    form_label,
     has_repeating_forms_events,
     metadata_fields,
     ordered_arms,
@@ -145,20 +144,29 @@ DATA_DICTIONARY_COLUMNS = (
 
 
 def _dictionary_row(field: Field) -> dict[str, Scalar]:
-    """One data dictionary line. The fixture holds name, form, type, validation, identifier and label;
-    every other column is blank, as for a field that never set it (sliders align "RV" by default)."""
-    row: dict[str, Scalar] = dict.fromkeys(DATA_DICTIONARY_COLUMNS, "")
-    row.update(
-        field_name=field.name,
-        form_name=field.form,
-        field_type=field.type,
-        field_label=field.label,
-        text_validation_type_or_show_slider_number=field.validation or "",
-        identifier="y" if field.identifier else "",
-    )
-    if field.type == "slider":
-        row["custom_alignment"] = "RV"
-    return row
+    """One data dictionary line, every column as getDataDictionary writes it (V15
+    Classes/MetaData.php:540-585): flags as "y" or "", user-facing type and validation names, choices
+    with "|" between them. The fixture loader already holds each column in that form."""
+    return {
+        "field_name": field.name,
+        "form_name": field.form,
+        "section_header": field.section_header,
+        "field_type": field.type,
+        "field_label": field.label,
+        "select_choices_or_calculations": field.choices,
+        "field_note": field.note,
+        "text_validation_type_or_show_slider_number": field.validation or "",
+        "text_validation_min": field.validation_min,
+        "text_validation_max": field.validation_max,
+        "identifier": "y" if field.identifier else "",
+        "branching_logic": field.branching_logic,
+        "required_field": "y" if field.required else "",
+        "custom_alignment": field.alignment,
+        "question_number": field.question_number,
+        "matrix_group_name": field.matrix_group,
+        "matrix_ranking": "y" if field.matrix_ranking else "",
+        "field_annotation": field.annotation,
+    }
 
 
 def export_metadata(call: Call) -> Reply:
@@ -199,7 +207,8 @@ def export_metadata(call: Call) -> Reply:
 def export_instruments(call: Call) -> Reply:
     """Every instrument: name and menu label. The csv is written by hand: the label is always quoted."""
     rows: list[dict[str, Scalar]] = [
-        {"instrument_name": form, "instrument_label": form_label(form)} for form in call.project.forms
+        {"instrument_name": form, "instrument_label": call.project.form_label(form)}
+        for form in call.project.forms
     ]
 
     def csv(rows: list[dict[str, Scalar]]) -> str:
@@ -420,15 +429,20 @@ def export_field_names(call: Call) -> Reply:
         fields = tuple(f for f in fields if f.name == wanted)
         if not fields:
             raise ApiError(400, msg.INVALID_FIELD)
-    if any(f.type == "checkbox" for f in fields):
-        raise not_implemented("content=exportFieldNames for checkbox fields (the fixture has no choices)")
-    names = [f.name for f in fields if f.type not in ("file", "descriptive")]
-    if not names:
+    # A checkbox gives a row per choice (choice_value the code, as a string in json); file and
+    # descriptive fields give none (REDCap::getExportFieldNames).
+    rows: list[dict[str, Scalar]] = [
+        {"original_field_name": f.name, "choice_value": code, "export_field_name": column}
+        for f in fields
+        for code, column in (
+            zip(f.choice_codes(), f.export_names(), strict=True)
+            if f.type == "checkbox"
+            else [("", n) for n in f.export_names()]
+        )
+    ]
+    if not rows:
         raise ApiError(400, msg.UNKNOWN_ERROR)
     fmt = content_format(call)
-    rows: list[dict[str, Scalar]] = [
-        {"original_field_name": n, "choice_value": "", "export_field_name": n} for n in names
-    ]
     if fmt is ReturnFormat.JSON:
         return reply("[" + ",".join(json_body(r) for r in rows) + "]", fmt, call)
     if fmt is ReturnFormat.CSV:

@@ -53,6 +53,7 @@ from fake_redcap.methods.structure import (
     deid_fields_to_remove,
     event_forms,
     event_id,
+    export_columns,
     form_export_right,
     has_repeating_forms,
     has_repeating_forms_events,
@@ -209,12 +210,15 @@ def _get_data(
     project = call.project
     pk = project.record_id_field
     remove_pk = project.is_longitudinal and pk not in fields
-    wanted, fetched = _fetched_fields(project, metadata, [pk, *fields] if remove_pk else fields)
+    # A checkbox is a column per choice, `field___code` (V15 Records::getData via
+    # Project::getExtendedCheckboxFieldname): past _fetched_fields, names are export columns.
+    by_column = export_columns(project)
+    wanted, fetched = _fetched_fields(project, metadata, by_column, [pk, *fields] if remove_pk else fields)
     event_names = _chosen_events(project, events)
-    defaults = {ev: _defaults(project, metadata, fetched, ev) for ev in event_names}
-    rows = _rows(call, metadata, _chosen_records(project, records), set(fetched), defaults)
+    defaults = {ev: _defaults(project, by_column, fetched, ev) for ev in event_names}
+    rows = _rows(call, by_column, _chosen_records(project, records), set(fetched), defaults)
     _drop_empty_base_rows(project, rows)
-    _blank_other_statuses(project, metadata, rows.values())
+    _blank_other_statuses(project, by_column, rows.values())
     if remove_pk:  # the record ID field goes if it was only fetched
         for row in rows.values():
             row.values.pop(pk, None)
@@ -223,23 +227,25 @@ def _get_data(
 
 
 def _fetched_fields(
-    project: Project, metadata: dict[str, Field], fields: list[str]
+    project: Project, metadata: dict[str, Field], columns: dict[str, Field], fields: list[str]
 ) -> tuple[list[str], list[str]]:
-    """The wanted fields in data dictionary order (descriptive ones dropped), and the fields fetched:
-    a repeating form's status field is fetched to find rows even when it is not wanted (then it is not
-    shown)."""
+    """The wanted columns in data dictionary order (descriptive fields dropped, a checkbox's choices
+    in its place), and the columns fetched: a repeating form's status field is fetched to find rows
+    even when it is not wanted (then it is not shown)."""
     order = {name: i for i, name in enumerate(metadata)}
-    wanted = sorted(
+    names = sorted(
         dict.fromkeys(n for n in fields if n in metadata and metadata[n].type != "descriptive"),
         key=order.__getitem__,
     )
-    if any(metadata[n].type == "checkbox" for n in wanted):
-        raise not_implemented("content=record with checkbox fields (the fixture has no choices)")
+    by_field: dict[str, list[str]] = {}
+    for column, field_of in columns.items():
+        by_field.setdefault(field_of.name, []).append(column)
+    wanted = [column for n in names for column in by_field[n]]
     if not has_repeating_forms(project):
         return wanted, wanted
     hidden: set[str] = set()
     for name in wanted:
-        form = metadata[name].form
+        form = columns[name].form
         status = f"{form}_complete"
         if any(rule.form == form for rule in project.repeating) and status not in wanted:
             hidden.add(status)
@@ -275,7 +281,7 @@ def _chosen_records(project: Project, records: list[str]) -> set[str]:
 
 def _rows(
     call: Call,
-    metadata: dict[str, Field],
+    columns: dict[str, Field],
     records: set[str],
     fetched: set[str],
     defaults: dict[str | None, dict[str, str]],
@@ -284,11 +290,11 @@ def _rows(
     project = call.project
     pk = project.record_id_field
     rows: dict[RowKey, _Row] = {}
-    for record, event, name, instance, value in _data_points(call, metadata):
+    for record, event, name, instance, value in _data_points(call, columns):
         if record not in records or event not in defaults or name not in fetched:
             continue
         whole = repeats_whole(project, event)
-        rep_form = not whole and repeating_form(project, event, metadata[name].form)
+        rep_form = not whole and repeating_form(project, event, columns[name].form)
         if not (whole or rep_form):
             if instance > 1:
                 continue  # an orphaned value
@@ -297,7 +303,7 @@ def _rows(
                 rows[key] = _Row(record, event, "", 1, False, dict(defaults[event]))
             rows[key].values[name] = value
             continue
-        instrument = metadata[name].form if rep_form else ""
+        instrument = columns[name].form if rep_form else ""
         if rep_form and instance > 1 and name == pk:
             continue
         key = (record, event, instrument, instance)
@@ -323,13 +329,14 @@ def _drop_empty_base_rows(project: Project, rows: dict[RowKey, _Row]) -> None:
                 del rows[key]
 
 
-def _blank_other_statuses(project: Project, metadata: dict[str, Field], rows: Iterable[_Row]) -> None:
-    """Form statuses of other forms are blanked on repeating-form rows, and a repeating form's status
-    is blanked on base rows."""
+def _blank_other_statuses(project: Project, columns: dict[str, Field], rows: Iterable[_Row]) -> None:
+    """Form statuses and checkboxes of other forms are blanked on repeating-form rows, and a repeating
+    form's are blanked on base rows (V15 Records::getData, "remove any 0s for checkboxes and form
+    status fields from other forms on a repeating form instance")."""
     for row in rows:
         for name in list(row.values):
-            if name in metadata and is_status_field(metadata[name]):
-                form = metadata[name].form
+            if name in columns and _zero_default(columns[name]):
+                form = columns[name].form
                 other_form = row.repeating and row.instrument not in ("", form)
                 repeating_on_base = not row.repeating and repeating_form(project, row.event, form)
                 if other_form or repeating_on_base:
@@ -339,15 +346,15 @@ def _blank_other_statuses(project: Project, metadata: dict[str, Field], rows: It
 def _defaults(
     project: Project, metadata: dict[str, Field], fields: list[str], event: str | None
 ) -> dict[str, str]:
-    """A new row's values: "" for fields, "0" for the status of a form designated for the event (""
-    otherwise)."""
+    """A new row's values: "" for fields, "0" for a status or checkbox column of a form designated for
+    the event ("" otherwise)."""
     designated = (
         event_forms(project, next(e for e in project.events if e.unique_name == event))
         if event is not None
         else project.forms
     )
     return {
-        name: ("0" if metadata[name].form in designated else "") if is_status_field(metadata[name]) else ""
+        name: ("0" if metadata[name].form in designated else "") if _zero_default(metadata[name]) else ""
         for name in fields
     }
 
@@ -380,7 +387,14 @@ def _row_points(
         yield row.record, row.event, name, row.instance, stored.name if file_names else msg.RECORD_DOCUMENT
         forms.append(metadata[name].form)
     for form in dict.fromkeys(forms):
-        yield row.record, row.event, f"{form}_complete", row.instance, "0"
+        if f"{form}_complete" not in row.values:  # a status the fixture gives was yielded above
+            yield row.record, row.event, f"{form}_complete", row.instance, "0"
+
+
+def _zero_default(field: Field) -> bool:
+    """Form status and checkbox columns start at "0" where their form is designated (V15
+    Records::getData, default values)."""
+    return is_status_field(field) or field.type == "checkbox"
 
 
 _NATURAL_PART = re.compile(r"(\d+)")

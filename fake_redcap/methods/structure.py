@@ -5,24 +5,9 @@ rights. Read from the model; nothing here is specific to one export.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from fake_redcap.model import Arm, Event, ExportRight, Field, Project, Repeating, User
-
-# REDCap gives a form added through a data dictionary the menu label ucwords(str_replace("_", " ",
-# form)) (V15 Classes/MetaData.php save_metadata); the fixture has no form labels.
-_WORD_START = re.compile(r"(^|[ \t\r\n\f\v])([a-z])")
-
-
-def form_label(form: str) -> str:
-    return _WORD_START.sub(lambda m: m[1] + m[2].upper(), form.replace("_", " "))
-
-
-def status_field(form: str) -> Field:
-    """`<form>_complete`, the form status field REDCap keeps at the end of every form (a dropdown
-    0 Incomplete / 1 Unverified / 2 Complete, element_label "Complete?")."""
-    return Field(name=f"{form}_complete", form=form, type="dropdown", label="Complete?")
+from fake_redcap.model import Arm, Event, ExportRight, Field, Project, Repeating, User, status_field
 
 
 def metadata_fields(project: Project) -> tuple[Field, ...]:
@@ -32,6 +17,16 @@ def metadata_fields(project: Project) -> tuple[Field, ...]:
         result.extend(f for f in project.fields if f.form == form)
         result.append(status_field(form))
     return tuple(result)
+
+
+def export_columns(project: Project) -> dict[str, Field]:
+    """Every record export column and its field, in field order: a checkbox has a column per choice
+    (`field___code`, V15 REDCap::getExportFieldNames), every other field (files too) its name."""
+    result: dict[str, Field] = {}
+    for field in metadata_fields(project):
+        for column in field.export_names() if field.type == "checkbox" else (field.name,):
+            result[column] = field
+    return result
 
 
 def is_status_field(field: Field) -> bool:
