@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from fake_redcap.fixture import mask_token
-from fake_redcap.model import ExportRight, Project, User
+from fake_redcap.model import ExportRight, Field, Project, User
 
 _EXPORT_LABELS = {
     ExportRight.FULL: "Full Data Set",
@@ -40,17 +40,35 @@ def _describe_fields(project: Project) -> list[str]:
     for form in project.forms:
         classic_repeat = not project.is_longitudinal and any(r.form == form for r in repeating_forms)
         suffix = " (repeating instrument)" if classic_repeat else ""
-        lines.append(f"  form {form}{suffix}:")
-        for fld in project.fields:
-            if fld.form != form:
-                continue
-            marks = [fld.type]
-            if fld.is_signature:
-                marks.append("signature")
-            if fld.identifier:
-                marks.append("identifier")
-            lines.append(f"    {fld.name} [{', '.join(marks)}]")
+        lines.append(f"  form {form} {project.form_label(form)!r}{suffix}:")
+        lines.extend(
+            f"    {fld.name} [{', '.join(_field_marks(fld))}]" for fld in project.fields if fld.form == form
+        )
     return lines
+
+
+def _field_marks(fld: Field) -> list[str]:
+    """The type, then what the data dictionary adds to it."""
+    marks = [fld.type]
+    if fld.is_signature:
+        marks.append("signature")
+    elif fld.validation:
+        marks.append(f"validation {fld.validation}")
+    codes = fld.choice_codes()
+    if fld.type == "checkbox":
+        marks.append(f"export columns {', '.join(fld.export_names())}")
+    elif codes:
+        marks.append(f"choices {', '.join(codes)}")
+    elif fld.type == "calc":
+        marks.append(f"calculation {fld.choices}")
+    for flag, word in ((fld.identifier, "identifier"), (fld.required, "required")):
+        if flag:
+            marks.append(word)
+    if fld.branching_logic:
+        marks.append("branching logic")
+    if fld.matrix_group:
+        marks.append(f"matrix {fld.matrix_group}")
+    return marks
 
 
 def _describe_events(project: Project) -> list[str]:

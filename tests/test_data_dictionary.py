@@ -19,7 +19,7 @@ import yaml
 from flask.testing import FlaskClient
 
 from fake_redcap import FakeState, create_app
-from fake_redcap.fixture import FixtureError, load_fixture
+from fake_redcap.fixture import FIELD_TYPES, FixtureError, load_fixture
 
 TOKEN = "0123456789ABCDEF0123456789ABCDEF"
 Doc = dict[str, Any]
@@ -333,4 +333,44 @@ def test_values_are_checked_against_their_field(tmp_path: Path, name: str, value
 def test_date_fix_names_the_stored_format(tmp_path: Path) -> None:
     assert "YYYY-MM-DD (whatever the field's display format)" in _refused(
         tmp_path, _value("dob", "02/29/1980")
+    )
+
+
+DEMO = Path(__file__).resolve().parent.parent / "fake_redcap" / "demo" / "every_field_type" / "project.yaml"
+
+
+def test_the_every_field_type_demo_uses_every_type_and_column() -> None:
+    project = load_fixture(DEMO)
+    assert {f.type for f in project.fields} == set(FIELD_TYPES)
+    for column in (
+        "section_header",
+        "choices",
+        "note",
+        "validation_min",
+        "validation_max",
+        "branching_logic",
+    ):
+        assert any(getattr(f, column) for f in project.fields), column
+    for column in ("question_number", "matrix_group", "annotation", "alignment", "identifier", "required"):
+        assert any(getattr(f, column) for f in project.fields), column
+    assert project.form_label("daily_diary") == "Daily diary"
+    assert {r.instance for r in project.records} == {1, 2}
+
+
+def test_the_every_field_type_demo_exports_its_records() -> None:
+    client = create_app(FakeState([DEMO])).test_client()
+    body = urllib.parse.urlencode(
+        {"token": "1601FA4EFA4EFA4EFA4EFA4EFA4EFA4E", "content": "record", "format": "json"}
+    ).encode()
+    rows = json.loads(client.post("/api/", data=body, content_type="application/x-www-form-urlencoded").data)
+    assert [(r["record_id"], r["redcap_repeat_instrument"], r["redcap_repeat_instance"]) for r in rows] == [
+        ("1", "", ""),
+        ("1", "daily_diary", 1),
+        ("1", "daily_diary", 2),
+        ("2", "", ""),
+    ]
+    assert (rows[0]["symptoms___fatigue"], rows[0]["symptoms____1"], rows[3]["symptoms____1"]) == (
+        "1",
+        "0",
+        "1",
     )
