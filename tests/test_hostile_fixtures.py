@@ -237,3 +237,61 @@ def test_check_refuses_fixtures_sharing_a_token_without_showing_it(
     assert out == "" and "same token" in err and err.startswith("fake-redcap: ")
     assert TOKEN_A.lower() not in (out + err).lower()
     assert TOKEN_B not in err
+
+
+# -- REDCap's own files (redcap: CSVs, a project XML) ---------------------------------------------------
+
+
+def _redcap_fixture(folder: Path, spec: dict[str, str]) -> Path:
+    return write_yaml(folder, {"redcap": spec, "users": doc()["users"]})
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (
+            b"record_id\n1\x00\n",
+            "records.csv line 2.record: the record name contains the control character U+0000",
+        ),
+        (b"\xff\xfe\n", "records.csv is not UTF-8 text"),
+        (b"", "records.csv is empty"),
+    ],
+    ids=["nul-byte", "not-utf8", "empty"],
+)
+def test_a_broken_records_csv_is_refused(tmp_path: Path, content: bytes, fragment: str) -> None:
+    (tmp_path / "dd.csv").write_text(
+        "field_name,form_name,section_header,field_type,field_label,select_choices_or_calculations,field_note,"
+        "text_validation_type_or_show_slider_number,text_validation_min,text_validation_max,identifier,"
+        "branching_logic,required_field,custom_alignment,question_number,matrix_group_name,matrix_ranking,"
+        "field_annotation\nrecord_id,main,,text,ID,,,,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "records.csv").write_bytes(content)
+    assert fragment in refused(
+        _redcap_fixture(tmp_path, {"data_dictionary": "dd.csv", "records": "records.csv"})
+    )
+
+
+def test_a_redcap_file_that_is_a_fifo_or_outside_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "dd.csv")
+    assert "is not a regular file" in refused(_redcap_fixture(tmp_path, {"data_dictionary": "dd.csv"}))
+    (tmp_path / "inner").mkdir()
+    message = refused(_redcap_fixture(tmp_path / "inner", {"data_dictionary": "../dd.csv"}))
+    assert "leads out of the fixture's folder" in message
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><r>&b;</r>',
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+        '<?xml version="1.0"?><ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><Study/></ODM>',
+        "<a>" * 100_000 + "</a>" * 100_000,
+    ],
+    ids=["entity-bomb", "external-entity", "no-metadata", "deep"],
+)
+def test_a_hostile_project_xml_is_refused(tmp_path: Path, xml: str) -> None:
+    path = tmp_path / "project.xml"
+    path.write_text(xml, encoding="utf-8")
+    message = refused(path)
+    assert "passwd" not in message and "root:" not in message
