@@ -374,3 +374,19 @@ def test_the_every_field_type_demo_exports_its_records() -> None:
         "0",
         "1",
     )
+
+
+def test_unquoted_yaml_bounds_are_read_as_redcap_writes_them(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "fields:\n  - {name: record_id, form: f, type: text}\n"
+        "  - {name: d, form: f, type: text, validation: date_ymd, validation_min: 2000-01-31,"
+        " validation_max: 2030-12-31}\n  - {name: n, form: f, type: text, validation: number,"
+        " validation_min: 0.5, validation_max: 10}\n",
+        encoding="utf-8",
+    )
+    project = load_fixture(path)
+    assert [(f.validation_min, f.validation_max) for f in project.fields[1:]] == [
+        ("2000-01-31", "2030-12-31"),
+        ("0.5", "10"),
+    ]

@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +256,38 @@ def test_a_broken_xml_is_refused_with_a_fix(tmp_path: Path) -> None:
         load_fixture(bad)
     with pytest.raises(FixtureError, match="does not exist"):
         load_fixture(tmp_path / "missing.xml")
+
+
+def test_serve_a_project_xml_alone_and_export_with_the_printed_token() -> None:
+    """`fake-redcap serve --fixture X.xml`: the banner names the owner and its token, which works."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fake_redcap", "serve", "--fixture", str(DOCTEST), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Ctrl-C"):
+                break
+        url = lines[0]
+        owner = next(line.split() for line in lines if line.strip().startswith("owner "))
+        body = urllib.parse.urlencode({"token": owner[-1], "content": "exportFieldNames", "format": "json"})
+        with urllib.request.urlopen(url, data=body.encode(), timeout=30) as response:
+            names = [r["export_field_name"] for r in json.loads(response.read())]
+        assert names == [
+            "record_id",
+            "field_1",
+            "checkbox_field___1",
+            "checkbox_field___2",
+            "form_1_complete",
+        ]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
