@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from flask.testing import FlaskClient
 
 from fake_redcap import FakeState, create_app
 from fake_redcap.fixture import FIELD_TYPES, FixtureError, load_fixture
+from tests.support import write_fixture
 
 TOKEN = "0123456789ABCDEF0123456789ABCDEF"
 Doc = dict[str, Any]
@@ -107,15 +107,8 @@ def every_type() -> Doc:
     }
 
 
-def write(folder: Path, doc: Doc) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "project.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def client_for(folder: Path, doc: Doc) -> FlaskClient:
-    return create_app(FakeState([write(folder, doc)])).test_client()
+    return create_app(FakeState([write_fixture(folder, doc)])).test_client()
 
 
 def post(client: FlaskClient, **params: str) -> Any:
@@ -255,7 +248,7 @@ def test_instrument_labels_default_to_redcaps_data_dictionary_rule(client: Flask
 
 
 def test_the_project_model_holds_the_columns(tmp_path: Path) -> None:
-    project = load_fixture(write(tmp_path, every_type()))
+    project = load_fixture(write_fixture(tmp_path, every_type()))
     pets = project.field("pets")
     assert pets is not None and pets.choice_codes() == ("1", "A-2", "3.5")
     (row1, _row2) = project.records
@@ -265,7 +258,7 @@ def test_the_project_model_holds_the_columns(tmp_path: Path) -> None:
 
 def _refused(tmp_path: Path, doc: Doc) -> str:
     with pytest.raises(FixtureError) as info:
-        load_fixture(write(tmp_path, doc))
+        load_fixture(write_fixture(tmp_path, doc))
     message = str(info.value)
     assert "Fix: " in message
     return message

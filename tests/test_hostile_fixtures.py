@@ -243,7 +243,7 @@ def test_check_refuses_fixtures_sharing_a_token_without_showing_it(
 
 
 def _redcap_fixture(folder: Path, spec: dict[str, str]) -> Path:
-    return write_yaml(folder, {"redcap": spec, "users": doc()["users"]})
+    return write_fixture(folder, {"redcap": spec, "users": doc()["users"]})
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import yaml
 from fake_redcap import FakeState, create_app
 from fake_redcap.fixture import FixtureError, load_fixture
 from fake_redcap.model import Project
+from tests.support import write_fixture
 
 REFERENCE = Path(__file__).resolve().parent.parent / "contract_tests" / "reference"
 STEMS = ("classic", "longitudinal", "analysis")
@@ -52,9 +53,7 @@ def from_redcap_files(folder: Path, stem: str) -> Path:
         if row.get("files") or row.get("locked") or row.get("locked_forms"):
             rows.append(row)
     doc = {"redcap": files, **doc, "records": rows}
-    path = folder / f"{stem}_from_csv.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fixture(folder, doc, name=f"{stem}_from_csv.yaml")
 
 
 def _rows(project: Project) -> list[tuple[Any, ...]]:
@@ -116,12 +115,10 @@ def test_reference_csvs_serve_the_same_answers_as_the_yaml(tmp_path: Path, stem:
 
 
 def write(folder: Path, doc: dict[str, Any], files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    path = folder / "p.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return path
+    """A fixture beside REDCap files given as text."""
+    return write_fixture(
+        folder, doc, {name: text.encode("utf-8") for name, text in files.items()}, name="p.yaml"
+    )
 
 
 DICTIONARY = (
