@@ -42,6 +42,26 @@ MARKER = "redcap_fixtures"
 FixtureSet = tuple[Path, ...]
 
 
+IN_PROCESS_OPTION = "--fake-redcap-in-process"
+IN_PROCESS_INI = "fake_redcap_in_process"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("fake_redcap").addoption(
+        IN_PROCESS_OPTION,
+        action="store_true",
+        default=None,
+        help="answer requests-based calls to the fake's URL in-process, without a socket "
+        "(fake_redcap.inprocess; the same bytes, status and headers)",
+    )
+    parser.addini(IN_PROCESS_INI, f"as {IN_PROCESS_OPTION}", type="bool", default=False)
+
+
+def _in_process(config: pytest.Config) -> bool:
+    chosen = config.getoption(IN_PROCESS_OPTION)
+    return bool(chosen if chosen is not None else config.getini(IN_PROCESS_INI))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -79,8 +99,9 @@ class DemoNotice:
 class FakeRedcapServers:
     """One running `FakeServer` per distinct fixture set, started on first use, stopped at session end."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, in_process: bool = False) -> None:
         self._servers: dict[FixtureSet, FakeServer] = {}
+        self.in_process = in_process  # requests to the servers answered without a socket
 
     def server_for(self, fixtures: Sequence[str | os.PathLike[str]]) -> FakeServer:
         """The server for these fixture files (in this order), started if it is not running yet.
@@ -93,6 +114,10 @@ class FakeRedcapServers:
 
             server = FakeServer(FakeState(list(key)), "127.0.0.1", 0).start()
             self._servers[key] = server
+            if self.in_process:
+                from fake_redcap.inprocess import intercept
+
+                intercept(server)
         return server
 
     @property
@@ -102,14 +127,19 @@ class FakeRedcapServers:
     def stop_all(self) -> None:
         servers, self._servers = list(self._servers.values()), {}
         for server in servers:
+            if self.in_process:
+                from fake_redcap.inprocess import release
+
+                release(server)
             server.stop()
             server.state.close()
 
 
 @pytest.fixture(scope="session")
-def fake_redcap_servers() -> Iterator[FakeRedcapServers]:
-    """The session's servers, one per distinct fixture set (per xdist worker)."""
-    pool = FakeRedcapServers()
+def fake_redcap_servers(request: pytest.FixtureRequest) -> Iterator[FakeRedcapServers]:
+    """The session's servers, one per distinct fixture set (per xdist worker); with
+    `--fake-redcap-in-process`, requests-based calls to them are answered without a socket."""
+    pool = FakeRedcapServers(in_process=_in_process(request.config))
     try:
         yield pool
     finally:
