@@ -6,12 +6,19 @@ machine, and the ratio between them; nothing here asserts a time.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
 import platform
+import shutil
+import socket
 import statistics
+import subprocess
 import threading
-from collections.abc import Callable, Iterable
+import time
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +100,109 @@ def machine() -> str:
 def row(label: str, value: str, ratio: float | None = None, target: str = "") -> None:
     shown = f"{ratio:6.2f}" if ratio is not None else "     -"
     print(f"  {label:<48} {value:>28}   ratio {shown}   {target}", flush=True)
+
+
+TARGET_PREFIX = "TARGET"
+
+
+def target(name: str, ratio: float, op: str, bound: float) -> bool:
+    """Print one issue target as met or not; `run_all.py` collects these lines into its summary."""
+    met = ratio <= bound if op == "<=" else ratio >= bound
+    print(
+        f"{TARGET_PREFIX} | {name} | {ratio:.2f} | {op} {bound:g} | {'met' if met else 'NOT met'}", flush=True
+    )
+    return met
+
+
+class WireMock:
+    """WireMock's standalone jar (Java), stubbed to answer the same 1 KiB file as the fake. The jar comes
+    from $WIREMOCK_JAR, else the npm package `wiremock` (installed once into ~/.cache/fake-redcap-bench
+    when npm is here). `start()` gives None (and `missing` says why) without Java or a jar."""
+
+    missing = ""
+    CACHE = Path.home() / ".cache" / "fake-redcap-bench"
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int) -> None:
+        self.process = process
+        self.port = port
+
+    @classmethod
+    def jar(cls) -> Path | None:
+        given = os.environ.get("WIREMOCK_JAR")
+        if given:
+            return Path(given)
+        found = sorted(cls.CACHE.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+        if not found and shutil.which("npm"):
+            subprocess.run(
+                [
+                    "npm",
+                    "install",
+                    "--silent",
+                    "--no-audit",
+                    "--no-fund",
+                    "--prefix",
+                    str(cls.CACHE),
+                    "wiremock",
+                ],
+                check=False,
+                capture_output=True,
+            )
+            found = sorted(cls.CACHE.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+        return found[-1] if found else None
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(cls, payload: bytes = bytes(range(256)) * 4) -> Iterator[WireMock | None]:
+        jar = cls.jar() if shutil.which("java") else None
+        if jar is None:
+            cls.missing = (
+                "no Java" if not shutil.which("java") else "no WireMock jar (set WIREMOCK_JAR or install npm)"
+            )
+            yield None
+            return
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen(
+            [
+                "java",
+                "-jar",
+                str(jar),
+                "--port",
+                str(port),
+                "--bind-address",
+                "127.0.0.1",
+                "--disable-banner",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            stub = {
+                "request": {"method": "POST", "urlPath": "/api/"},
+                "response": {
+                    "status": 200,
+                    "base64Body": base64.b64encode(payload).decode(),
+                    "headers": {"Content-type": 'application/octet-stream; name="one.bin"'},
+                },
+            }
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(
+                        urllib.request.Request(
+                            f"http://127.0.0.1:{port}/__admin/mappings",
+                            data=json.dumps(stub).encode(),
+                            headers={"Content-Type": "application/json"},
+                        ),
+                        timeout=5,
+                    ).read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise RuntimeError("WireMock did not start") from None
+                    time.sleep(0.2)
+            yield cls(process, port)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
