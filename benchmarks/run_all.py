@@ -9,14 +9,16 @@ import argparse
 import datetime as dt
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from common import machine
+from common import TARGET_PREFIX, machine
 
 HERE = Path(__file__).resolve().parent
 
 FULL = [
+    ["bench_per_test.py"],
     ["bench_small_exports.py"],
     ["bench_large_files.py", "--mib", "1024"],
     ["bench_scale.py", "--records", "100000"],
@@ -25,6 +27,7 @@ FULL = [
     ["bench_suites.py"],
 ]
 QUICK = [
+    ["bench_per_test.py", "--tests", "50", "--rounds", "2"],
     ["bench_small_exports.py", "--requests", "300", "--rounds", "1"],
     ["bench_large_files.py", "--mib", "32"],
     ["bench_scale.py", "--records", "2000"],
@@ -40,11 +43,25 @@ def main() -> None:
     args = parser.parse_args()
     print(f"make bench, {dt.date.today()}, {machine()}\n", flush=True)
     started = time.perf_counter()
+    temp = Path(tempfile.gettempdir())
+    before = {p.name for p in temp.iterdir()}
+    targets: list[str] = []
     for bench in QUICK if args.quick else FULL:
         print(f"$ python benchmarks/{' '.join(bench)}", flush=True)
-        subprocess.run([sys.executable, str(HERE / bench[0]), *bench[1:]], cwd=HERE, check=True)
-        print(flush=True)
-    print(f"all benchmarks: {time.perf_counter() - started:.0f} s")
+        out = subprocess.run(
+            [sys.executable, str(HERE / bench[0]), *bench[1:]],
+            cwd=HERE,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+        print(out, flush=True)
+        targets.extend(line for line in out.splitlines() if line.startswith(TARGET_PREFIX))
+    left = sorted(p.name for p in temp.iterdir() if p.name not in before and p.name.startswith("bench-"))
+    print(f"all benchmarks: {time.perf_counter() - started:.0f} s; temporary folders left: {left or 'none'}")
+    print("\nTargets (issue 19): name | ratio | target | met")
+    for line in targets:
+        print("  " + line.removeprefix(TARGET_PREFIX + " | "))
 
 
 if __name__ == "__main__":
