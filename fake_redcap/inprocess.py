@@ -20,12 +20,12 @@ The pytest plugin switches it on with `--fake-redcap-in-process` (or the ini opt
 from __future__ import annotations
 
 import contextlib
-import email.message
 import email.utils
 import io
 import re
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -236,7 +236,7 @@ def _as_cheroot_sends(
     if "connection" not in keys and close:
         out.append(("Connection", "close"))
     if "date" not in keys:
-        out.append(("Date", email.utils.formatdate(usegmt=True)))
+        out.append(("Date", _http_date()))
     if "server" not in keys:
         out.append(("Server", server_name))
     return out
@@ -282,15 +282,36 @@ def _close(result: Iterable[bytes]) -> None:
 
 
 class _Original:
-    """What requests reads of http.client's response: the headers, for its cookie jar."""
+    """What requests reads of http.client's response: the headers, for its cookie jar (http.cookiejar
+    asks `msg.get_all("Set-Cookie", [])`)."""
 
     def __init__(self, headers: list[tuple[str, str]]) -> None:
-        self.msg = email.message.Message()
-        for name, value in headers:
-            self.msg[name] = value
+        self.msg = _Headers(headers)
 
     def isclosed(self) -> bool:
         return True
 
     def close(self) -> None:
         pass
+
+
+class _Headers:
+    def __init__(self, headers: list[tuple[str, str]]) -> None:
+        self._headers = headers
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        wanted = name.lower()
+        found = [v for k, v in self._headers if k.lower() == wanted]
+        return found or default
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """cheroot's `Date` value (email.utils.formatdate(usegmt=True)), made once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
+    return _date_cache[1]

@@ -94,7 +94,13 @@ def text_reply(text: str, fmt: ReturnFormat, profile: Profile, status: int = 200
 def status_line(status: int) -> str:
     """`<code> <reason>` with the reason phrases of RestUtility's table (reference §2), e.g.
     `403 Forbidden`; they are the standard phrases."""
-    return f"{status} {http.HTTPStatus(status).phrase}"
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = _STATUS_LINES[status] = f"{status} {http.HTTPStatus(status).phrase}"
+    return line
+
+
+_STATUS_LINES: dict[int, str] = {}  # status -> line: HTTPStatus(...) is an enum lookup per call
 
 
 def php_default_charset(content_type: str) -> str:

@@ -167,3 +167,15 @@ def test_no_socket(redcap_url, redcap_tokens, monkeypatch):
     result.assert_outcomes(passed=7)
     result = pytester.runpytest(*PLUGIN, "test_no_socket.py")
     result.assert_outcomes(failed=1)
+
+
+def test_a_cookie_the_page_sets_reaches_the_session_as_over_the_socket(server: FakeServer) -> None:
+    def cookies() -> tuple[list[str], int]:
+        with requests.Session() as session:
+            opened = session.get(server.page_url)
+            return sorted(session.cookies.keys()), opened.status_code
+
+    over_socket = cookies()
+    with in_process(server):
+        assert cookies() == over_socket
+    assert over_socket[0], "the page sets no cookie: this test shows nothing"
