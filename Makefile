@@ -47,10 +47,12 @@ transcript: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
-# The long reliability runs: the 60 s load test, 20 s of concurrency, thousands of model-based steps.
+# The long reliability runs: the 60 s load test, 200 slow clients, 20 s of concurrency, thousands of
+# model-based steps.
 # Each file in its own process, so the load test's memory readings start clean.
 soak: $(STAMP)
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_soak.py
+	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_slow_clients.py
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_concurrency.py
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_model_based.py
 	SOAK=1 $(BIN)/pytest -q -s -p no:xdist tests/test_storage.py -k resets_beside

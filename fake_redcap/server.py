@@ -98,15 +98,18 @@ class _TimedSocketIO(socket.SocketIO):
 
     def readinto(self, b: Any) -> int | None:
         deadline = self.budget.deadline
+        tightened = False
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError("timed out")  # cheroot answers 408 to this text
-            self._sock.settimeout(min(left, self.idle))  # type: ignore[attr-defined]
+            if left < self.idle:  # only then does the deadline come before the idle timeout
+                self._sock.settimeout(left)  # type: ignore[attr-defined]
+                tightened = True
         try:
             count = super().readinto(b)
         finally:
-            if deadline is not None:
+            if tightened:
                 self._sock.settimeout(self.idle)  # type: ignore[attr-defined]
         self.budget.received(count or 0)
         return count
@@ -137,11 +140,10 @@ class _HeadLines:
 
     def readline(self, size: int = -1) -> bytes:
         line: bytes = self.rfile.readline(LINE_LIMIT + 3)
-        content = line.rstrip(b"\r\n") if line.endswith(b"\n") else line
-        if len(content) > LINE_LIMIT:
+        if len(line) > LINE_LIMIT and len(line.rstrip(b"\r\n")) > LINE_LIMIT:
             raise _LineTooLong
         self.lines += 1
-        if line[:15].lower() == b"content-length:":
+        if line[:1] in b"Cc" and line[:15].lower() == b"content-length:":
             self.content_lengths += 1
         if self.lines > FIELD_LIMIT + 1 and line not in (b"\r\n", b"\n"):  # request line + 100 fields
             raise _TooManyFields
@@ -334,21 +336,22 @@ def _make_file(budget: _Budget, idle: float) -> Any:
 
 
 class _ElasticPool(ThreadPool):
-    """cheroot's pool, grown on demand (up to `max`) when a connection is ready and no worker is idle,
-    and shrunk back towards `min` when many workers are idle. cheroot's own grow() waits 0.1 s per new
-    thread in the selector loop; this one does not wait."""
+    """cheroot's pool, grown on demand (up to `max`) so that every connection waiting for a worker has
+    one, and shrunk back towards `min` when many workers are idle. cheroot's own grow() waits 0.1 s per
+    new thread in the selector loop; this one does not wait."""
 
     def put(self, obj: Any) -> None:
-        idle = self.idle
         threads: list[WorkerThread] = self._threads  # type: ignore[attr-defined]
-        if idle == 0 and len(threads) < self.max:
-            for _ in range(min(8, int(self.max) - len(threads))):
+        idle = self.idle
+        waiting = self._queue.qsize() + 1  # type: ignore[attr-defined]
+        if idle < waiting and len(threads) < self.max:
+            for _ in range(min(waiting - idle, int(self.max) - len(threads))):
                 worker = WorkerThread(self.server)  # type: ignore[no-untyped-call]
                 worker.name = f"fake-redcap worker {len(threads)}"
                 worker.daemon = True
                 worker.start()
                 threads.append(worker)
-        elif idle > self.min + 32:
+        elif idle > self.min + 32 and waiting == 1:
             self.shrink(idle - self.min - 16)
         super().put(obj)
 
