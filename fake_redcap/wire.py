@@ -1,5 +1,7 @@
-"""The wire: reading one request's body as PHP fills `$_POST` and `$_FILES`, and the answers Apache
-gives before PHP runs (a body that never arrived whole)."""
+"""The wire: reading one request's body as PHP fills `$_POST` and `$_FILES`, with PHP's limits
+(`max_input_vars` and nesting in `fake_redcap.params`; uploads and parts here), and the answers Apache
+gives before PHP runs for a body that never arrived whole (408, 400). The server (`fake_redcap.server`)
+answers what Apache refuses before any of this runs."""
 
 from __future__ import annotations
 
@@ -39,12 +41,7 @@ class PhpSizedRequest(Request):
     value, 1000 parts) are never used, so a 1 MB value is REDCap's answer and not a 500. File parts are
     spooled to files in `upload_dir` (Import File renames one into storage), never held in memory, and
     every spooled file is deleted by `discard_spooled_uploads` whatever happened to the request.
-
-    `post_max_size` (bytes, None for no limit) is PHP's: a body declared larger is not read at all and
-    `$_POST` and `$_FILES` stay empty (`over_post_max_size` tells it; REDCap's own answer to that is the
-    caller's business)."""
-
-    post_max_size: int | None = None
+    (PHP's `post_max_size` is checked before the body is read: `api._post_too_large`.)"""
 
     def __init__(self, environ: WSGIEnvironment, upload_dir: Path | None = None) -> None:
         super().__init__(environ)
@@ -68,12 +65,6 @@ class PhpSizedRequest(Request):
             )
         self.spooled.append(stream)
         return stream
-
-
-def over_post_max_size(req: Request) -> bool:
-    """PHP's `post_max_size` check: the declared Content-Length is over the limit."""
-    limit = getattr(req, "post_max_size", None)
-    return limit is not None and (req.content_length or 0) > limit
 
 
 def discard_spooled_uploads(req: Request) -> None:
@@ -114,9 +105,7 @@ def read_params(req: Request) -> Params:
     deleted.
     """
     mimetype = req.mimetype
-    if mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data") or over_post_max_size(
-        req
-    ):
+    if mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return Params({})
     body = _Body(req.stream)
     try:
