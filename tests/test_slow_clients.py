@@ -28,7 +28,7 @@ import requests
 
 from fake_redcap import FakeServer, FakeState
 from fake_redcap.server import ReadTimeouts
-from tests.reliability_support import URLENCODED_TYPE, open_fds, read_answer, rss_bytes, token, write_yaml
+from tests.support import URLENCODED_TYPE, open_fds, read_answer, rss_bytes, token, write_fixture
 
 SOAK = os.environ.get("SOAK") == "1"
 SLOW_CLIENTS = 200 if SOAK else 30
@@ -71,7 +71,7 @@ def form(**params: str) -> bytes:
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[FakeState]:
     (tmp_path / "big.bin").write_bytes(BIG)
-    fake = FakeState([write_yaml(tmp_path, FIXTURE)])
+    fake = FakeState([write_fixture(tmp_path, FIXTURE)])
     yield fake
     fake.close()
 

@@ -298,7 +298,7 @@ def large_request(kind: int) -> tuple[bytes, str, int, bytes | None]:
         body = urllib.parse.urlencode({"token": "A" * LARGE, "content": "file"}).encode()
         return body, URLENCODED_TYPE, 403, None
     fields = {"token": ADMIN, "content": "file", "action": "export", "record": "1", "field": "small"}
-    return multipart({**fields, "junk": big}), MULTIPART_TYPE, 200, SHARED["small"]
+    return multipart_body({**fields, "junk": big}), MULTIPART_TYPE, 200, SHARED["small"]
 
 
 def test_large_parameters_keep_memory_bounded(tmp_path: Path) -> None:
@@ -309,10 +309,9 @@ def test_large_parameters_keep_memory_bounded(tmp_path: Path) -> None:
     RCView::escape; four in flight here), the journal keeps at most 1 KiB of any value (32 MiB in all),
     and freed 1 MB blocks go back to the system (`fake_redcap.server` fixes glibc's mmap threshold;
     without that the process grew by about 1 MB per such request)."""
-    state = FakeState([write_yaml(tmp_path, FIXTURE)])
+    state = FakeState([write_fixture(tmp_path, FIXTURE)])
     with FakeServer(state) as server:
         port = server.port or 0
-        stop = time.monotonic() + DURATION
         counts = [0] * WORKERS
         wrong: list[str] = []
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -322,7 +321,8 @@ def test_large_parameters_keep_memory_bounded(tmp_path: Path) -> None:
             warm.getresponse().read()
         warm.close()
         start_rss = rss_bytes()
-        samples: list[int] = []
+        samples: list[int] = [start_rss]
+        stop = time.monotonic() + DURATION  # after the warm-up
 
         def loop(number: int) -> None:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
