@@ -4,6 +4,7 @@ back what a clause that writes has changed."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -161,3 +162,24 @@ def _delete_quietly(project: ProjectUnderTest, params: dict[str, str]) -> str | 
         f"could not put {project.name} back: deleting the upload at {where} answered HTTP "
         f"{response.status_code} {response.content[:200]!r}; delete that file by hand"
     )
+
+
+@contextlib.contextmanager
+def blanked(project: ProjectUnderTest, record: str, field: str) -> Iterator[None]:
+    """Around a clause that imports a value into a field the reference fixture leaves blank: afterwards
+    the value is blanked again with Import Records, overwriteBehavior=overwrite (as the importer),
+    however the clause ended; a restore that fails fails the clause and names the place."""
+    for row in project.fixture.records:
+        assert not (row.record == record and row.values.get(field)), (
+            f"{project.name} holds a value at record {record}, {field}: a clause that writes must use "
+            "a place the fixture leaves blank"
+        )
+    project.token("importer_user")
+    data = json.dumps([{project.fixture.fields[0].name: record, field: ""}])
+    params = {"content": "record", "format": "json", "returnFormat": "json", "overwriteBehavior": "overwrite"}
+    try:
+        yield
+    finally:
+        response = project.post("importer_user", {**params, "data": data})
+        if response.status_code != 200:
+            raise AssertionError(f"record {record}, {field} of {project.name} could not be blanked again")

@@ -43,6 +43,8 @@ from fake_redcap.methods.project_info import (
     export_version,
 )
 from fake_redcap.methods.record import export_records
+from fake_redcap.methods.record_delete import delete_records, generate_next_record_name, rename_record
+from fake_redcap.methods.record_import import import_records
 from fake_redcap.model import User
 from fake_redcap.params import MAX_INPUT_VARS, Params
 from fake_redcap.responses import (
@@ -83,6 +85,10 @@ METHODS: dict[tuple[str, str], Method] = {
     ("repeatingFormsEvents", "export"): export_repeating_forms_events,
     ("exportFieldNames", "export"): export_field_names,
     ("record", "export"): export_records,
+    ("record", "import"): import_records,
+    ("record", "delete"): delete_records,
+    ("record", "rename"): rename_record,
+    ("generateNextRecordName", "export"): generate_next_record_name,
 }
 # /api/ runs api/index.php, which may be named (V15 html/api/index.php); /api answers a 301 (below).
 API_SCRIPT_PATHS = frozenset({"/api/", "/api/index.php"})

@@ -170,6 +170,7 @@ class User:
     api_export: bool = True
     api_import: bool = False
     record_delete: bool = False
+    record_rename: bool = False  # Rename Record (user right record_rename)
     expiration: dt.date | None = None
     suspended: bool = False
     super_user: bool = False

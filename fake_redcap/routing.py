@@ -194,8 +194,9 @@ def check_rights(user: User, content: str, action: str) -> None:
     elif action == "delete" and content not in ("dag", "fileRepository"):
         if not user.record_delete:
             raise ApiError(403, msg.NO_RECORD_DELETE)
-    elif action == "rename":  # the fake's users never hold Rename Record
-        raise ApiError(403, msg.NO_RECORD_RENAME)
+    elif action == "rename":
+        if not user.record_rename:
+            raise ApiError(403, msg.NO_RECORD_RENAME)
     elif action == "randomize":  # nor Randomize
         raise ApiError(403, msg.NO_RANDOMIZE)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import datetime as dt
 import functools
 import hmac
 import itertools
@@ -84,6 +85,14 @@ class Served:
     tokens: tuple[tuple[bytes, bytes, User], ...] = field(default=(), repr=False)
     # db_key(name) -> the file field, for the database's case-insensitive field match (E6)
     file_fields: dict[str, Field] = field(default_factory=dict, repr=False)
+    # When each record last changed, as REDCap's logging keeps it (YYYYMMDDHHMMSS, server time): the
+    # fixture's records at the load or reset that served them, then at each write (record import, delete,
+    # rename, file import or delete). The record export's dateRangeBegin/End reads it.
+    loaded_at: str = ""
+    changed: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def changed_at(self, record: str) -> str:
+        return self.changed.get(db_key(record), self.loaded_at)
 
     @classmethod
     def build(cls, project: Project) -> Served:
@@ -117,6 +126,11 @@ def _file_fields(project: Project) -> dict[str, Field]:
         if f.is_file:
             found.setdefault(db_key(f.name), f)
     return found
+
+
+def log_time() -> str:
+    """Now as REDCap's log_event table stores `ts` (YYYYMMDDHHMMSS, the server's local time)."""
+    return dt.datetime.now().strftime("%Y%m%d%H%M%S")
 
 
 def check_unique_project_ids(projects: Sequence[Project]) -> None:
@@ -173,7 +187,8 @@ class FakeState:
     def _stamp(self, served: Sequence[Served]) -> tuple[Served, ...]:
         """The projects as served from now on, marked with a new origin."""
         origin = next(self._origins)
-        return tuple(dataclasses.replace(s, origin=origin) for s in served)
+        now = log_time()
+        return tuple(dataclasses.replace(s, origin=origin, loaded_at=now, changed={}) for s in served)
 
     def _load(self, fixtures: Sequence[Path]) -> tuple[Served, ...]:
         served = tuple(self._load_one(p) for p in fixtures)
@@ -292,6 +307,7 @@ class FakeState:
             else:
                 served = self._served[index]
                 updated, replaced = _with_file(served, record, event, instance, field, stored)
+                updated = dataclasses.replace(updated, changed={**served.changed, db_key(record): log_time()})
                 self._served = (*self._served[:index], updated, *self._served[index + 1 :])
                 links = self._links.setdefault(project_id, collections.Counter())
                 if new_path is not None and self.storage.owns(new_path):
@@ -303,6 +319,42 @@ class FakeState:
                         del links[old_path]
                         freed.append(old_path)
         self.storage.retire(freed)
+
+    def replace_records(self, project_id: int, records: tuple[RecordRow, ...], *, seen: Served) -> bool:
+        """Serve the project with `records` as its rows (a record import, delete or rename), whole and
+        under the lock. False if the project was reset, reloaded or removed since `seen` (the change was
+        for a world that is gone). Files a row no longer holds are freed once no call can open them."""
+        freed: list[Path] = []
+        with self.lock:
+            index = next((i for i, s in enumerate(self._served) if s.project.project_id == project_id), None)
+            if index is None or self._served[index].origin != seen.origin:
+                return False
+            served = self._served[index]
+            kept = {id(f) for row in records for f in row.files.values()}
+            links = self._links.get(project_id, collections.Counter())
+            for row in served.project.records:
+                for stored in row.files.values():
+                    path = stored.path
+                    if id(stored) not in kept and path is not None and path in links:
+                        links[path] -= 1
+                        if links[path] <= 0:
+                            del links[path]
+                            freed.append(path)
+            before = {id(r) for r in served.project.records}
+            touched = {db_key(r.record) for r in records if id(r) not in before}
+            after = {id(r) for r in records}
+            touched |= {db_key(r.record) for r in served.project.records if id(r) not in after}
+            now = log_time()
+            updated = Served.build(dataclasses.replace(served.project, records=records))
+            updated = dataclasses.replace(
+                updated,
+                origin=served.origin,
+                loaded_at=served.loaded_at,
+                changed={**served.changed, **dict.fromkeys(touched, now)},
+            )
+            self._served = (*self._served[:index], updated, *self._served[index + 1 :])
+        self.storage.retire(freed)
+        return True
 
     def authenticate(self, token: str) -> tuple[Served, User] | None:
         """The project and user a token belongs to, suspended users included.

@@ -194,18 +194,20 @@ def _calls(function: ast.FunctionDef, name: str) -> bool:
 
 
 def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it() -> None:
-    """A clause that uploads with success must put the place back (helpers.emptied), say "Writes:" in
-    its docstring, and be listed in the README section's "Clauses that write"."""
+    """A clause that uploads with success must put the place back (helpers.emptied, or helpers.blanked for
+    a value it imports), say "Writes:" in its docstring, and be listed in the README section's "Clauses
+    that write"."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     writers = []
     for function in _clause_functions():
         docstring = ast.get_docstring(function) or ""
-        if _calls(function, "emptied") or docstring.startswith("Writes:"):
+        restores = _calls(function, "emptied") or _calls(function, "blanked")
+        if restores or docstring.startswith("Writes:"):
             writers.append(function.name)
-            assert _calls(function, "emptied"), f"{function.name} writes without helpers.emptied"
+            assert restores, f"{function.name} writes without helpers.emptied or helpers.blanked"
             assert docstring.startswith("Writes:"), f"{function.name}: the docstring must start 'Writes:'"
             assert f"`{function.name}`" in readme, f"{function.name} is not in README.md"
-    assert len(writers) == 12
+    assert len(writers) == 13
 
 
 def test_the_readme_section_lists_every_reference_user() -> None:

@@ -1,4 +1,5 @@
-"""Model-based test: random sequences of Import, Export, Delete File, fileinfo and reset, sent to the fake
+"""Model-based test: random sequences of Import, Export, Delete File, fileinfo, Import and Delete Records
+(whole records, their files with them) and reset, sent to the fake
 and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
 (`docs/evidence/file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
 answer must match the model exactly: status, Content-type and every byte of the body (REDCap's texts
@@ -44,7 +45,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from fake_redcap import FakeServer, FakeState, create_app
+from fake_redcap import FakeServer, FakeState, create_app, messages
 from tests.support import (
     ACTION_INVALID,
     CSV_TYPE,
@@ -401,6 +402,7 @@ class Request:
     return_format: str | None
     action: str | None = None
     upload: tuple[str, bytes] | None = None
+    value: str = ""  # record_import: the age imported
 
     @property
     def action_param(self) -> str:
@@ -409,11 +411,27 @@ class Request:
         return "export" if self.op == "fileinfo" else self.op
 
     def params(self) -> list[tuple[str, str]]:
+        if self.op in ("record_import", "record_delete"):
+            return self.record_params()
         content = "fileinfo" if self.op == "fileinfo" else "file"
         pairs = [("token", self.token), ("content", content), ("action", self.action_param)]
         pairs += [("record", self.record), ("field", self.field), ("event", self.event)]
         pairs += [("repeat_instance", self.instance), ("returnFormat", self.return_format)]
         return [(k, v) for k, v in pairs if v is not None]
+
+    def record_params(self) -> list[tuple[str, str]]:
+        """Import Records (one row: the record, its age, its event) or Delete Records (one record)."""
+        pairs = [("token", self.token), ("content", "record"), ("format", "json"), ("returnFormat", "json")]
+        if self.op == "record_delete":
+            return [
+                (k, v)
+                for k, v in [*pairs, ("action", "delete"), ("records[0]", self.record)]
+                if v is not None
+            ]
+        row = {"record_id": self.record, "age": self.value}
+        if self.event is not None:
+            row["redcap_event_name"] = self.event
+        return [(k, v) for k, v in [*pairs, ("data", json.dumps([row]))] if v is not None]
 
 
 @dataclass
@@ -450,6 +468,10 @@ class RedcapModel:
         if isinstance(who, Expected):
             return who
         project, user = who
+        if req.op == "record_import":
+            return self._record_import(project, user, req)
+        if req.op == "record_delete":
+            return self._record_delete(project, user, req)
         content = "fileinfo" if req.op == "fileinfo" else "file"
         action = req.action_param
         if action.lower() not in ("export", "import", "import_app", "delete"):  # #10
@@ -580,6 +602,46 @@ class RedcapModel:
         self.instances.add((pid, key(record), event, instance))
         return empty_success(fmt)
 
+    # -- records (V15 API/record/import.php, delete.php; Records::saveData, REDCap::deleteRecord) ----------
+
+    def _record_import(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
+        if not user.super_user and not user.api_import:
+            return error(403, NO_API_IMPORT, "json")
+        record = (req.record or "").strip()
+        if record == "":
+            return error(400, "The record id field (record_id) is missing.", "json")
+        if any(c in record for c in "+'&#"):
+            return error(400, RECORD_NAME_CHARACTERS.format(record=record), "json")
+        event = req.event if project.longitudinal else None
+        if project.longitudinal and event in project.repeating_events:
+            return error(400, EVENT_NEEDS_INSTANCE.format(record=record, event=event), "json")
+        if key(record) in project.locked_records:  # REDCap refuses it too; the fake does not say how
+            what = "content=record import into a record locked whole"
+            return error(400, messages.NOT_IMPLEMENTED_BY_FAKE.format(what=what), "json")
+        if req.value != "" and (key(record), event, 1.0, "enrollment") in project.locked_forms:
+            line = f'"{record}","age","{req.value}","{FORM_LOCKED_IMPORT}"'  # the stored age is never 30
+            return error(400, line, "json")
+        pid = project.project_id
+        self.rows.add((pid, key(record), event))
+        self.instances.add((pid, key(record), event, 1.0))
+        return Expected(200, JSON_TYPE, b'{"count": 1}')
+
+    def _record_delete(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
+        if not user.super_user and not user.record_delete:
+            return error(403, NO_RECORD_DELETE, "json")
+        if not user.super_user and not user.api_import:
+            return error(400, DELETE_RIGHTS, "json")
+        record, pid = req.record or "", project.project_id
+        if key(record) not in self.records(pid):
+            return error(400, DELETE_MISSING.format(records=record), "json")
+        self.rows = {r for r in self.rows if r[:2] != (pid, key(record))}
+        self.instances = {i for i in self.instances if i[:2] != (pid, key(record))}
+        self.files = {k: v for k, v in self.files.items() if k[:2] != (pid, key(record))}
+        # its locks go with it (redcap_locking_data rows of the record are deleted)
+        project.locked_records.discard(key(record))
+        project.locked_forms = {lock for lock in project.locked_forms if lock[0] != key(record)}
+        return Expected(200, JSON_TYPE, b"1")
+
     def _getdata_row(
         self, project: ProjectModel, rec: str, event: str | None, inst: float, field: str
     ) -> bool:
@@ -620,6 +682,29 @@ class RedcapModel:
 
 ALL_USERS = [u for doc in (CLASSIC, LONGITUDINAL) for u in doc["users"]]
 ADMINS = [token(0x5EED01, 1), token(0x5EED01, 21)]
+LONGITUDINAL_TOKENS = frozenset(u["token"].upper() for u in LONGITUDINAL["users"])
+# Import and Delete Records texts (V15 LanguageUpdater/English.ini data_import_tool_215/216/282/283,
+# api_131, api_135), written out here from the source, not taken from the fake.
+RECORD_NAME_CHARACTERS = (
+    "The record name ({record}) cannot contain a plus sign (+), ampersand (&), pound sign (#), or apostrophe."
+)
+EVENT_NEEDS_INSTANCE = (
+    'The record name ({record}) with event "{event}" cannot be imported. This is because this event is a '
+    "repeating event, but the field 'redcap_repeat_instance' could not be found in the data import fields.  "
+    "In order to import data for a repeating event, the field 'redcap_repeat_instance' is required in the "
+    "imported data set."
+)
+FORM_LOCKED_IMPORT = (
+    "This field is located on a form that is locked. You must first unlock this form for this record."
+)
+DELETE_RIGHTS = (
+    "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Delete Records' "
+    "privileges in the project in order to utilize this API method."
+)
+DELETE_MISSING = (
+    "One or more of the records provided cannot be deleted because they do not exist in the project. The "
+    "following records do not exist: {records}"
+)
 WEIRD_TOKENS: list[str | None] = [
     None,
     "",
@@ -812,6 +897,26 @@ class FileApiMachine(RuleBasedStateMachine):
     def delete_known(self, tok: str, record: str, field_name: str, event: str, inst: str | None) -> None:
         self.check(Request("delete", tok, record, field_name, event, inst, "csv"))
 
+    @rule(
+        tok=tokens | able_tokens,
+        record=records,
+        event=st.sampled_from(["baseline_arm_1", "followup_arm_1", "visit_arm_1"]),
+        value=st.sampled_from(["30", ""]),
+    )
+    def import_record(self, tok: str | None, record: str, event: str, value: str) -> None:
+        """Import Records: one row of a record and its age (a new record, or one that exists)."""
+        longitudinal = tok is not None and tok.strip().upper() in LONGITUDINAL_TOKENS
+        self.check(
+            Request(
+                "record_import", tok, record, None, event if longitudinal else None, None, "json", value=value
+            )
+        )
+
+    @rule(tok=tokens | able_tokens, record=records)
+    def delete_record(self, tok: str | None, record: str) -> None:
+        """Delete Records: the whole record, its files with it."""
+        self.check(Request("record_delete", tok, record, None, None, None, "json"))
+
     @rule(dice=st.integers(0, 4))
     def reset(self, dice: int) -> None:
         """Now and then (one in five times this rule is picked): back to the fixtures."""
@@ -912,7 +1017,7 @@ def run_machine(
 def assert_run_mattered(tally: Tally) -> None:
     """The run reached every method's success and a spread of REDCap's refusals (a model that only ever
     saw 403s would prove nothing)."""
-    for op in ("export", "fileinfo", "import", "delete"):
+    for op in ("export", "fileinfo", "import", "delete", "record_import", "record_delete"):
         assert tally.outcomes[(op, 200)] > 0, (op, tally.outcomes)
     for op, status in [("export", 400), ("export", 403), ("import", 400), ("delete", 400), ("action", 400)]:
         assert tally.outcomes[(op, status)] > 0, (op, status, tally.outcomes)

@@ -765,8 +765,8 @@ def test_records_before_redcap_13_show_document_for_files(tmp_path: Path) -> Non
     "params",
     [
         [("type", "eav")],
-        [("rawOrLabel", "label")],
-        [("filterLogic", "[dob] <> ''")],
+        [("exportBlankForGrayFormStatus", "1")],
+        [("filterLogic", "datediff([dob], 'today', 'y') > 18")],  # functions: not evaluated
         [("exportBlankForGrayFormStatus", "true")],
         [("format", "odm")],
     ],

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from fake_redcap import FakeState, messages
+from fake_redcap.methods.record_delete import EMPTY_ARRAY, RENAME_NO_RECORD
 from tests.support import (
     ACTION_INVALID,
     BOUNDARY,
@@ -144,16 +145,20 @@ def test_record_import_and_delete_are_refused_for_rights_before_not_implemented(
     assert (write.status_code, _message(write)) == (403, NO_API_IMPORT)
     delete = _post(client, "full", content="record", action="delete", **{"records[0]": "1"})
     assert (delete.status_code, _message(delete)) == (403, NO_DELETE)
-    assert _not_implemented(_post(client, "importer", content="record", data="[]")) == "content=record"
-    assert _not_implemented(_post(client, "importer", content="record", action="delete")) == "content=record"
+    # With the rights, the methods' own answers (tests/test_record_import.py, test_record_delete.py).
+    imported = _post(client, "importer", content="record", format="json", data="[]")
+    assert (imported.status_code, imported.get_data(as_text=True)) == (200, '{"count": 0}')
+    deleted = _post(client, "importer", content="record", action="delete")
+    assert (deleted.status_code, _message(deleted)) == (400, EMPTY_ARRAY)
 
 
-def test_rename_and_randomize_need_rights_the_fixture_cannot_give(client: FlaskClient) -> None:
+def test_rename_and_randomize_need_their_rights(client: FlaskClient) -> None:
     rename = _post(client, "importer", content="record", action="rename")
     assert (rename.status_code, _message(rename)) == (403, messages.NO_RECORD_RENAME)
     randomize = _post(client, "importer", content="record", action="randomize")
     assert (randomize.status_code, _message(randomize)) == (403, messages.NO_RANDOMIZE)
-    assert _not_implemented(_post(client, "admin", content="record", action="rename"))
+    renamed = _post(client, "admin", content="record", action="rename")  # a super user holds the right
+    assert (renamed.status_code, renamed.get_data(as_text=True)) == (200, RENAME_NO_RECORD)
 
 
 def test_event_and_arm_actions_are_checked_exactly(client: FlaskClient) -> None:

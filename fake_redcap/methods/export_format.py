@@ -50,19 +50,19 @@ def reply(body: str, fmt: ReturnFormat, call: Call) -> Reply:
 # enclosure '"', escape "" (none). A field is enclosed when it holds the delimiter, the enclosure, a
 # newline, a carriage return, a tab or a space; enclosures inside are doubled; every line ends in "\n".
 
-_NEEDS_ENCLOSURE = re.compile(r'[,"\n\r\t ]')
+_NEEDS_ENCLOSURE_ANY = re.compile(r'["\n\r\t ]')  # and the delimiter
 
 
-def csv_field(value: Scalar) -> str:
+def csv_field(value: Scalar, delimiter: str = ",") -> str:
     text = str(value)
-    if _NEEDS_ENCLOSURE.search(text):
+    if delimiter in text or _NEEDS_ENCLOSURE_ANY.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
-def csv_line(values: Iterable[Scalar]) -> str:
+def csv_line(values: Iterable[Scalar], delimiter: str = ",") -> str:
     """One fputcsv line, "\\n" included (an empty list writes just the "\\n")."""
-    return ",".join(csv_field(v) for v in values) + "\n"
+    return delimiter.join(csv_field(v, delimiter) for v in values) + "\n"
 
 
 def csv_table(header: Sequence[str], rows: Iterable[Mapping[str, Scalar]]) -> str:

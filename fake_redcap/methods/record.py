@@ -49,6 +49,8 @@ from fake_redcap.methods.export_format import (
     reply,
     unique,
 )
+from fake_redcap.methods.record_filters import convert_decimals, csv_delimiter, records_in_range, row_filter
+from fake_redcap.methods.record_labels import event_label, header_labels, label_values, wants_labels
 from fake_redcap.methods.structure import (
     deid_fields_to_remove,
     event_forms,
@@ -70,7 +72,7 @@ from fake_redcap.state import db_key
 # Options REDCap's record export takes that change the answer and the fake does not implement. An
 # option at its default (absent, "", "false", "0", "raw") is fine.
 _FLAG_OPTIONS = ("exportBlankForGrayFormStatus",)
-_TEXT_OPTIONS = ("filterLogic", "dateRangeBegin", "dateRangeEnd", "decimalCharacter")
+_TEXT_OPTIONS: tuple[str, ...] = ()
 
 
 @dataclass
@@ -121,7 +123,14 @@ def export_records(call: Call) -> Reply:
     fmt = content_format(call)  # ODM (REDCap's flat export as CDISC ODM) is not implemented
     _refuse_unimplemented_options(call, fmt)
 
+    records = records_in_range(call, records)  # dateRangeBegin / dateRangeEnd
+    keep = row_filter(call)  # filterLogic (checked before the data are read)
     rows, columns = _get_data(call, metadata, records, fields, events)
+    convert_decimals(call, metadata, rows)
+    if wants_labels(call):
+        label_values(call, export_columns(call.project), rows)
+    if keep is not None:
+        rows = [row for row in rows if keep(row.record, row.event, row.instance)]
     return _write(call, fmt, rows, columns)
 
 
@@ -185,12 +194,9 @@ def _refuse_hashed_record_ids(call: Call, metadata: dict[str, Field]) -> None:
 
 def _refuse_unimplemented_options(call: Call, fmt: ReturnFormat) -> None:
     params = call.params
-    if params.text("rawOrLabel") == "label":
-        raise not_implemented("content=record&rawOrLabel=label")
-    if fmt is ReturnFormat.CSV and params.text("rawOrLabelHeaders") == "label":
-        raise not_implemented("content=record&rawOrLabelHeaders=label")
-    if fmt is ReturnFormat.CSV and params.text("csvDelimiter") not in ("", ","):
-        raise not_implemented("content=record&csvDelimiter (other than a comma)")
+    if fmt is ReturnFormat.CSV and params.text("csvDelimiter") in ("tab", "TAB", "\t"):
+        # getData hands "tab" to fputcsv as it is (V15 Records.php:1722), which PHP 8 refuses
+        raise not_implemented("content=record&csvDelimiter=tab")
     for name in _TEXT_OPTIONS:
         if params.text(name) != "":
             raise not_implemented(f"content=record&{name}")
@@ -428,6 +434,7 @@ def _write(call: Call, fmt: ReturnFormat, rows: list[_Row], columns: list[str]) 
     project = call.project
     pk = project.record_id_field
     repeat_columns = has_repeating_forms_events(project)
+    labels = wants_labels(call)
     formatted: list[dict[str, Scalar]] = []
     for row in rows:
         out: dict[str, Scalar] = {}
@@ -437,9 +444,12 @@ def _write(call: Call, fmt: ReturnFormat, rows: list[_Row], columns: list[str]) 
             if name == pk:
                 out[pk] = row.record
                 if project.is_longitudinal:
-                    out["redcap_event_name"] = row.event or ""
+                    out["redcap_event_name"] = event_label(project, row.event) if labels else row.event or ""
                 if repeat_columns:
-                    out["redcap_repeat_instrument"] = row.instrument
+                    shown_form = (
+                        project.form_label(row.instrument) if labels and row.instrument else row.instrument
+                    )
+                    out["redcap_repeat_instrument"] = shown_form
                     shown = row.instrument != "" or repeats_whole(project, row.event)
                     out["redcap_repeat_instance"] = row.instance if shown else ""
             else:
@@ -449,7 +459,10 @@ def _write(call: Call, fmt: ReturnFormat, rows: list[_Row], columns: list[str]) 
         return reply(json_body(formatted), fmt, call)
     if fmt is ReturnFormat.CSV:
         header = list(formatted[0].keys()) if formatted else []
-        return reply(csv_line(header) + "".join(csv_line(r.values()) for r in formatted), fmt, call)
+        if call.params.text("rawOrLabelHeaders") == "label":
+            header = header_labels(call, export_columns(project), header)
+        sep = csv_delimiter(call.params)
+        return reply(csv_line(header, sep) + "".join(csv_line(r.values(), sep) for r in formatted), fmt, call)
     items = "".join(
         "<item>"
         + "".join(

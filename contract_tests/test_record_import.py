@@ -1,0 +1,141 @@
+"""Import Records (`content=record` with `data`, flat json): REDCap's refusals, each listing the bad value
+as record, field, value and reason, and an accepted import as the record export shows it.
+
+The refusals change nothing. The one clause that writes sets `enrollment_notes` of classic record 3
+(which the reference fixture leaves blank) and blanks it again with overwriteBehavior=overwrite,
+whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from . import expected
+from . import sources as src
+from .helpers import blanked, json_message
+from .targets import ProjectUnderTest
+
+IMPORTER = "importer_user"
+WRITE_RECORD = "3"
+SAVE = "REDCap 15.7.6 Classes/Records.php saveData"
+IMPORT = "REDCap 15.7.6 API/record/import.php"
+
+
+def _import(project: ProjectUnderTest, rows: list[dict[str, str]], **more: str) -> requests.Response:
+    params = {"content": "record", "format": "json", "returnFormat": "json", "data": json.dumps(rows), **more}
+    return project.post(IMPORTER, params)
+
+
+def _notes(project: ProjectUnderTest) -> str:
+    params = {
+        "content": "record",
+        "format": "json",
+        "records[0]": WRITE_RECORD,
+        "fields[0]": "record_id",
+        "fields[1]": "enrollment_notes",
+    }
+    rows = project.post("full_user", params).json()
+    return str(next(r["enrollment_notes"] for r in rows if r["redcap_repeat_instrument"] == ""))
+
+
+@pytest.mark.source(f"{src.V15_INDEX}: content=record with data is an import, which needs API Import/Update")
+def test_a_record_import_needs_the_api_import_right(classic: ProjectUnderTest) -> None:
+    params = {"content": "record", "format": "json", "returnFormat": "json", "data": "[]"}
+    response = classic.post("full_user", params)
+    assert (response.status_code, json_message(response)) == (403, expected.NO_API_IMPORT)
+
+
+@pytest.mark.source(
+    f"{SAVE}: fields neither in the data dictionary nor reserved (English.ini data_import_tool_218)"
+)
+def test_an_unknown_field_is_refused(classic: ProjectUnderTest) -> None:
+    response = _import(classic, [{"record_id": WRITE_RECORD, "no_such_field": "x"}])
+    assert (response.status_code, json_message(response)) == (
+        400,
+        "The following fields were not found in the project as real data fields: no_such_field",
+    )
+
+
+@pytest.mark.source(
+    f"{SAVE}: a field of a repeating instrument needs redcap_repeat_instrument/instance (_262, _263)"
+)
+def test_a_repeating_field_without_an_instance_is_listed(classic: ProjectUnderTest) -> None:
+    response = _import(classic, [{"record_id": WRITE_RECORD, "lab_date": "x"}])
+    assert (response.status_code, json_message(response)) == (
+        400,
+        '"3","lab_date","x","This field (\'lab_date\') exists on a Repeating Instrument named '
+        "'lab_results'. "
+        "However, the fields 'redcap_repeat_instance' and/or 'redcap_repeat_instrument' for this row of data "
+        "have no value, which are both required for importing data into a Repeating Instrument.  You are not "
+        'allowed to import data for this field into a non-repeating instrument."',
+    )
+
+
+@pytest.mark.source(f"{SAVE}: the record id field must be given (data_import_tool_212, _213)")
+def test_a_row_without_the_record_id_is_refused(classic: ProjectUnderTest) -> None:
+    response = _import(classic, [{"enrollment_notes": "x"}])
+    assert (response.status_code, json_message(response)) == (
+        400,
+        "The record id field (record_id) is missing.",
+    )
+
+
+@pytest.mark.source(f"{IMPORT}: returnContent=ids lists the records; {SAVE}: normal keeps, overwrite blanks")
+def test_an_import_writes_and_overwrite_blanks(classic: ProjectUnderTest) -> None:
+    """Writes: enrollment_notes of record 3 (blank in the reference fixture), blanked again after."""
+    assert _notes(classic) == "", f"record {WRITE_RECORD} must have no enrollment_notes"
+    with blanked(classic, WRITE_RECORD, "enrollment_notes"):
+        response = _import(
+            classic, [{"record_id": WRITE_RECORD, "enrollment_notes": "written"}], returnContent="ids"
+        )
+        assert (response.status_code, response.text) == (200, '["3"]')
+        assert _notes(classic) == "written"
+        response = _import(classic, [{"record_id": WRITE_RECORD, "enrollment_notes": ""}])
+        assert (response.status_code, response.text) == (200, '{"count": 1}')
+        assert _notes(classic) == "written"
+        response = _import(
+            classic, [{"record_id": WRITE_RECORD, "enrollment_notes": ""}], overwriteBehavior="overwrite"
+        )
+        assert response.status_code == 200
+        assert _notes(classic) == ""
+
+
+# -- Delete Records and Generate Next Record Name (read only: every clause is refused or reads) ----------
+
+DELETE = "REDCap 15.7.6 API/record/delete.php"
+
+
+def _delete(project: ProjectUnderTest, username: str, *records: str) -> requests.Response:
+    params = [("content", "record"), ("action", "delete"), ("returnFormat", "json")]
+    params += [(f"records[{i}]", r) for i, r in enumerate(records)]
+    return project.post(username, params)
+
+
+@pytest.mark.source(f"{DELETE}: Delete Records without API Import/Update is a 400 (English.ini api_135)")
+def test_a_record_delete_needs_api_import_too(classic: ProjectUnderTest) -> None:
+    assert classic.user("deleter_user").record_delete and not classic.user("deleter_user").api_import
+    response = _delete(classic, "deleter_user", "no-such-record")
+    assert (response.status_code, json_message(response)) == (
+        400,
+        "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Delete Records' "
+        "privileges in the project in order to utilize this API method.",
+    )
+
+
+@pytest.mark.source(f"{src.V15_INDEX}: content=record&action=delete checks Delete Records first (403)")
+def test_a_record_delete_needs_the_delete_records_right(classic: ProjectUnderTest) -> None:
+    response = _delete(classic, IMPORTER, "no-such-record")
+    assert (response.status_code, json_message(response)) == (403, "You do not have Delete Record privileges")
+
+
+@pytest.mark.source(
+    "REDCap 15.7.6 API/generateNextRecordName/export.php, Classes/DataEntry.php getAutoId: the largest "
+    "record name of digits only, plus one"
+)
+def test_the_next_record_name_follows_the_largest_numeric_one(classic: ProjectUnderTest) -> None:
+    numbers = [int(row.record) for row in classic.fixture.records if row.record.isdigit()]
+    response = classic.post("full_user", {"content": "generateNextRecordName"})
+    assert (response.status_code, response.text) == (200, str(max(numbers) + 1))

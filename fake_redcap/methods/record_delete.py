@@ -1,0 +1,203 @@
+"""Delete Records (`content=record&action=delete`) and Generate Next Record Name.
+
+Sources (`xOops4/redcap` `html/redcap_v15.7.6/`): `API/record/delete.php` (rights, `records` as an
+array, every record present, the arm, the count answered), `Classes/REDCap.php` deleteRecord:2567-2700
+(instance, event, instrument: what each scope deletes and its errors), `API/generateNextRecordName/
+export.php` and `Classes/DataEntry.php` getAutoId:6912 (the largest all-digit record name plus one). Texts
+from `LanguageUpdater/English.ini` (api_131-137, api_176-182). Facts only: no REDCap code is copied.
+
+A deleted row takes its files with it: `FakeState.replace_records` frees them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from types import MappingProxyType
+
+from fake_redcap import messages as msg
+from fake_redcap.call import Call
+from fake_redcap.errors import ApiError
+from fake_redcap.methods.export_format import content_format, list_param, not_implemented, reply
+from fake_redcap.model import ExportRight, Project, RecordRow
+from fake_redcap.params import Params
+from fake_redcap.responses import Reply
+from fake_redcap.state import db_key
+
+# English.ini (V15)
+RIGHTS = (  # api_135
+    "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Delete Records' "
+    "privileges in the project in order to utilize this API method."
+)
+NOT_AN_ARRAY = (  # api_136
+    "Incorrect format for 'records' parameter. It must be passed as an array, even if it only contains a "
+    "single record name."
+)
+EMPTY_ARRAY = (  # api_137
+    "The 'records' parameter is an empty array. The parameter must be an array containing one or more "
+    "record names to delete."
+)
+MISSING = (  # api_131
+    "One or more of the records provided cannot be deleted because they do not exist in the project. The "
+    "following records do not exist: {records}"
+)
+BAD_ARM = "The arm provided is not correct for the project."  # api_132
+NOT_DELETED = (  # api_176
+    "One or more of the records provided are either do not exist in this project or not valid with "
+    "selected params. Note: No records were deleted. Records that do not exist: {errors}"
+)
+BAD_EVENT = "Invalid Unique Event Name."  # api_179
+BAD_INSTRUMENT = "Invalid instrument."  # api_180
+EVENT_NEEDED = "Event is mandatory for longitudinal project."  # api_181
+BAD_INSTANCE = "Repeating instance should be numeric."  # api_182
+_NUMERIC = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")  # PHP is_numeric (leading space)
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def delete_records(call: Call) -> Reply:
+    """content=record&action=delete: every record named, or nothing (REDCap's transaction)."""
+    project, params, user = call.project, call.params, call.user
+    if not (user.super_user or (user.record_delete and user.api_import)):
+        raise ApiError(400, RIGHTS)
+    records, is_array = list_param(params, "records")
+    if not is_array:
+        raise ApiError(400, NOT_AN_ARRAY)
+    if not records:
+        raise ApiError(400, EMPTY_ARRAY)
+    if params.text("delete_logging") not in ("", "0", "1"):
+        raise not_implemented("content=record&action=delete&delete_logging")
+    arm = _arm(project, params.text("arm"))
+    existing = {db_key(r.record): r.record for r in project.records}
+    found = {existing[db_key(r)] for r in records if db_key(r) in existing}
+    if len(found) != len(records):  # count(getData keys) != count(records); the diff is exact
+        missing = [r for r in records if r not in found]
+        raise ApiError(400, MISSING.format(records=", ".join(missing)))
+    rows = list(project.records)
+    errors: list[str] = []
+    count = 0
+    for record in records:
+        outcome = _delete_one(
+            project, rows, record, params.text("event"), params.text("instrument"), arm, params
+        )
+        if isinstance(outcome, str):
+            errors.append(f"{record}: {outcome}")
+        elif outcome:
+            count += 1
+    if errors:
+        raise ApiError(400, NOT_DELETED.format(errors=", ".join(errors)))
+    call.state.replace_records(project.project_id, tuple(rows), seen=call.served)
+    return reply(str(count), content_format(call), call)  # sendResponse(200, $content, $format)
+
+
+def _arm(project: Project, raw: str) -> int | None:
+    """`arm` counts only in a longitudinal project with several arms (delete.php)."""
+    if raw in ("", "0") or not project.is_longitudinal or len(project.arms) < 2:
+        return None
+    number = int(raw) if _DIGITS.fullmatch(raw) else None
+    if number is None or not any(a.number == number for a in project.arms):
+        raise ApiError(400, BAD_ARM)
+    return number
+
+
+def _delete_one(
+    project: Project,
+    rows: list[RecordRow],
+    record: str,
+    event: str,
+    instrument: str,
+    arm: int | None,
+    params: Params,
+) -> bool | str:
+    """REDCap::deleteRecord for one record: True if something was deleted, or the error text."""
+    raw_instance = params.text("repeat_instance")
+    if raw_instance not in ("", "0") and not _NUMERIC.fullmatch(raw_instance):
+        return BAD_INSTANCE
+    instance = int(float(raw_instance)) if raw_instance not in ("", "0") else 1
+    key = db_key(record)
+    arm_events = {e.unique_name for e in project.events if arm is None or e.arm == arm}
+    mine = [r for r in rows if db_key(r.record) == key and (arm is None or r.event in arm_events)]
+    if not mine:
+        return "Record does not exists."  # api_178
+    if event not in ("", "0"):
+        if project.event(event) is None:
+            return BAD_EVENT
+        if instrument in ("", "0"):
+            return _remove(rows, [r for r in mine if r.event == event and r.instance == instance])
+        if instrument not in project.forms:
+            return BAD_INSTRUMENT
+        return _clear_form(
+            project, rows, [r for r in mine if r.event == event and r.instance == instance], instrument
+        )
+    if instrument not in ("", "0"):
+        if project.is_longitudinal:
+            return EVENT_NEEDED
+        return _clear_form(project, rows, [r for r in mine if r.instance == instance], instrument)
+    return _remove(rows, mine)
+
+
+def _remove(rows: list[RecordRow], gone: list[RecordRow]) -> bool:
+    ids = {id(r) for r in gone}
+    rows[:] = [r for r in rows if id(r) not in ids]
+    return bool(gone)
+
+
+def _clear_form(project: Project, rows: list[RecordRow], targets: list[RecordRow], form: str) -> bool:
+    """Records::deleteForm: the form's values, its status and its files go; the row (and so the record in
+    that event) stays."""
+    names = {f.name for f in project.fields if f.form == form} | {f"{form}_complete"}
+    changed = False
+    for target in targets:
+        values = {k: v for k, v in target.values.items() if k.split("___")[0] not in names and k not in names}
+        files = {k: v for k, v in target.files.items() if k not in names}
+        if len(values) != len(target.values) or len(files) != len(target.files):
+            changed = True
+            updated = dataclasses.replace(
+                target, values=MappingProxyType(values), files=MappingProxyType(files)
+            )
+            rows[next(i for i, r in enumerate(rows) if r is target)] = updated
+    return changed
+
+
+def generate_next_record_name(call: Call) -> Reply:
+    """content=generateNextRecordName: the largest record name made only of digits, plus one."""
+    if call.user.export_rights() == ExportRight.NO_ACCESS:
+        raise ApiError(403, msg.EXPORT_NO_ACCESS)
+    numbers = [int(r.record) for r in call.project.records if _DIGITS.fullmatch(r.record)]
+    return reply(str(max(numbers, default=0) + 1), call.return_format, call)
+
+
+# Rename Record (V15 API/record/rename.php, Classes/REDCap.php renameRecord:2339-2445). REDCap answers
+# its refusals with status 200 and the text as the body, and a rename with "1" (PHP's true).
+RENAME_NO_RECORD = "Current record name must be provided."  # api_187
+RENAME_MISSING = "Current Record does not exists."  # api_188
+RENAME_NO_NEW_NAME = "New record name must be provided."  # api_189
+RENAME_TAKEN = (
+    '{label} "{record}" could not be changed to "{new}" because that record already exists! Please try again.'
+)
+
+
+def rename_record(call: Call) -> Reply:
+    """content=record&action=rename: every row of the record (in the arm, with several arms) renamed."""
+    project, params = call.project, call.params
+    fmt = content_format(call)
+    record, new = params.text("record"), params.text("new_record_name")
+    if record in ("", "0"):  # PHP empty()
+        return reply(RENAME_NO_RECORD, fmt, call)
+    if new in ("", "0"):
+        return reply(RENAME_NO_NEW_NAME, fmt, call)
+    arm = _arm(project, params.text("arm"))
+    arm_events = {e.unique_name for e in project.events if arm is None or e.arm == arm}
+    key = db_key(record)
+    mine = [r for r in project.records if db_key(r.record) == key and (arm is None or r.event in arm_events)]
+    if not mine:
+        return reply(RENAME_MISSING, fmt, call)
+    new_name = new.strip()  # changeRecordId trims the new name
+    if any(
+        db_key(r.record) == db_key(new_name) for r in project.records if arm is None or r.event in arm_events
+    ):
+        label = re.sub(r"<[^>]*>", "", project.fields[0].label)
+        return reply(RENAME_TAKEN.format(label=label, record=record.strip(), new=new_name), fmt, call)
+    ids = {id(r) for r in mine}
+    rows = tuple(dataclasses.replace(r, record=new_name) if id(r) in ids else r for r in project.records)
+    call.state.replace_records(project.project_id, rows, seen=call.served)
+    return reply("1", fmt, call)
