@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint types unit install browser bench soak clean transcript
+.PHONY: serve test lint types unit install browser r bench soak clean transcript
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,14 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-unit: $(STAMP) browser
+# The R examples (docs/other-languages-and-ci.md) run with Debian's R, RCurl and httr; installed the same way.
+r:
+	@if ! Rscript -e 'library(RCurl); library(httr)' >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing r-base-core, r-cran-rcurl and r-cran-httr for the R examples"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-base-core r-cran-rcurl r-cran-httr >/dev/null; \
+	fi
+
+unit: $(STAMP) browser r
 	$(BIN)/pytest -n 2
 
 test: lint types unit
