@@ -138,6 +138,12 @@ GLOBAL_CSP = (
     "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:; script-src * 'unsafe-inline' 'unsafe-eval' "
     "data: blob:; style-src * 'unsafe-inline' data: blob:;"
 )
+# V15 Classes/System.php:433 setCacheControlAndOtherHeaders.
+PERMISSIONS_POLICY = (
+    "accelerometer=*, autoplay=*, camera=*, encrypted-media=*, fullscreen=*, geolocation=*, gyroscope=*, "
+    "magnetometer=*, microphone=*, midi=*, payment=*, picture-in-picture=*, publickey-credentials-get=*, "
+    "sync-xhr=*, usb=*, xr-spatial-tracking=*"
+)
 # §2: headers V15 sets on every answer whatever the server's configuration.
 GLOBAL_HEADERS: dict[str, str] = {
     "Expires": "0",
@@ -146,7 +152,14 @@ GLOBAL_HEADERS: dict[str, str] = {
     "X-XSS-Protection": "1; mode=block",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
 }
+# Of those, the ones REDCap 10-14 do not send (V14.5.11 System.php:407-415, V13.6.1 :376-383 and V10.0.13
+# :196-202 setCacheControl), with the global Content-Security-Policy (no setCspHeader before 15).
+HEADERS_NEW_IN_15 = ("Referrer-Policy", "Permissions-Policy", "Content-Security-Policy")
+# V15 System.php addHeaderRandomText: with zlib output compression on, 1-64 of generateRandomHash's
+# characters (letters without l and O, digits 2-9).
+RANDOM_TEXT_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHIJKLMNPQRSTUVWXYZ23456789"
 
 # §2: the status line's reason phrase (RestUtility::getStatusCodeMessage).
 REASON_PHRASES = {200: "OK", 400: "Bad Request", 403: "Forbidden", 501: "Not Implemented"}

@@ -42,6 +42,8 @@ V15_HOME = (
     f"{V15} index.php, home.php, Classes/Authentication.php authenticate, "
     "Config/init_functions.php loginFunction"
 )
+V14_SYSTEM = "REDCap 14.5.11 Classes/System.php"
+V13_SYSTEM = "REDCap 13.6.1 Classes/System.php"
 V15_INSTALL_SQL = f"{V15} Resources/sql/install.sql (utf8mb4_unicode_ci)"
 V14_EXPORT = "REDCap 14.5.11 API/file/export.php"
 V13_EXPORT = "REDCap 13.6.1 API/file/export.php"

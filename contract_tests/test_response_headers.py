@@ -6,13 +6,15 @@ Access-Control-Allow-Origin, X-Frame-Options or Strict-Transport-Security).
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from . import expected
 from . import sources as src
 from .helpers import UNKNOWN_TOKEN, export
 from .targets import ProjectUnderTest
-from .wire import RawResponse, raw_request
+from .wire import RawResponse, form_body, raw_request
 
 GLOBAL = f"{src.V15_SYSTEM} init -> setCacheControlAndOtherHeaders (reference §2)"
 HEADER_IDS = list(expected.GLOBAL_HEADERS)
@@ -46,11 +48,113 @@ def test_an_error_answer_carries_redcaps_default_content_security_policy(classic
     assert response.header_values("Content-Security-Policy") == [expected.GLOBAL_CSP.encode()]
 
 
-@pytest.mark.source(GLOBAL)
+@pytest.mark.source(GLOBAL + ": Permissions-Policy, its value at System.php:433", f"{src.AUDIT} #29")
 @pytest.mark.redcap_version(">=15.7.6")
-@pytest.mark.known_difference("fake-no-permissions-policy")
-def test_every_answer_carries_a_permissions_policy_header(classic: ProjectUnderTest) -> None:
-    assert len(_error_answer(classic).header_values("Permissions-Policy")) == 1
+def test_every_answer_carries_redcaps_permissions_policy(classic: ProjectUnderTest) -> None:
+    assert _error_answer(classic).header_values("Permissions-Policy") == [
+        expected.PERMISSIONS_POLICY.encode()
+    ]
+    download = classic.raw_post("full_user", export("1", "report_file"))
+    assert download.header_values("Permissions-Policy") == [expected.PERMISSIONS_POLICY.encode()]
+
+
+@pytest.mark.source(
+    f"{src.V14_SYSTEM} :407-415 and {src.V13_SYSTEM} :376-383 setCacheControl: Expires, Cache-control, "
+    "Pragma, X-XSS-Protection and X-Content-Type-Options only; no setCspHeader",
+    f"{src.AUDIT} #29",
+)
+@pytest.mark.redcap_version(">=10.0.13,<15.0.0")
+@pytest.mark.parametrize("name", expected.HEADERS_NEW_IN_15)
+def test_before_redcap_15_an_error_answer_lacks_the_newer_header(
+    classic: ProjectUnderTest, name: str
+) -> None:
+    assert _error_answer(classic).header_values(name) == []
+
+
+# -- zlib.output_compression (System::enableGzipCompression) ---------------------------------------------
+# A server whose administrator turned HTTP compression off (enable_http_compression) is described by
+# `compression: false` in its fixture; the clauses then state that nothing is compressed.
+
+GZIP = f"{src.V15_SYSTEM} enableGzipCompression, addHeaderRandomText; php-src ext/zlib (Accept-Encoding)"
+
+
+def _post_accepting(
+    project: ProjectUnderTest, username: str | None, params: dict[str, str], coding: str
+) -> RawResponse:
+    pairs = list(params.items())
+    if username is not None:
+        pairs.insert(0, ("token", project.token(username)))
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": coding}
+    return raw_request(project.url, "POST", form_body(pairs), headers)
+
+
+def _random_text_ok(response: RawResponse) -> bool:
+    values = response.header_values("REDCap-Random-Text")
+    return (
+        len(values) == 1
+        and 1 <= len(values[0]) <= 64
+        and all(chr(b) in expected.RANDOM_TEXT_ALPHABET for b in values[0])
+    )
+
+
+def _plain(response: RawResponse) -> bool:
+    return (
+        response.header_values("Content-Encoding") == []
+        and response.header_values("REDCap-Random-Text") == []
+    )
+
+
+@pytest.mark.source(
+    GZIP + ": every API answer but content=file is compressed when the client accepts gzip; Content-Encoding "
+    "and Vary from PHP's zlib output handler, REDCap-Random-Text (1-64 characters) from REDCap",
+    f"{src.AUDIT} #29",
+)
+@pytest.mark.redcap_version(">=10.0.13")
+def test_an_error_answer_is_gzip_compressed_when_the_client_accepts_it(classic: ProjectUnderTest) -> None:
+    response = _post_accepting(classic, None, {"content": "version", "returnFormat": "json"}, "gzip")
+    assert response.status == 403
+    if not classic.fixture.compression:
+        assert _plain(response) and response.body == expected.json_error(expected.NO_API_PERMISSION)
+        return
+    assert response.header_values("Content-Encoding") == [b"gzip"]
+    assert b"Accept-Encoding" in b",".join(response.header_values("Vary"))
+    assert gzip.decompress(response.body) == expected.json_error(expected.NO_API_PERMISSION)
+    assert _random_text_ok(response)
+
+
+@pytest.mark.source(GZIP + ": a project export is compressed too", f"{src.AUDIT} #29")
+@pytest.mark.redcap_version(">=10.0.13")
+def test_a_project_export_is_gzip_compressed(classic: ProjectUnderTest) -> None:
+    response = _post_accepting(classic, "full_user", {"content": "version"}, "gzip, deflate")
+    version = classic.post("full_user", {"content": "version"}).content
+    assert response.status == 200
+    if not classic.fixture.compression:
+        assert _plain(response) and response.body == version
+        return
+    assert response.header_values("Content-Encoding") == [b"gzip"]
+    assert gzip.decompress(response.body) == version
+    assert _random_text_ok(response)
+
+
+@pytest.mark.source(GZIP + ": content=file is never compressed, and carries no random header")
+def test_a_download_is_never_compressed(classic: ProjectUnderTest) -> None:
+    response = _post_accepting(classic, "full_user", export("1", "report_file"), "gzip")
+    assert response.status == 200
+    assert _plain(response)
+
+
+@pytest.mark.source(
+    GZIP + ": without gzip or deflate in Accept-Encoding PHP leaves the output alone, but REDCap still "
+    "adds the random header (GZIP_ENABLED is the ini setting, not the client's choice)",
+    f"{src.AUDIT} #29",
+)
+@pytest.mark.redcap_version(">=10.0.13")
+def test_without_gzip_accepted_the_answer_is_plain_with_the_random_header(classic: ProjectUnderTest) -> None:
+    response = _post_accepting(classic, None, {"content": "version"}, "identity")
+    assert response.status == 403
+    assert response.header_values("Content-Encoding") == []
+    assert response.body == expected.xml_error(expected.NO_API_PERMISSION)
+    assert _random_text_ok(response) is classic.fixture.compression
 
 
 @pytest.mark.source(GLOBAL + ": X-Powered-By is removed")

@@ -74,7 +74,9 @@ def reason(status: int) -> str:
 
 def reply(status: int, *, signature: bool = False, close_connection: bool = False) -> Reply:
     """Apache's answer with its page, as a `Reply`."""
-    return Reply(status, CONTENT_TYPE, page(status, signature=signature), close_connection=close_connection)
+    page_bytes = page(status, signature=signature)
+    # Apache's own page: no PHP output, so no zlib compression.
+    return Reply(status, CONTENT_TYPE, page_bytes, close_connection=close_connection, compressible=False)
 
 
 def moved_permanently(location: str) -> bytes:

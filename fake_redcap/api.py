@@ -18,7 +18,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Request
 
-from fake_redcap import apache, home
+from fake_redcap import apache, compression, home
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
 from fake_redcap.control import CONTROL_HEADER, ControlAccess
@@ -48,11 +48,11 @@ from fake_redcap.methods.record_import import import_records
 from fake_redcap.model import User
 from fake_redcap.params import MAX_INPUT_VARS, Params
 from fake_redcap.responses import (
-    GLOBAL_HEADERS,
     PHP_DEFAULT_CONTENT_TYPE,
     HeaderVariant,
     Reply,
     error_reply,
+    global_headers,
     status_line,
 )
 from fake_redcap.routing import Route, authenticate, check_project_state, route
@@ -146,10 +146,11 @@ class Api:
         req = PhpSizedRequest(environ, self.state.incoming)
         try:
             reply, outcome = self.answer(req)
+            reply = self.compressed(req, reply, outcome)
             reply, entry = self.journal(req, reply, outcome)
         finally:
             discard_spooled_uploads(req)
-        status, headers, body = _to_wsgi(reply, entry)
+        status, headers, body = _to_wsgi(reply, entry, outcome.profile)
         if reply.delay:
             time.sleep(reply.delay)
         start_response(status, headers)
@@ -220,6 +221,19 @@ class Api:
             max_upload_mb=self.state.max_upload_mb,
         )
         return method(call)
+
+    def compressed(self, req: Request, reply: Reply, outcome: Outcome) -> Reply:
+        """System::enableGzipCompression and addHeaderRandomText (fake_redcap.compression): every PHP
+        answer but `$_POST['content'] == 'file'`, when the server (and the project answering, else the
+        first served one) has compression on; gzip or deflate only if Accept-Encoding asks for it."""
+        served = outcome.served or (self.state.served[0] if self.state.served else None)
+        enabled = self.state.compression and (served is None or served.project.compression)
+        if not enabled or not reply.compressible or outcome.params.text("content") == "file":
+            return reply
+        if outcome.profile.has(Change.RANDOM_TEXT_HEADER):
+            reply.headers.append((compression.RANDOM_TEXT_HEADER, compression.random_text()))
+        coding = compression.output_coding(req.headers.get("Accept-Encoding", ""))
+        return compression.compress(reply, coding) if coding else reply
 
     def journal(self, req: Request, reply: Reply, outcome: Outcome) -> tuple[Reply, JournalEntry]:
         """A fault matching the request changes the reply; then the request is journalled once, as the
@@ -328,20 +342,24 @@ def _post_too_large(req: Request, post_max_mb: int | None, profile: Profile) -> 
     if referer:
         text += msg.POST_TOO_LARGE_REFERER.format(referer=referer)
     body = text.encode("utf-8", "surrogateescape")
-    return Reply(200, PHP_DEFAULT_CONTENT_TYPE, body, close_connection=True)
+    # System::init answers before initGlobalPage turns compression on.
+    return Reply(200, PHP_DEFAULT_CONTENT_TYPE, body, close_connection=True, compressible=False)
 
 
-def _to_wsgi(reply: Reply, entry: JournalEntry) -> WsgiReply:
+def _to_wsgi(reply: Reply, entry: JournalEntry, profile: Profile) -> WsgiReply:
     """Status line, headers and body, as they go on the wire. RestUtility's reason phrases (reference
     §2: 403 Forbidden, 501 Not Implemented, ...), not Werkzeug's upper-case ones."""
     body = [reply.body] if isinstance(reply.body, bytes) else reply.body
-    if reply.headers:
+    base = global_headers(profile)
+    if reply.headers:  # e.g. the download CSP replaces the global one
         replaced = {name.lower() for name, _ in reply.headers}
-        headers = [(n, v) for n, v in GLOBAL_HEADERS if n.lower() not in replaced]  # the download CSP
+        headers = [h for h in base if h[0].lower() not in replaced]
         headers.extend(reply.headers)
     else:
-        headers = list(GLOBAL_HEADERS)
+        headers = list(base)
     headers.append(("Content-type", reply.content_type))
+    if reply.encoding is not None:  # added by zlib's output handler, after the script's own headers
+        headers += [("Content-Encoding", reply.encoding), ("Vary", "Accept-Encoding")]
     if not reply.streamed and isinstance(reply.body, bytes):
         headers.append(("Content-Length", str(len(reply.body))))
     if reply.close_connection:

@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: no limit)",
     )
     serve.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_false",
+        help="answer as a REDCap server with HTTP compression turned off: no gzip and no "
+        "REDCap-Random-Text header (default: on, as REDCap's enable_http_compression)",
+    )
+    serve.add_argument(
         "--header-variant",
         choices=HEADER_VARIANTS,
         default="redcap",
@@ -157,6 +164,7 @@ def serve(args: argparse.Namespace) -> int:
             redcap_version=args.redcap_version,
             max_upload_mb=args.max_upload_mb,
             post_max_mb=args.post_max_mb,
+            compression=args.compression,
         )
     except FixtureError as error:
         print(f"fake-redcap: {error}", file=sys.stderr)

@@ -259,6 +259,9 @@ class Change(enum.StrEnum):
     RESTRICTED_UPLOAD_TYPES = "restricted_upload_types"
     UPLOAD_SAVES_THROUGH_GETDATA = "upload_saves_through_getdata"
     ESCAPE_FILTER_TAGS_15 = "escape_filter_tags_15"
+    XSS_NOSNIFF_HEADERS = "xss_nosniff_headers"
+    GLOBAL_SECURITY_HEADERS_15 = "global_security_headers_15"
+    RANDOM_TEXT_HEADER = "random_text_header"
     UPLOAD_INSTANCE_ISINTEGER = "upload_instance_isinteger"
     DOWNLOAD_CSP = "download_csp"
     RECORD_EXPORT_FILE_NAMES = "record_export_file_names"
@@ -347,6 +350,23 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         "RCView::escape's filter_tags allows rt, rp, ruby, wbr, blockquote, address, progress and meter "
         "tags, keeps a final '<' and caps its recursion (V15 System.php:313, init_functions.php); V14.5.11 "
         "does not. Changed in (14.5.11, 15.7.6].",
+    ),
+    Change.XSS_NOSNIFF_HEADERS: (
+        Version(10, 0, 0),
+        "every answer carries X-XSS-Protection and X-Content-Type-Options, and Cache-control so spelt "
+        "(V10.0.13 System.php:196-202); V7.1.2 System.php:131-133 sends a lower-case cache-control only. "
+        "Changed in (7.1.2, 10.0.13].",
+    ),
+    Change.GLOBAL_SECURITY_HEADERS_15: (
+        Version(15, 0, 0),
+        "every answer carries Referrer-Policy, Permissions-Policy (System.php:432-433) and the global "
+        "Content-Security-Policy (setCspHeader); V14.5.11 and V13.6.1 send none of them. "
+        "Changed in (14.5.11, 15.7.6].",
+    ),
+    Change.RANDOM_TEXT_HEADER: (
+        Version(10, 0, 0),
+        "REDCap-Random-Text (1-64 random characters) whenever zlib output compression is on "
+        "(System.php addHeaderRandomText; not in V7.1.2). Changed in (7.1.2, 10.0.13].",
     ),
     Change.UPLOAD_INSTANCE_ISINTEGER: (
         Version(15, 0, 0),

@@ -269,6 +269,7 @@ class Project:
     # Instrument menu labels the fixture gives (`instruments:`, or a project XML's FormDef Name); forms
     # not listed get the label REDCap gives a form a data dictionary creates (see `form_label`).
     instrument_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    compression: bool = True  # the server's enable_http_compression: gzip + REDCap-Random-Text
 
     @property
     def is_longitudinal(self) -> bool:

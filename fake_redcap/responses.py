@@ -20,22 +20,54 @@ from fake_redcap.storage import open_stored
 
 CHUNK = 1024 * 1024  # REDCap streams 10 MB chunks (readfile_chunked); 1 MiB keeps memory low
 
-# Headers V15 sets for every request (System::init -> setCacheControlAndOtherHeaders; reference §2).
-# Permissions-Policy is left out: the reference does not give its value.
-GLOBAL_HEADERS: tuple[tuple[str, str], ...] = (
+# Headers REDCap sets on every request in System::init (reference §2), in the order it sets them.
+# V15 Classes/System.php:424-434 setCacheControlAndOtherHeaders (Permissions-Policy's value is line 433),
+# :508-515 setCrossDomainHttpAccessControl ("*" with the default empty allow-list), :437-449 setCspHeader.
+PERMISSIONS_POLICY = (
+    "accelerometer=*, autoplay=*, camera=*, encrypted-media=*, fullscreen=*, geolocation=*, gyroscope=*, "
+    "magnetometer=*, microphone=*, midi=*, payment=*, picture-in-picture=*, publickey-credentials-get=*, "
+    "sync-xhr=*, usb=*, xr-spatial-tracking=*"
+)
+GLOBAL_CSP = (
+    "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:; script-src * 'unsafe-inline' "
+    "'unsafe-eval' data: blob:; style-src * 'unsafe-inline' data: blob:;"
+)
+GLOBAL_HEADERS: tuple[tuple[str, str], ...] = (  # REDCap 15
     ("Expires", "0"),
     ("Cache-control", "no-store, no-cache, must-revalidate"),
     ("Pragma", "no-cache"),
     ("X-XSS-Protection", "1; mode=block"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
     ("Access-Control-Allow-Origin", "*"),
-    (
-        "Content-Security-Policy",
-        "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:; script-src * 'unsafe-inline' "
-        "'unsafe-eval' data: blob:; style-src * 'unsafe-inline' data: blob:;",
-    ),
+    ("Content-Security-Policy", GLOBAL_CSP),
 )
+# V10.0.13 System.php:196-202, V13.6.1 :376-383 and V14.5.11 :407-415 setCacheControl: no
+# Referrer-Policy, Permissions-Policy or global CSP (source audit 2026-11 #29).
+_V10_HEADERS = tuple(
+    h
+    for h in GLOBAL_HEADERS
+    if h[0] not in ("Referrer-Policy", "Permissions-Policy", "Content-Security-Policy")
+)
+# V7.1.2 System.php:131-133: a lower-case `cache-control` and no X-XSS-Protection / X-Content-Type-Options.
+_V7_HEADERS = (
+    ("Expires", "0"),
+    ("cache-control", "no-store, no-cache, must-revalidate"),
+    ("Pragma", "no-cache"),
+    ("Access-Control-Allow-Origin", "*"),
+)
+
+
+def global_headers(profile: Profile) -> tuple[tuple[str, str], ...]:
+    """The headers System::init sets on every answer of this version."""
+    if profile.has(Change.GLOBAL_SECURITY_HEADERS_15):
+        return GLOBAL_HEADERS
+    if profile.has(Change.XSS_NOSNIFF_HEADERS):
+        return _V10_HEADERS
+    return _V7_HEADERS
+
+
 # V14+ RestUtility::sendFile replaces the global policy on downloads.
 DOWNLOAD_CSP = "script-src 'none'"
 
@@ -75,6 +107,8 @@ class Reply:
     size: int | None = None  # the whole body's length, when known
     close_connection: bool = False
     delay: float = 0.0  # seconds to wait before anything goes out (a `delay` fault)
+    compressible: bool = True  # False: not PHP's output after System::initGlobalPage (Apache's pages, ...)
+    encoding: str | None = None  # the Content-Encoding zlib.output_compression gave the body
 
 
 def error_reply(error: ApiError, fmt: ReturnFormat, profile: Profile) -> Reply:

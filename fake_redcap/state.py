@@ -160,8 +160,12 @@ class FakeState:
         redcap_version: str | None = None,
         max_upload_mb: int = 32,
         post_max_mb: int | None = None,
+        compression: bool = True,
     ) -> None:
         self.max_upload_mb = max_upload_mb  # REDCap's maxUploadSizeEdoc() for File Upload fields
+        # False: the server's HTTP compression is off (REDCap's enable_http_compression), whatever the
+        # fixtures' `compression:` keys say.
+        self.compression = compression
         # PHP's post_max_size in MB (None: no limit): a longer body gets REDCap's HTML page, status 200
         # (System::checkUploadFileContentLength).
         self.post_max_mb = post_max_mb

@@ -27,8 +27,10 @@ from tests.support import (
     NO_FILE,
     NO_PERMISSION,
     PDF_BYTES,
+    PERMISSIONS_POLICY,
     UNICODE_NAME,
     UNKNOWN_TOKEN,
+    V15_ONLY_HEADERS,
     XML_HEAD,
     XML_TYPE,
     MakeState,
@@ -212,10 +214,32 @@ def test_download_csp_is_script_src_none_from_14(worlds: Worlds, version: str) -
 
 
 @pytest.mark.parametrize("version", ["13.6.1", "10.0.13", "7.1.2"])
-def test_download_has_the_global_csp_before_14(worlds: Worlds, version: str) -> None:
+def test_download_has_no_csp_before_14(worlds: Worlds, version: str) -> None:
+    # No download CSP before 14 (RestUtility::sendFile) and no global CSP before 15 (System.php).
     response = post(api(worlds.classic(version)), export_params(T["full"]))
     assert response.status_code == 200
-    assert response.headers.getlist("Content-Security-Policy") == [GLOBAL_CSP]
+    assert response.headers.getlist("Content-Security-Policy") == []
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("15.7.6", list(GLOBAL_HEADERS)),
+        ("14.5.11", [n for n in GLOBAL_HEADERS if n not in V15_ONLY_HEADERS]),
+        ("13.6.1", [n for n in GLOBAL_HEADERS if n not in V15_ONLY_HEADERS]),
+        ("10.0.13", [n for n in GLOBAL_HEADERS if n not in V15_ONLY_HEADERS]),
+        ("7.1.2", ["Expires", "cache-control", "Pragma", "Access-Control-Allow-Origin"]),
+    ],
+)
+def test_the_global_headers_per_version(worlds: Worlds, version: str, expected: list[str]) -> None:
+    """V15 System.php:424-449 (Permissions-Policy's value at :433); V14.5.11 :407-415, V13.6.1 :376-383
+    and V10.0.13 :196-202 setCacheControl send no Referrer-Policy, Permissions-Policy or global CSP; V7.1.2
+    :131-133 a lower-case cache-control and no X-XSS-Protection (source audit 2026-11 #29)."""
+    response = post(api(worlds.classic(version)), export_params(T["full"], record="nope"))
+    names = [name for name, _ in response.headers if name not in ("Content-type", "Content-Length")]
+    assert names == expected
+    if version == "15.7.6":
+        assert response.headers["Permissions-Policy"] == PERMISSIONS_POLICY
 
 
 def _one_file_state(make_state: MakeState, name: str, mime: str | None) -> FakeState:

@@ -73,16 +73,25 @@ GLOBAL_CSP = (
     "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:; script-src * 'unsafe-inline' "
     "'unsafe-eval' data: blob:; style-src * 'unsafe-inline' data: blob:;"
 )
-GLOBAL_HEADERS: dict[str, str] = {
+PERMISSIONS_POLICY = (
+    "accelerometer=*, autoplay=*, camera=*, encrypted-media=*, fullscreen=*, geolocation=*, gyroscope=*, "
+    "magnetometer=*, microphone=*, midi=*, payment=*, picture-in-picture=*, publickey-credentials-get=*, "
+    "sync-xhr=*, usb=*, xr-spatial-tracking=*"
+)  # V15 Classes/System.php:433
+GLOBAL_HEADERS: dict[str, str] = {  # REDCap 15
     "Expires": "0",
     "Cache-control": "no-store, no-cache, must-revalidate",
     "Pragma": "no-cache",
     "X-XSS-Protection": "1; mode=block",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
     "Access-Control-Allow-Origin": "*",
     "Content-Security-Policy": GLOBAL_CSP,
 }
+# Only REDCap 15 sends these (13.x and 14.x System.php setCacheControl do not).
+V15_ONLY_HEADERS = ("Referrer-Policy", "Permissions-Policy", "Content-Security-Policy")
+V7_MISSING_HEADERS = ("X-XSS-Protection", "X-Content-Type-Options")  # V7.1.2 System.php:131-133
 DOWNLOAD_CSP = "script-src 'none'"
 
 
@@ -406,8 +415,19 @@ def assert_error(response: TestResponse, status: int, body: bytes, ctype: str = 
         body,
         ctype.encode("latin-1"),
     )
+    assert_global_headers(response)
+
+
+def assert_global_headers(response: TestResponse) -> None:
+    """REDCap's global headers: REDCap 15's own three either all there with their values (a 15.x profile)
+    or all absent (7.x-14.x); X-XSS-Protection and X-Content-Type-Options from 10.x."""
+    v15 = "Referrer-Policy" in response.headers
+    v10 = "X-XSS-Protection" in response.headers
     for name, value in GLOBAL_HEADERS.items():
-        assert response.headers.getlist(name) == [value], name
+        if (name in V15_ONLY_HEADERS and not v15) or (name in V7_MISSING_HEADERS and not v10):
+            assert response.headers.getlist(name) == [], name
+        else:
+            assert response.headers.getlist(name) == [value], name
 
 
 def assert_file(response: TestResponse, data: bytes, ctype: str) -> None:
