@@ -16,8 +16,15 @@ from fake_redcap import FakeState, create_app
 from fake_redcap.cli import build_parser
 from fake_redcap.compression import RANDOM_TEXT_CHARS, output_coding, random_text
 from fake_redcap.fixture import FixtureError, load_fixture
-from tests.conftest import MakeState, Worlds, api, write_fixture
-from tests.support import CLASSIC_EXTRA_FILES, classic_fixture, export_params
+from tests.support import (
+    CLASSIC_EXTRA_FILES,
+    MakeState,
+    Worlds,
+    api,
+    classic_fixture,
+    export_params,
+    write_fixture,
+)
 from tests.support import CLASSIC_TOKENS as T
 
 VERSION = {"token": T["full"], "content": "version"}
