@@ -3,11 +3,12 @@ server-chosen name inside the destination folder."""
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from werkzeug.http import parse_options_header
 
@@ -128,7 +129,10 @@ _quoted_chars = st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_
     charset=st.none() | st.sampled_from(["UTF-8", "utf-8", "ISO-8859-1"]),
 )
 def test_agrees_with_werkzeug_on_well_formed_headers(mime: str, name: str, charset: str | None) -> None:
-    """On RFC-conformant headers (escaped quotes) the tolerant parser gives werkzeug's answer."""
+    """On RFC-conformant headers (escaped quotes) the tolerant parser gives werkzeug's answer. Werkzeug
+    also percent-decodes a quoted value (`%22` becomes `"`, for browsers' multipart names); REDCap sends
+    the name raw and the client keeps it, so names holding `%XX` are left out here."""
+    assume(re.search("%[0-9A-Fa-f]{2}", name) is None)
     escaped = name.replace("\\", "\\\\").replace('"', '\\"')
     header = f'{mime}; name="{escaped}"' + (f"; charset={charset}" if charset else "")
     mine = parse_header_params(header)
