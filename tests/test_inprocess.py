@@ -92,7 +92,8 @@ def _run(server: FakeServer) -> list[tuple[int, str, list[tuple[str, str]], byte
             answer = session.request(method, url, **options)
             headers = list(answer.raw.headers.items())
             assert [k for k, _ in headers].count("Date") == 1
-            kept = [(k, v) for k, v in headers if k != "Date"]
+            # REDCap-Random-Text is random on every answer (System.php addHeaderRandomText)
+            kept = [(k, "<random>" if k == "REDCap-Random-Text" else v) for k, v in headers if k != "Date"]
             entries = [e.describe().split(" ", 1)[1] for e in server.state.journal.entries()]
             body = _LOGIN_NONCE.sub(b"value='<nonce>'", answer.content)  # new on every login page
             seen.append((answer.status_code, answer.reason, kept, body, entries[-1:]))
