@@ -54,17 +54,31 @@ def _csv(rows: Sequence[Sequence[str]]) -> str:
 
 
 def data_dictionary(project: Project) -> str:
-    """The Data Dictionary upload (Project Setup > Data Dictionary)."""
+    """The Data Dictionary upload (Project Setup > Data Dictionary): every column the fixture gives."""
     rows: list[list[str]] = [list(DICTIONARY_COLUMNS)]
     for f in project.fields:
-        row = dict.fromkeys(DICTIONARY_COLUMNS, "")
-        row["Variable / Field Name"] = f.name
-        row["Form Name"] = f.form
-        row["Field Type"] = f.type
-        row["Field Label"] = f.label or f.name
-        row["Text Validation Type OR Show Slider Number"] = f.validation or ""
-        row["Identifier?"] = "y" if f.identifier else ""
-        rows.append([row[c] for c in DICTIONARY_COLUMNS])
+        rows.append(
+            [
+                f.name,
+                f.form,
+                f.section_header,
+                f.type,
+                f.label or f.name,
+                f.choices,
+                f.note,
+                f.validation or "",
+                f.validation_min,
+                f.validation_max,
+                "y" if f.identifier else "",
+                f.branching_logic,
+                "y" if f.required else "",
+                f.alignment if f.type != "slider" or f.alignment != "RV" else "",
+                f.question_number,
+                f.matrix_group,
+                "y" if f.matrix_ranking else "",
+                f.annotation,
+            ]
+        )
     return _csv(rows)
 
 
@@ -112,32 +126,41 @@ def repeating(project: Project) -> str:
 
 
 def records(project: Project) -> str:
-    """Data Import Tool (flat CSV, one row per record, event and repeating instance; no file fields)."""
-    value_fields = [f for f in project.fields[1:] if not f.is_file and f.type != "descriptive"]
+    """Data Import Tool (flat CSV, one row per record, event and repeating instance; no file fields;
+    a checkbox as a column per choice, `field___code`, 1 or 0)."""
+    columns = [
+        (column, f)
+        for f in project.fields[1:]
+        if not f.is_file and f.type != "descriptive"
+        for column in (f.export_names() if f.type == "checkbox" else (f.name,))
+    ]
     header = [project.record_id_field]
     if project.is_longitudinal:
         header.append("redcap_event_name")
     if project.repeating:
         header += ["redcap_repeat_instrument", "redcap_repeat_instance"]
-    header += [f.name for f in value_fields]
+    header += [column for column, _f in columns]
     rows: list[list[str]] = [header]
     for row in project.records:
         for repeat_form, instance, names in _split(project, row):
             values = {n: row.values[n] for n in names}
             if not values:
                 continue
+            forms = {_form(project, n) for n in names}
             line = [row.record]
             if project.is_longitudinal:
                 line.append(row.event or "")
             if project.repeating:
                 line += [repeat_form or "", str(instance) if instance else ""]
-            line += [values.get(f.name, "") for f in value_fields]
+            for column, f in columns:
+                unchecked = "0" if f.type == "checkbox" and f.form in forms else ""
+                line.append(values.get(column, unchecked))
             rows.append(line)
     return _csv(rows)
 
 
 def _split(project: Project, row: RecordRow) -> list[tuple[str | None, int | None, list[str]]]:
-    """A fixture row as REDCap's flat rows: (repeat instrument, repeat instance, value fields)."""
+    """A fixture row as REDCap's flat rows: (repeat instrument, repeat instance, value columns)."""
     repeating_event = any(r.event == row.event and r.form is None for r in project.repeating if row.event)
     if repeating_event:
         return [(None, row.instance, list(row.values))]
@@ -150,10 +173,14 @@ def _split(project: Project, row: RecordRow) -> list[tuple[str | None, int | Non
     return parts
 
 
-def _form(project: Project, name: str) -> str:
-    found = project.field(name)
-    assert found is not None
-    return found.form
+def _form(project: Project, column: str) -> str:
+    """The form of a value column: a field, a checkbox choice `field___code`, or a form status."""
+    for f in project.fields:
+        if column == f.name or (f.type == "checkbox" and column in f.export_names()):
+            return f.form
+    if column.endswith("_complete") and column.removesuffix("_complete") in project.forms:
+        return column.removesuffix("_complete")
+    raise AssertionError(column)
 
 
 def generated_files() -> dict[Path, str]:

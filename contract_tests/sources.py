@@ -70,3 +70,11 @@ PYCAP_REPEATING = (
 PYCAP_RECORDS = "real-server capture: PyCap redcap/methods/records.py export_records docstring"
 REDCAPR_EVENTS = "real-server capture: REDCapR R/redcap-event-read.R (the classic-project answer)"
 REDCAPAPI_ERRORS = "real-server capture: redcapAPI redcapError (the classic-project answers it tolerates)"
+V15_EXPORT_FIELD_NAMES = (
+    f"{V15} API/exportFieldNames/export.php, Classes/REDCap.php getExportFieldNames,"
+    " Classes/Project.php getExtendedCheckboxFieldname"
+)
+PYCAP_FIELD_NAMES = (
+    "PyCap redcap/methods/field_names.py export_field_names doctest (real server, redcapdemo.vumc.org):"
+    " checkbox_field___1 and ___2 with choice_value '1' and '2'"
+)

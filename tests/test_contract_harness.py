@@ -330,10 +330,14 @@ def test_the_records_csv_splits_repeating_instances_as_redcap_expects() -> None:
         "redcap_repeat_instance",
         "participant_name",
         "enrollment_notes",
+        "contact_ways___1",
+        "contact_ways___2",
+        "contact_ways___3",
         "lab_date",
     ]
-    assert "1,lab_results,2,,,2024-02-15" in rows
-    assert all(",lab_results," not in row or row.split(",")[3:5] == ["", ""] for row in rows[1:])
+    assert "1,lab_results,2,,,,,,2024-02-15" in rows
+    assert "1,,,Ada Example,Holds a file in every file field.,1,0,1," in rows
+    assert all(",lab_results," not in row or row.split(",")[3:8] == [""] * 5 for row in rows[1:])
 
 
 # -- the upload command -------------------------------------------------------------------------------
