@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests import sources as src
-from contract_tests.targets import ProjectUnderTest
+from . import sources as src
+from .targets import ProjectUnderTest
 
 READER = "full_user"
 CHECKBOX = "contact_ways"
