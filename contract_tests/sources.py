@@ -23,6 +23,7 @@ RESTRICTED_TYPES = (
 )
 AUDIT = "source audit 2026-11"
 V10_IMPORT = "REDCap 10.0.13 API/file/import.php"
+V10_FILES = "REDCap 10.0.13 Classes/Files.php"
 V15_PROJECT = f"{V15} Classes/Project.php"
 V15_PROJECT_EXPORT = f"{V15} API/project/export.php"
 V10_PROJECT_EXPORT = "REDCap 10.0.13 API/project/export.php"

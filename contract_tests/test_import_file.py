@@ -389,6 +389,8 @@ def test_a_successful_upload_answers_200_with_an_empty_body(classic: ProjectUnde
     f"{src.V15_FILES}, {src.V14_FILES} and {src.V13_FILES} uploadFile: doc_name = "
     "trim(Files::sanitizeFileName(...)) (reference §3.1: '+' becomes '-', spaces stay; '?' and ':' are "
     "removed; accented letters from a fixed table, so AE for \u00c6 and s for \u00df)",
+    f"{src.V15_FILES}:1518 sanitizeFileName removes '!'; :1850 turns each run of CR, LF, tab and '-' into "
+    "one '-'",
     f"{src.AUDIT} #51, #52",
 )
 @pytest.mark.redcap_version(">=13.6.1")
@@ -399,8 +401,10 @@ def test_a_successful_upload_answers_200_with_an_empty_body(classic: ProjectUnde
         ("report: final?.txt", "report final.txt"),
         ("\u00c6\u00d8 \u00df.txt", "AEO s.txt"),
         ("notes.txt ", "notes.txt"),
+        ("wow!.txt", "wow.txt"),
+        ("a--b\tc.txt", "a-b-c.txt"),
     ],
-    ids=["plus", "colon-and-question-mark", "fixed-table", "outer-trim"],
+    ids=["plus", "colon-and-question-mark", "fixed-table", "outer-trim", "exclamation-mark", "dash-runs"],
 )
 def test_the_stored_name_passes_through_redcaps_sanitiser(
     classic: ProjectUnderTest, sent: str, stored: str
@@ -412,6 +416,22 @@ def test_the_stored_name_passes_through_redcaps_sanitiser(
         assert response.status_code == 200, response.content[:300]
         exported = classic.client("full_user").export_file(WRITE_RECORD, "notes_file")
         assert (exported.filename, sha256(exported.content)) == (stored, sha256(data))
+
+
+@pytest.mark.source(
+    f"{src.V15_FILES}:390 uploadFile: doc_name = trim(Files::sanitizeFileName(strip_tags(...))); "
+    f"{src.V10_FILES}:341: trim(strip_tags(...)): an HTML tag in the upload's name goes, brackets and all "
+    "(V7.1.2 Classes/Files.php:299 keeps it)",
+)
+@pytest.mark.redcap_version(">=10.0.13")
+def test_the_stored_name_loses_html_tags(classic: ProjectUnderTest) -> None:
+    """Writes: uploads into record 3's notes_file, then deletes it again."""
+    data = reference_bytes("notes.txt")
+    with emptied(classic, WRITE_RECORD, "notes_file"):
+        response = upload(classic, WRITE_RECORD, "notes_file", data, "a<b>bold</b>.txt")
+        assert response.status_code == 200, response.content[:300]
+        exported = classic.client("full_user").export_file(WRITE_RECORD, "notes_file")
+        assert (exported.filename, sha256(exported.content)) == ("abold.txt", sha256(data))
 
 
 @pytest.mark.source(
