@@ -445,3 +445,33 @@ def test_record_export_shows_file_names_in_each_event(longitudinal: ProjectUnder
     ]
     assert rows == want
     assert all(row["visit_photo"] for row in want)
+
+
+# -- record export rights --------------------------------------------------------------------------------
+
+
+@pytest.mark.source(
+    f"{src.V15} API/record/export.php:11-12: export_rights 0 (No Access) answers 403 before anything else",
+    "reference §1.3 E1 (the same text as Export File's)",
+)
+def test_a_user_with_no_access_export_rights_cannot_export_records(classic: ProjectUnderTest) -> None:
+    response = classic.post("no_access_user", {"content": "record", "format": "json", "returnFormat": "json"})
+    assert (response.status_code, json_message(response)) == (403, expected.EXPORT_NO_ACCESS)
+
+
+@pytest.mark.source(
+    f"{src.V15} API/record/export.php:247-249: with export rights above 0 (De-Identified, Remove "
+    "Identifiers) DataExport::deidFieldsToRemove drops the fields tagged Identifier from the export; "
+    "V7.1.2 API/record/export.php getRecordsFlat: the same for export_rights > 1",
+)
+def test_remove_identifiers_rights_leave_the_identifier_fields_out_of_the_record_export(
+    classic: ProjectUnderTest,
+) -> None:
+    response = classic.post(
+        "remove_ids_user", {"content": "record", "format": "json", "type": "flat", "returnFormat": "json"}
+    )
+    assert response.status_code == 200, response.content[:300]
+    rows = response.json()
+    identifiers = {f.name for f in classic.fixture.fields if f.identifier}
+    assert rows and identifiers
+    assert all(classic.fixture.record_id_field in row and not identifiers & set(row) for row in rows)
