@@ -40,6 +40,19 @@ def test_a_repeat_instance_that_is_not_a_positive_number_means_instance_1(
     assert_same_file(response.content, classic.stored("1", "lab_file", instance=1))
 
 
+@pytest.mark.source(
+    f"{src.V15_EXPORT}:52 is_numeric() accepts '2e0' and '2.0' (V7.1.2 the same line); :87 compares "
+    "instance = '2e0' in SQL, which MySQL reads as the number 2"
+)
+@pytest.mark.parametrize("instance", ["2e0", "2.0"], ids=["exponent", "decimal"])
+def test_a_repeat_instance_php_reads_as_the_number_2_selects_instance_2(
+    classic: ProjectUnderTest, instance: str
+) -> None:
+    response = classic.post("full_user", export("1", "lab_file", repeat_instance=instance))
+    assert response.status_code == 200
+    assert_same_file(response.content, classic.stored("1", "lab_file", instance=2))
+
+
 @pytest.mark.source(f"{E4}: forced back to 1 unless the form repeats")
 def test_repeat_instance_is_forced_to_1_on_a_form_that_does_not_repeat(classic: ProjectUnderTest) -> None:
     exported = classic.client("full_user").export_file("1", "report_file", repeat_instance=2)
