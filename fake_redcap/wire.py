@@ -6,6 +6,7 @@ answers what Apache refuses before any of this runs."""
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -220,9 +221,24 @@ class _PhpPartHeaders(MultipartDecoder):
                 continue
             name, _, value = line.partition(":")
             headers.append((name.strip(_PHP_SPACE), value.lstrip(_PHP_SPACE)))
+        headers = [
+            (name, _drop_extended_params(value) if name.lower() == "content-disposition" else value)
+            for name, value in headers
+        ]
         parsed = Headers()
         parsed._list = headers  # werkzeug's Headers.add refuses the lone CR that PHP keeps in a value
         return parsed
+
+
+# A `key*=` parameter (RFC 2231/5987: `filename*=UTF-8''a%0d%0a...`). PHP's rfc1867.c compares each
+# Content-Disposition key with "name" and "filename" exactly, so `name*` and `filename*` are ignored
+# (observed with php-cli 8.2: a part with only `filename*` is a $_POST value and $_FILES stays empty);
+# werkzeug would decode them into `name` and `filename`, so they are dropped before werkzeug reads the value.
+_EXTENDED_PARAM = re.compile(r';[ \t]*[^;=\s]+\*[ \t]*=[ \t]*(?:"(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+def _drop_extended_params(disposition: str) -> str:
+    return _EXTENDED_PARAM.sub("", disposition)
 
 
 _PHP_SPACE = " \t\n\r\v\f"  # C isspace()

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
 from fake_redcap import FakeServer, FakeState
+from fake_redcap.wire import PhpSizedRequest, discard_spooled_uploads, read_params, read_uploads
 from tests.support import (
+    BOUNDARY,
     MULTIPART_TYPE,
     NO_PERMISSION,
     URLENCODED_TYPE,
@@ -279,3 +282,38 @@ def test_a_file_part_without_a_name_is_skipped(server: FakeServer) -> None:
     assert status == b"HTTP/1.1 200 OK"
     assert DOC in answer
     assert server.state.journal.entries()[-1].uploads == {}
+
+
+def _parsed(disposition: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """What `$_POST` and `$_FILES` hold for one part with this Content-Disposition."""
+    body = (
+        f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n\r\nPART BYTES\r\n--{BOUNDARY}--\r\n"
+    ).encode()
+    environ = EnvironBuilder(method="POST", data=body, content_type=MULTIPART_TYPE).get_environ()
+    req = PhpSizedRequest(environ)
+    try:
+        read_params(req)
+        pairs = list(req.form.items(multi=True))
+        return pairs, {name: upload.filename for name, upload in read_uploads(req).items()}
+    finally:
+        discard_spooled_uploads(req)
+
+
+def test_an_extended_filename_parameter_is_ignored_as_php_ignores_it() -> None:
+    """PHP's rfc1867.c knows only `name` and `filename`: a part named by `filename*` alone is a text
+    value, not an upload (so the issue's `filename*=UTF-8''a%0d%0aSet-Cookie...` stores nothing)."""
+    pairs, uploads = _parsed("form-data; name=\"file\"; filename*=UTF-8''a%0d%0aSet-Cookie%3a%20pwn%3d1")
+    assert uploads == {}
+    assert ("file", "PART BYTES") in pairs
+
+
+def test_filename_wins_over_an_extended_filename_whatever_their_order() -> None:
+    for disposition in (
+        'form-data; name="file"; filename="plain.txt"; filename*=UTF-8\'\'other%0d%0a.txt',
+        'form-data; name="file"; filename*=UTF-8\'\'other%0d%0a.txt; filename="plain.txt"',
+    ):
+        assert _parsed(disposition)[1] == {"file": "plain.txt"}
+
+
+def test_an_extended_name_parameter_is_ignored_so_the_part_has_no_name() -> None:
+    assert _parsed("form-data; name*=UTF-8''token") == ([], {})
