@@ -8,12 +8,10 @@ body arrived.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import io
 import ipaddress
 import logging
-import mimetypes
 import operator
 import os
 import secrets
@@ -22,12 +20,13 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
+from redcap_file_client.disk import fsync_folder, not_a_folder, place, unlink_quietly
 from redcap_file_client.errors import RedcapError, error_message
 from redcap_file_client.filenames import (
     filename_from_headers,
@@ -36,6 +35,8 @@ from redcap_file_client.filenames import (
     safe_filename,
     sanitise_filename,
 )
+from redcap_file_client.network import is_timeout, root_cause, transient
+from redcap_file_client.upload import MultipartBody, UploadSource, upload_source
 
 __all__ = ["USER_AGENT", "ExportedFile", "Progress", "RedcapClient"]
 
@@ -52,7 +53,6 @@ MAX_ERROR_BODY = 1 << 20
 Timeout: TypeAlias = float | tuple[float, float]
 Progress: TypeAlias = Callable[[int, int | None], None]
 """Called as `progress(bytes_so_far, total_or_None)` after every chunk written."""
-UploadSource: TypeAlias = str | os.PathLike[str] | bytes | BinaryIO
 T = TypeVar("T")
 
 
@@ -243,11 +243,11 @@ class RedcapClient:
         if dest_path.is_dir():
             folder, fixed_target = dest_path, None
         elif os.fspath(dest).endswith(("/", os.sep)):  # meant as a folder; Path() drops the slash
-            raise _not_a_folder(os.fspath(dest))
+            raise not_a_folder(os.fspath(dest))
         else:
             folder, fixed_target = dest_path.parent, dest_path
             if not folder.is_dir():
-                raise _not_a_folder(str(folder))
+                raise not_a_folder(str(folder))
             if not overwrite and os.path.lexists(dest_path):
                 raise FileExistsError(f"{str(dest_path)!r} exists; pass overwrite=True to replace it")
 
@@ -273,10 +273,10 @@ class RedcapClient:
 
         target, temp = self._post(params, retry=True, on_ok=read)
         try:
-            _place(temp, target, overwrite)
+            place(temp, target, overwrite)
         finally:
-            _unlink_quietly(temp)
-        _fsync_folder(folder)
+            unlink_quietly(temp)
+        fsync_folder(folder)
         log.debug("downloaded %s", target)
         return target
 
@@ -297,8 +297,8 @@ class RedcapClient:
         `filename`). Never retried.
         """
         params = _file_params("import", record, field, event, repeat_instance)
-        with _upload_source(file, filename) as (stream, size, name):
-            body = _MultipartBody([*params, ("returnFormat", "json")], name, stream, size)
+        with upload_source(file, filename) as (stream, size, name):
+            body = MultipartBody([*params, ("returnFormat", "json")], name, stream, size)
             self._post(params, retry=False, on_ok=self._expect_empty, multipart=body)
 
     def delete_file(
@@ -330,7 +330,7 @@ class RedcapClient:
         *,
         retry: bool,
         on_ok: Callable[[requests.Response], T],
-        multipart: _MultipartBody | None = None,
+        multipart: MultipartBody | None = None,
     ) -> T:
         """POST, check the status, hand a 200 to `on_ok`; retry what may be retried."""
         attempts = 1 + (self.retries if retry else 0)
@@ -341,7 +341,7 @@ class RedcapClient:
                 resp = self._send(params, multipart)
             except requests.RequestException as exc:
                 error = RedcapError(None, self._describe(exc))
-                if last or not _transient(exc):
+                if last or not transient(exc):
                     raise error from exc
                 self._wait(attempt, what, error.message)
                 continue
@@ -360,7 +360,7 @@ class RedcapClient:
                     self._wait(attempt, what, failure.error.message)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, params: list[tuple[str, str]], multipart: _MultipartBody | None) -> requests.Response:
+    def _send(self, params: list[tuple[str, str]], multipart: MultipartBody | None) -> requests.Response:
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
         log.debug("POST %s %s", self._display_url, " ".join(f"{k}={v}" for k, v in params))
         body: Any  # requests' stubs do not know bodies that have read() and __len__()
@@ -389,7 +389,7 @@ class RedcapClient:
         if isinstance(exc, requests.Timeout):
             text = f"timed out after {self.timeout} s waiting for {self._display_url}"
         else:
-            text = f"could not reach {self._display_url}: {_root_cause(exc)}"
+            text = f"could not reach {self._display_url}: {root_cause(exc)}"
         return self._redact(text)
 
     def _error_response(self, resp: requests.Response) -> RedcapError:
@@ -439,9 +439,9 @@ class RedcapClient:
                 OSError,
             ) as exc:
                 of = f" of {expected}" if expected is not None else ""
-                reason = "timed out" if _is_timeout(exc) else "broke off"
+                reason = "timed out" if is_timeout(exc) else "broke off"
                 error = RedcapError(
-                    None, self._redact(f"the answer {reason} after {done}{of} bytes: {_root_cause(exc)}")
+                    None, self._redact(f"the answer {reason} after {done}{of} bytes: {root_cause(exc)}")
                 )
                 raise _BodyFailure(error) from exc
             write(chunk)
@@ -471,7 +471,7 @@ class RedcapClient:
                 handle.flush()
                 os.fsync(handle.fileno())
         except BaseException:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
             raise
         return temp
 
@@ -549,47 +549,6 @@ def _empty_body_check(raw: bytes, resp: requests.Response) -> None:
         raise RedcapError(200, f"expected an empty body, got: {message}", raw)
 
 
-def _transient(exc: requests.RequestException) -> bool:
-    return isinstance(exc, requests.ConnectionError | requests.Timeout) and not isinstance(
-        exc, requests.exceptions.SSLError
-    )
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and what it wraps: urllib3 keeps causes in `.reason` or `args[0]`."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        reason = getattr(current, "reason", None)
-        arg = current.args[0] if current.args else None
-        if isinstance(reason, BaseException):
-            current = reason
-        elif isinstance(arg, BaseException):
-            current = arg
-        else:
-            current = current.__cause__ or current.__context__
-
-
-def _is_timeout(exc: BaseException) -> bool:
-    return any(
-        isinstance(e, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError) for e in _chain(exc)
-    )
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The most specific reason in a requests/urllib3 exception chain (`[Errno 111] Connection refused`)."""
-    chain = list(_chain(exc))
-    if any(type(e).__name__ == "InvalidChunkLength" for e in chain):
-        return "the connection closed inside the chunked body"
-    best = chain[-1]
-    text = str(best)
-    if ": " in text and type(best).__module__.startswith("urllib3"):
-        text = text.split(": ", 1)[1]
-    return text or type(best).__name__
-
-
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -597,155 +556,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _place(temp: Path, target: Path, overwrite: bool) -> None:
-    """Move the finished temp file to `target`; without `overwrite`, atomically refuse an existing
-    name (a hard link fails if the name exists, with no window for a race). A failure names `target`,
-    never the temporary file."""
-    try:
-        if overwrite:
-            os.replace(temp, target)
-            return
-        try:
-            os.link(temp, target)
-        except FileExistsError:
-            raise
-        except OSError:  # file systems without hard links
-            if os.path.lexists(target):
-                raise FileExistsError from None
-            os.replace(temp, target)
-    except FileExistsError:
-        raise FileExistsError(f"{str(target)!r} exists; pass overwrite=True to replace it") from None
-    except OSError as exc:
-        raise type(exc)(exc.errno, f"cannot write {str(target)!r}: {exc.strerror}") from None
-
-
-def _not_a_folder(path: str) -> FileNotFoundError | NotADirectoryError:
-    """The error for a destination folder that is not one: missing, or a file."""
-    if os.path.lexists(path.rstrip("/" + os.sep) or path):
-        return NotADirectoryError(f"{path!r} is a file, not a folder; give a folder or a new file's path")
-    return FileNotFoundError(f"folder {path!r} does not exist")
-
-
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX); not possible on every platform, so best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-# --------------------------------------------------------------------- upload
-
-
-@contextlib.contextmanager
-def _upload_source(file: UploadSource, filename: str | None) -> Iterator[tuple[BinaryIO, int, str]]:
-    """The upload as (stream, size, name); a path is opened here and closed afterwards."""
-    if isinstance(file, bytes | bytearray | memoryview):
-        if not filename:
-            raise ValueError("filename= is required when the file is given as bytes")
-        data = bytes(file)
-        yield io.BytesIO(data), len(data), filename
-        return
-    if isinstance(file, str | os.PathLike):
-        path = Path(file)
-        with path.open("rb") as handle:
-            yield handle, os.fstat(handle.fileno()).st_size, filename or path.name
-        return
-    if isinstance(file, io.TextIOBase):
-        raise ValueError("open the file in binary mode ('rb') to upload it")
-    if not hasattr(file, "read"):
-        raise ValueError(f"file must be a path, bytes or a binary file object, not {type(file).__name__}")
-    name = filename or os.path.basename(str(getattr(file, "name", "") or ""))
-    if not name:
-        raise ValueError("filename= is required when the file object has no name")
-    size = _remaining_size(file)
-    if size is None:
-        data = file.read()
-        yield io.BytesIO(data), len(data), name
-    else:
-        yield file, size, name
-
-
-def _remaining_size(file: BinaryIO) -> int | None:
-    try:
-        if file.seekable():
-            here = file.tell()
-            end = file.seek(0, io.SEEK_END)
-            file.seek(here)
-            return end - here
-    except (OSError, AttributeError, ValueError):
-        pass
-    return None
-
-
-class _MultipartBody:
-    """A multipart/form-data body read piece by piece, with a known length, so requests sends it with
-    a Content-Length without building it in memory. The token is filled in at send time."""
-
-    def __init__(self, params: list[tuple[str, str]], filename: str, stream: BinaryIO, size: int) -> None:
-        self.boundary = "redcap-" + secrets.token_hex(16)
-        self.content_type = f"multipart/form-data; boundary={self.boundary}"
-        self.token = ""
-        self._params = params
-        self._filename = filename
-        self._stream = stream
-        self._size = size
-        self._pieces: list[bytes | BinaryIO] | None = None
-        self._sent = 0
-
-    def _build(self) -> list[bytes | BinaryIO]:
-        head = io.BytesIO()
-        for key, value in [("token", self.token), *self._params]:
-            head.write(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'.encode())
-            head.write(value.encode("utf-8") + b"\r\n")
-        quoted = self._filename.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
-        mime = mimetypes.guess_type(self._filename)[0] or "application/octet-stream"
-        head.write(
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
-            f"Content-Type: {mime}\r\n\r\n".encode()
-        )
-        return [head.getvalue(), self._stream, f"\r\n--{self.boundary}--\r\n".encode()]
-
-    def __len__(self) -> int:
-        pieces = self._build()
-        return len(pieces[0]) + self._size + len(pieces[2])  # type: ignore[arg-type]
-
-    def read(self, size: int = -1) -> bytes:
-        if self._pieces is None:
-            self._pieces = self._build()
-        out = bytearray()
-        while self._pieces and (size < 0 or len(out) < size):
-            piece = self._pieces[0]
-            want = -1 if size < 0 else size - len(out)
-            if isinstance(piece, bytes):
-                taken = piece if want < 0 else piece[:want]
-                out += taken
-                rest = piece[len(taken) :]
-                if rest:
-                    self._pieces[0] = rest
-                else:
-                    self._pieces.pop(0)
-                continue
-            left = self._size - self._sent
-            chunk = piece.read(left if want < 0 else min(want, left)) if left else b""
-            if not chunk:
-                if self._sent != self._size:
-                    raise OSError(f"the file to upload ended after {self._sent} of {self._size} bytes")
-                self._pieces.pop(0)
-                continue
-            self._sent += len(chunk)
-            out += chunk
-        return bytes(out)
