@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from contract_tests.expected import DATA_DICTIONARY_COLUMNS
 from fake_redcap import FakeState, create_app
 from fake_redcap.fixture import FIELD_TYPES, FixtureError, load_fixture
 from tests.support import write_fixture
@@ -123,26 +124,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     return client_for(tmp_path_factory.mktemp("every"), every_type())
 
 
-COLUMNS = [
-    "field_name",
-    "form_name",
-    "section_header",
-    "field_type",
-    "field_label",
-    "select_choices_or_calculations",
-    "field_note",
-    "text_validation_type_or_show_slider_number",
-    "text_validation_min",
-    "text_validation_max",
-    "identifier",
-    "branching_logic",
-    "required_field",
-    "custom_alignment",
-    "question_number",
-    "matrix_group_name",
-    "matrix_ranking",
-    "field_annotation",
-]
+COLUMNS = list(DATA_DICTIONARY_COLUMNS)  # REDCap's order, as the contract suite states it
 BLANK = dict.fromkeys(COLUMNS, "")
 
 
