@@ -36,7 +36,7 @@ SUITE_DIR = Path(__file__).resolve().parent
 PREFLIGHT_FAILED = pytest.ExitCode.TESTS_FAILED
 IN_PROCESS = "fake"  # --redcap-target value naming the in-process fake
 IN_PROCESS_LABEL = "fake (in-process)"
-OLDEST_FAKE_VERSION = Version(7, 0, 0)  # the README's "Versions from 7.0.0 are served"
+OLDEST_FAKE_VERSION = Version(7, 0, 0)  # docs/server.md's "Versions from 7.0.0 are served"
 
 
 class Suite:

@@ -6,10 +6,10 @@ the entry names: `fake` (the fake differs from REDCap, so the clause fails again
 passes, the strict xfail turns that into a failure, and the entry must be removed: the file cannot go
 stale silently.
 
-The README's "Differences from real REDCap" section is generated from the same file:
+The "Differences from real REDCap" section of docs/differences.md is generated from the same file:
 
     python -m contract_tests.known_differences --markdown          # print the section
-    python -m contract_tests.known_differences --update README.md  # rewrite it between the markers
+    python -m contract_tests.known_differences --update docs/differences.md  # rewrite it between the markers
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def load_known_differences(path: Path = KNOWN_DIFFERENCES_FILE) -> dict[str, Kno
 
 
 def markdown(differences: dict[str, KnownDifference], clauses: dict[str, list[str]] | None = None) -> str:
-    """The README section. `clauses` maps an id to the clauses tied to it (found by the suite)."""
+    """The docs section. `clauses` maps an id to the clauses tied to it (found by the suite)."""
     lines = [
         "## Differences from real REDCap",
         "",
@@ -167,7 +167,7 @@ def update_readme(path: Path, section: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m contract_tests.known_differences",
-        description="Generate the README's 'Differences from real REDCap' section from "
+        description="Generate the 'Differences from real REDCap' section (docs/differences.md) from "
         "known_differences.yaml.",
     )
     what = parser.add_mutually_exclusive_group(required=True)

@@ -1,6 +1,6 @@
 """The reference projects in REDCap's own import formats, generated from the fixtures.
 
-A user builds each reference project on their server from these files (see README.md): the
+A user builds each reference project on their server from these files (see docs/contract-suite.md): the
 data dictionary, arms, events, instrument designations and repeating set-up, then the records (without
 files; `upload_reference` uploads those). They are generated so they cannot drift from the fixtures:
 

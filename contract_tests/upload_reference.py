@@ -1,6 +1,6 @@
 """Upload the reference projects' files into a REDCap server through Import File.
 
-Run it once the projects exist and their records are imported (README.md, steps 1-6). It reads
+Run it once the projects exist and their records are imported (docs/contract-suite.md, steps 1-6). It reads
 the same TARGET.yaml as the suite, and uploads every file the fixtures store, as the fixture user with
 the API Import/Update right (importer_user). Signature fields are sent with `mobile_app=1`: REDCap refuses
 a signature upload without it (V15 import.php:122), whoever sends it.

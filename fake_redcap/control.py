@@ -4,7 +4,7 @@ the page at `/`, kept apart from the emulated API and guarded by one check, `gua
 The endpoints do from HTTP what the state object does from Python: reset, load fixtures, read the state
 and the journal, set faults. Tokens never appear in what they send: users show a masked token.
 
-Who may call them (README, "Control endpoints"): the test harness, which proves it by the server's
+Who may call them (docs/server.md, "Control endpoints"): the test harness, which proves it by the server's
 control secret, random per server start unless the user gives one. Every route but the API's (`/api/`,
 `/api`) passes `guard()` before its view runs, so a route added later is guarded without a word:
 
@@ -301,7 +301,9 @@ def _routing_error(req: Request) -> Response | None:
         allowed = ", ".join(sorted(set(error.valid_methods or ()) - {"OPTIONS"}))
         return refuse(405, f"{req.path} does not take {req.method}", f"use {allowed}")
     if isinstance(error, NotFound):
-        return refuse(404, f"there is no control endpoint {req.path}", "see the README, Control endpoints")
+        return refuse(
+            404, f"there is no control endpoint {req.path}", "see docs/server.md, Control endpoints"
+        )
     return None
 
 

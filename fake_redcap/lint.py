@@ -12,8 +12,8 @@ from fake_redcap.params import ArrayParam, Params
 from fake_redcap.state import Served
 
 # What the file methods read (API/file/*.php, API/index.php), each as a scalar: anything else is ignored
-# by REDCap, and an array given for one of these is not one value (README, "Array parameters"; source
-# audit #21).
+# by REDCap, and an array given for one of these is not one value (docs/differences.md, "Array
+# parameters"; source audit #21).
 FILE_PARAMS = (
     "token",
     "content",

@@ -1,7 +1,7 @@
 """A real-socket, threaded, production-grade server (cheroot) for one fake REDCap world, answering what
 Apache answers before PHP runs.
 
-The connection model (figures and what bounds them: README, Reliability):
+The connection model (figures and what bounds them: docs/reliability.md):
 
 * A connection holds a worker thread only while a request on it is being read or answered; idle
   keep-alive connections wait in cheroot's selector. The pool starts at `threads` workers and grows on
@@ -473,7 +473,7 @@ class FakeServer:
 
     @property
     def control_secret(self) -> str:
-        """The secret the control endpoints and the page ask for (README, "Control endpoints")."""
+        """The secret the control endpoints and the page ask for (docs/server.md, "Control endpoints")."""
         return self.control.secret
 
     @property

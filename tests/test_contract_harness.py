@@ -1,5 +1,6 @@
 """The contract suite's tools, apart from the clauses: target files, version ranges, known differences
-and their README section, the report, the REDCap import CSVs, and the reference upload command.
+and their docs page (docs/contract-suite.md), the report, the REDCap import CSVs, and the reference upload
+command.
 """
 
 from __future__ import annotations
@@ -179,8 +180,14 @@ def test_every_clause_names_its_source_and_none_is_skipped_by_marker() -> None:
         assert not any(".skip" in m for m in markers), function.name
 
 
+def _docs_text() -> str:
+    """README.md and the pages under docs/ (the suite's page is docs/contract-suite.md)."""
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
 def test_the_readme_section_states_the_clause_count() -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = _docs_text()
     stated = re.search(r"\*\*(\d+) clauses\*\*", text)
     assert stated is not None
     assert int(stated[1]) == len(_clause_functions())
@@ -195,9 +202,9 @@ def _calls(function: ast.FunctionDef, name: str) -> bool:
 
 def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it() -> None:
     """A clause that uploads with success must put the place back (helpers.emptied, or helpers.blanked for
-    a value it imports), say "Writes:" in its docstring, and be listed in the README section's "Clauses
+    a value it imports), say "Writes:" in its docstring, and be listed in docs/contract-suite.md's "Clauses
     that write"."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = _docs_text()
     writers = []
     for function in _clause_functions():
         docstring = ast.get_docstring(function) or ""
@@ -206,12 +213,12 @@ def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it()
             writers.append(function.name)
             assert restores, f"{function.name} writes without helpers.emptied or helpers.blanked"
             assert docstring.startswith("Writes:"), f"{function.name}: the docstring must start 'Writes:'"
-            assert f"`{function.name}`" in readme, f"{function.name} is not in README.md"
+            assert f"`{function.name}`" in readme, f"{function.name} is not in docs/contract-suite.md"
     assert len(writers) == 14
 
 
 def test_the_readme_section_lists_every_reference_user() -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = _docs_text()
     for fixture in REFERENCE_FIXTURES:
         for user in load_fixture(fixture).users:
             assert f"`{user.username}`" in text, user.username
@@ -237,7 +244,7 @@ def test_the_differences_section_is_generated_from_the_file() -> None:
 
 
 def test_the_readme_section_carries_the_current_differences() -> None:
-    assert known_differences.main(["--check", str(REPO / "README.md")]) == 0
+    assert known_differences.main(["--check", str(REPO / "docs" / "differences.md")]) == 0
 
 
 def test_the_differences_section_is_rewritten_between_its_markers(tmp_path: Path) -> None:

@@ -130,8 +130,8 @@ def test_the_evidence_pages_exist_and_state_the_convention() -> None:
     for page in (BEHAVIOUR, AUDIT):
         head = page.read_text(encoding="utf-8")[:2500]
         assert "tests/test_evidence_references.py" in head, f"{page.name} states how it is cited"
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "docs/evidence/file-api-behaviour.md" in readme and "docs/evidence/source-audit.md" in readme
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")  # the README links the evidence pages
+    assert "(docs/evidence/file-api-behaviour.md)" in readme and "(docs/evidence/source-audit.md)" in readme
 
 
 def test_every_section_reference_names_a_heading_and_row() -> None:
@@ -185,16 +185,78 @@ def test_every_repository_path_named_exists() -> None:
     assert not bad, "paths named that are not in the repository:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("doc", [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))], ids=str)
+MARKDOWN = [
+    ROOT / "README.md",
+    ROOT / "CHANGES.md",
+    ROOT / "fake_redcap" / "fixture" / "FORMAT.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+]
+
+
+def anchors(doc: Path) -> set[str]:
+    return own(doc.read_text(encoding="utf-8"))
+
+
+def own(text: str) -> set[str]:
+    """The anchors GitHub makes for Markdown headings (outside code blocks), `-1`... for repeats."""
+    found: set[str] = set()
+    fenced = False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        heading = None if fenced else re.match(r"#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if heading:
+            slug = re.sub(r"[^\w\- ]", "", heading[1].strip().lower()).replace(" ", "-")
+            candidate, n = slug, 0
+            while candidate in found:
+                n += 1
+                candidate = f"{slug}-{n}"
+            found.add(candidate)
+    return found
+
+
+def broken_links(doc: Path, text: str | None = None) -> list[str]:
+    """Relative links in `doc` (or in `text`, read as if it were at `doc`) to a file that is not in the
+    repository, or to a heading a file lacks."""
+    text = doc.read_text(encoding="utf-8") if text is None else text
+    targets = (m["target"] for m in _MD_LINK.finditer(text))
+    return [t for t in targets if not re.match(r"[a-z]+:", t) and leads_nowhere(doc, text, t)]
+
+
+def leads_nowhere(doc: Path, text: str, target: str) -> bool:
+    path, _, anchor = target.partition("#")
+    if not path:
+        return anchor not in own(text)
+    file = (doc.parent / path).resolve()
+    if not file.exists() or not file.is_relative_to(ROOT):
+        return True
+    return bool(anchor) and (file.suffix != ".md" or anchor not in anchors(file))
+
+
+@pytest.mark.parametrize("doc", MARKDOWN, ids=lambda doc: str(doc.relative_to(ROOT)))
 def test_markdown_links_resolve(doc: Path) -> None:
-    bad = []
-    for match in _MD_LINK.finditer(doc.read_text(encoding="utf-8")):
-        target = match["target"]
-        if re.match(r"[a-z]+:", target) or target.startswith("#"):
-            continue
-        if not (doc.parent / target.split("#", 1)[0]).exists():
-            bad.append(target)
+    """Every relative link (README, CHANGES, the shipped fixture format, docs/) leads to a file of the
+    repository, and every #anchor to a heading of it."""
+    bad = broken_links(doc)
     assert not bad, f"links in {doc.relative_to(ROOT)} to nothing: {bad}"
+
+
+def test_the_link_check_catches_a_missing_file_or_heading() -> None:
+    page = ROOT / "docs" / "server.md"
+    assert "what-it-answers" in anchors(page) and "control-endpoints" in anchors(page)
+    probe = (
+        "# Probe\n\n## Twice\n\n## Twice\n\n```sh\n# not a heading\n```\n"
+        "[a](server.md#what-it-answers) [b](#probe) [c](#twice-1) [d](evidence/clients.md)\n"
+        "[e](no-such-page.md) [f](server.md#no-such-heading) [g](#nowhere) [h](../../outside.md)\n"
+        "[i](#not-a-heading) [j](https://example.org/x.md)\n"
+    )
+    assert broken_links(ROOT / "docs" / "probe.md", probe) == [
+        "no-such-page.md",
+        "server.md#no-such-heading",
+        "#nowhere",
+        "../../outside.md",
+        "#not-a-heading",
+    ]
 
 
 # -- the checks themselves catch what they are for ------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The README's examples run, so they cannot rot.
+"""The examples of the README and the docs pages run, so they cannot rot.
 
 Every fenced `python` block that follows an `<!-- example: NAME -->` comment in README.md and in the
 Markdown pages under docs/ is run: a block that defines `test_...` functions as a pytest file in a fresh
@@ -81,9 +81,15 @@ ALL = [example for doc in DOCS if doc.is_file() for example in examples(doc)]
 
 
 def test_the_docs_have_the_runnable_examples() -> None:
-    """The plugin, journal, faults and control-endpoint examples are in the docs (README.md's testing
-    sections) and run."""
-    assert {e.name for e in ALL} >= {"plugin-own-project", "journal", "faults", "control-endpoints"}
+    """The README's first test, and the plugin, journal, faults and control-endpoint examples
+    (docs/pytest-plugin.md, docs/server.md) are in the docs and run."""
+    assert {e.name for e in ALL} >= {
+        "readme-first-test",
+        "plugin-own-project",
+        "journal",
+        "faults",
+        "control-endpoints",
+    }
 
 
 @pytest.mark.parametrize("doc", [d for d in DOCS if d.is_file()], ids=lambda d: d.name)

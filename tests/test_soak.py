@@ -285,7 +285,7 @@ def test_load_at_measured_capacity_holds(server: FakeServer) -> None:
 # Large parameters: memory stays under a stated bound
 
 LARGE = 1_000_000  # characters in one parameter value
-LARGE_BOUND = 128 * MIB  # resident growth allowed over the run (see README, Reliability)
+LARGE_BOUND = 128 * MIB  # resident growth allowed over the run (see docs/reliability.md)
 
 
 def large_request(kind: int) -> tuple[bytes, str, int, bytes | None]:
