@@ -36,6 +36,7 @@ from fake_redcap.fixture import (
 from fake_redcap.journal import Journal
 from fake_redcap.messages import Profile
 from fake_redcap.model import Field, Project, RecordRow, StoredFile, User
+from fake_redcap.project_log import LogChain, LogEvent
 from fake_redcap.storage import Storage
 
 
@@ -90,6 +91,8 @@ class Served:
     # rename, file import or delete). The record export's dateRangeBegin/End reads it.
     loaded_at: str = ""
     changed: dict[str, str] = field(default_factory=dict, repr=False)
+    # The project's log (fake_redcap/project_log.py), newest first; None: nothing logged since the load
+    log: LogChain | None = field(default=None, repr=False)
 
     def changed_at(self, record: str) -> str:
         return self.changed.get(db_key(record), self.loaded_at)
@@ -187,12 +190,17 @@ class FakeState:
         # project_id -> uploads linked into the served world (each normally once), freed when unlinked
         self._links: dict[int, collections.Counter[Path]] = {}
         self._served: tuple[Served, ...] = self._stamp(self._load(self._fixtures))
+        # redcap_edocs_metadata.doc_id: one auto-increment counter for the server (uploads to fields and
+        # to the file repository alike); never reused, not even after a reset
+        self._doc_ids = itertools.count(1)
 
     def _stamp(self, served: Sequence[Served]) -> tuple[Served, ...]:
         """The projects as served from now on, marked with a new origin."""
         origin = next(self._origins)
         now = log_time()
-        return tuple(dataclasses.replace(s, origin=origin, loaded_at=now, changed={}) for s in served)
+        return tuple(
+            dataclasses.replace(s, origin=origin, loaded_at=now, changed={}, log=None) for s in served
+        )
 
     def _load(self, fixtures: Sequence[Path]) -> tuple[Served, ...]:
         served = tuple(self._load_one(p) for p in fixtures)
@@ -293,8 +301,10 @@ class FakeState:
         stored: StoredFile | None,
         *,
         seen: Served | None = None,
+        log: Sequence[LogEvent] = (),
     ) -> None:
-        """Store (or, with None, delete) the file of one field in one record/event/instance.
+        """Store (or, with None, delete) the file of one field in one record/event/instance, and add
+        `log` to the project's log in the same step.
 
         A row that does not exist yet (a new event or instance of an existing record) is created.
         The project is replaced whole under the lock, so readers never see half a change. `seen` is the
@@ -311,7 +321,11 @@ class FakeState:
             else:
                 served = self._served[index]
                 updated, replaced = _with_file(served, record, event, instance, field, stored)
-                updated = dataclasses.replace(updated, changed={**served.changed, db_key(record): log_time()})
+                updated = dataclasses.replace(
+                    updated,
+                    changed={**served.changed, db_key(record): log_time()},
+                    log=LogChain.extend(served.log, log),
+                )
                 self._served = (*self._served[:index], updated, *self._served[index + 1 :])
                 links = self._links.setdefault(project_id, collections.Counter())
                 if new_path is not None and self.storage.owns(new_path):
@@ -324,10 +338,18 @@ class FakeState:
                         freed.append(old_path)
         self.storage.retire(freed)
 
-    def replace_records(self, project_id: int, records: tuple[RecordRow, ...], *, seen: Served) -> bool:
+    def replace_records(
+        self,
+        project_id: int,
+        records: tuple[RecordRow, ...],
+        *,
+        seen: Served,
+        log: Sequence[LogEvent] = (),
+    ) -> bool:
         """Serve the project with `records` as its rows (a record import, delete or rename), whole and
-        under the lock. False if the project was reset, reloaded or removed since `seen` (the change was
-        for a world that is gone). Files a row no longer holds are freed once no call can open them."""
+        under the lock, with `log` added to its log. False if the project was reset, reloaded or removed
+        since `seen` (the change was for a world that is gone). Files a row no longer holds are freed
+        once no call can open them."""
         freed: list[Path] = []
         with self.lock:
             index = next((i for i, s in enumerate(self._served) if s.project.project_id == project_id), None)
@@ -355,10 +377,35 @@ class FakeState:
                 origin=served.origin,
                 loaded_at=served.loaded_at,
                 changed={**served.changed, **dict.fromkeys(touched, now)},
+                log=LogChain.extend(served.log, log),
             )
             self._served = (*self._served[:index], updated, *self._served[index + 1 :])
         self.storage.retire(freed)
         return True
+
+    def next_doc_id(self) -> int:
+        """A new redcap_edocs_metadata doc_id (what REDCap logs for an upload and the file repository
+        shows)."""
+        with self.lock:
+            return next(self._doc_ids)
+
+    def add_log(self, project_id: int, *events: LogEvent, seen: Served | None = None) -> bool:
+        """Add `events` (fake_redcap/project_log.py) to the project's log, under the lock. False if the
+        project is gone or, with `seen`, was reset or reloaded since that snapshot (the entry belonged
+        to a world that is gone)."""
+        with self.lock:
+            index = next((i for i, s in enumerate(self._served) if s.project.project_id == project_id), None)
+            if index is None or (seen is not None and self._served[index].origin != seen.origin):
+                return False
+            served = self._served[index]
+            updated = dataclasses.replace(served, log=LogChain.extend(served.log, events))
+            self._served = (*self._served[:index], updated, *self._served[index + 1 :])
+        return True
+
+    def project_log(self, project_id: int) -> tuple[LogEvent, ...]:
+        """The project's log as served now, newest first (empty for an unknown project)."""
+        served = next((s for s in self._served if s.project.project_id == project_id), None)
+        return () if served is None or served.log is None else tuple(served.log.newest_first())
 
     def authenticate(self, token: str) -> tuple[Served, User] | None:
         """The project and user a token belongs to, suspended users included.

@@ -21,6 +21,7 @@ from fake_redcap.errors import ApiError, content_type_for, php_json_encode
 from fake_redcap.filenames import RESTRICTED_UPLOAD_TYPES, file_type_allowed, refusal_name, stored_name
 from fake_redcap.messages import Change, Profile
 from fake_redcap.model import ExportRight, Field, Project, ProjectStatus
+from fake_redcap.project_log import log_event
 from fake_redcap.responses import Reply, file_reply
 from fake_redcap.state import db_key
 from fake_redcap.storage import StoredFileMissing
@@ -243,9 +244,16 @@ def import_file(call: Call) -> Reply:
         return Reply(status=200, content_type=content_type_for(call.return_format, profile))
     upload.stream.seek(0)
     stored = call.state.store(upload.stream, name, sniff_mime)
+    # import.php:164-166: DOC_UPLOAD, `field = 'doc_id'`, on the upload's event and instance
+    display = f"{field_name} = '{call.state.next_doc_id()}'"
+    entry = log_event(
+        call, "redcap_data", "DOC_UPLOAD", params.text("record"), display, "Upload document (API)",
+        event_name=event, instance=int(instance),
+    )  # fmt: skip
     call.state.set_file(
-        project.project_id, db_record, event, int(instance), file_field.name, stored, seen=call.served
-    )
+        project.project_id, db_record, event, int(instance), file_field.name, stored, seen=call.served,
+        log=(entry,),
+    )  # fmt: skip
     return Reply(status=200, content_type=content_type_for(call.return_format, profile))
 
 
@@ -302,7 +310,13 @@ def delete_file(call: Call) -> Reply:
         raise ApiError(400, profile.field_not_file(field_name))
     if not any(row.instance == instance and file_field.name in row.files for row in rows):
         raise ApiError(400, msg.NO_FILE_TO_DELETE)
+    # delete.php:120-123: DOC_DELETE with the field name as posted, on the event and instance
+    entry = log_event(
+        call, "redcap_data", "DOC_DELETE", record, field_name, "Delete uploaded document (API)",
+        event_name=event, instance=int(instance),
+    )  # fmt: skip
     call.state.set_file(
-        project.project_id, db_record, event, int(instance), file_field.name, None, seen=call.served
-    )
+        project.project_id, db_record, event, int(instance), file_field.name, None, seen=call.served,
+        log=(entry,),
+    )  # fmt: skip
     return Reply(status=200, content_type=content_type_for(call.return_format, profile))

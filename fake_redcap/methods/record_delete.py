@@ -17,10 +17,11 @@ from types import MappingProxyType
 
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
-from fake_redcap.errors import ApiError
+from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.methods.export_format import content_format, list_param, not_implemented, reply
+from fake_redcap.methods.record_log import delete_record_log, erased_values, partial_delete_log, rename_log
 from fake_redcap.model import ExportRight, Project, RecordRow
-from fake_redcap.params import Params
+from fake_redcap.project_log import LogEvent
 from fake_redcap.responses import Reply
 from fake_redcap.state import db_key
 
@@ -75,17 +76,16 @@ def delete_records(call: Call) -> Reply:
     rows = list(project.records)
     errors: list[str] = []
     count = 0
+    log: list[LogEvent] = []
     for record in records:
-        outcome = _delete_one(
-            project, rows, record, params.text("event"), params.text("instrument"), arm, params
-        )
+        outcome = _delete_one(call, rows, record, arm, log)
         if isinstance(outcome, str):
             errors.append(f"{record}: {outcome}")
         elif outcome:
             count += 1
     if errors:
         raise ApiError(400, NOT_DELETED.format(errors=", ".join(errors)))
-    call.state.replace_records(project.project_id, tuple(rows), seen=call.served)
+    call.state.replace_records(project.project_id, tuple(rows), seen=call.served, log=log)
     return reply(str(count), content_format(call), call)  # sendResponse(200, $content, $format)
 
 
@@ -100,15 +100,12 @@ def _arm(project: Project, raw: str) -> int | None:
 
 
 def _delete_one(
-    project: Project,
-    rows: list[RecordRow],
-    record: str,
-    event: str,
-    instrument: str,
-    arm: int | None,
-    params: Params,
+    call: Call, rows: list[RecordRow], record: str, arm: int | None, log: list[LogEvent]
 ) -> bool | str:
-    """REDCap::deleteRecord for one record: True if something was deleted, or the error text."""
+    """REDCap::deleteRecord for one record: True if something was deleted, or the error text; what it
+    logs added to `log` (fake_redcap/methods/record_log.py)."""
+    project, params = call.project, call.params
+    event, instrument = params.text("event"), params.text("instrument")
     raw_instance = params.text("repeat_instance")
     if raw_instance not in ("", "0") and not _NUMERIC.fullmatch(raw_instance):
         return BAD_INSTANCE
@@ -121,17 +118,22 @@ def _delete_one(
     if event not in ("", "0"):
         if project.event(event) is None:
             return BAD_EVENT
+        here = [r for r in mine if r.event == event and r.instance == instance]
         if instrument in ("", "0"):
-            return _remove(rows, [r for r in mine if r.event == event and r.instance == instance])
+            repeats = any(r.event == event and r.form is None for r in project.repeating)
+            text = "Delete all record data for single event" + (" instance" if repeats else "")
+            names = {f.name for f in project.fields} | {f"{form}_complete" for form in project.forms}
+            lines = [line for r in here for line in erased_values(project, r, names)]
+            log.append(partial_delete_log(call, record, event, instance, lines, text))  # Records.php:8688
+            return _remove(rows, here)
         if instrument not in project.forms:
             return BAD_INSTRUMENT
-        return _clear_form(
-            project, rows, [r for r in mine if r.event == event and r.instance == instance], instrument
-        )
+        return _clear_form(call, rows, here, instrument, record, log)
     if instrument not in ("", "0"):
         if project.is_longitudinal:
             return EVENT_NEEDED
-        return _clear_form(project, rows, [r for r in mine if r.instance == instance], instrument)
+        return _clear_form(call, rows, [r for r in mine if r.instance == instance], instrument, record, log)
+    log.append(delete_record_log(call, record, arm))
     return _remove(rows, mine)
 
 
@@ -141,12 +143,19 @@ def _remove(rows: list[RecordRow], gone: list[RecordRow]) -> bool:
     return bool(gone)
 
 
-def _clear_form(project: Project, rows: list[RecordRow], targets: list[RecordRow], form: str) -> bool:
+def _clear_form(
+    call: Call, rows: list[RecordRow], targets: list[RecordRow], form: str, record: str, log: list[LogEvent]
+) -> bool:
     """Records::deleteForm: the form's values, its status and its files go; the row (and so the record in
-    that event) stays."""
+    that event) stays. Logged per event and instance, erased values or not (Records.php:188)."""
+    project = call.project
     names = {f.name for f in project.fields if f.form == form} | {f"{form}_complete"}
     changed = False
     for target in targets:
+        lines = erased_values(project, target, names)
+        if lines:  # nothing to erase: deleteForm returns before logging
+            text = "Delete all record data for single form"
+            log.append(partial_delete_log(call, record, target.event, target.instance, lines, text))
         values = {k: v for k, v in target.values.items() if k.split("___")[0] not in names and k not in names}
         files = {k: v for k, v in target.files.items() if k not in names}
         if len(values) != len(target.values) or len(files) != len(target.files):
@@ -176,28 +185,36 @@ RENAME_TAKEN = (
 )
 
 
+def _refused(call: Call, text: str, fmt: ReturnFormat) -> Reply:
+    """renameRecord's refusal, logged as rename.php logs every answer (:7-9)."""
+    entry = rename_log(call, call.params.text("record"), call.params.text("new_record_name"))
+    call.state.add_log(call.project.project_id, entry, seen=call.served)
+    return reply(text, fmt, call)
+
+
 def rename_record(call: Call) -> Reply:
     """content=record&action=rename: every row of the record (in the arm, with several arms) renamed."""
     project, params = call.project, call.params
     fmt = content_format(call)
     record, new = params.text("record"), params.text("new_record_name")
     if record in ("", "0"):  # PHP empty()
-        return reply(RENAME_NO_RECORD, fmt, call)
+        return _refused(call, RENAME_NO_RECORD, fmt)
     if new in ("", "0"):
-        return reply(RENAME_NO_NEW_NAME, fmt, call)
+        return _refused(call, RENAME_NO_NEW_NAME, fmt)
     arm = _arm(project, params.text("arm"))
     arm_events = {e.unique_name for e in project.events if arm is None or e.arm == arm}
     key = db_key(record)
     mine = [r for r in project.records if db_key(r.record) == key and (arm is None or r.event in arm_events)]
     if not mine:
-        return reply(RENAME_MISSING, fmt, call)
+        return _refused(call, RENAME_MISSING, fmt)
     new_name = new.strip()  # changeRecordId trims the new name
     if any(
         db_key(r.record) == db_key(new_name) for r in project.records if arm is None or r.event in arm_events
     ):
         label = re.sub(r"<[^>]*>", "", project.fields[0].label)
-        return reply(RENAME_TAKEN.format(label=label, record=record.strip(), new=new_name), fmt, call)
+        return _refused(call, RENAME_TAKEN.format(label=label, record=record.strip(), new=new_name), fmt)
     ids = {id(r) for r in mine}
     rows = tuple(dataclasses.replace(r, record=new_name) if id(r) in ids else r for r in project.records)
-    call.state.replace_records(project.project_id, rows, seen=call.served)
+    entry = rename_log(call, record, new)
+    call.state.replace_records(project.project_id, rows, seen=call.served, log=(entry,))
     return reply("1", fmt, call)

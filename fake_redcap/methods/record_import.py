@@ -29,6 +29,7 @@ from fake_redcap.methods.export_format import (
     not_implemented,
 )
 from fake_redcap.methods.record_answer import import_answer
+from fake_redcap.methods.record_log import import_log
 from fake_redcap.methods.structure import (
     event_forms,
     export_columns,
@@ -181,7 +182,16 @@ def import_records(call: Call) -> Reply:
     if errors:
         raise ApiError(400, "\n".join(errors))
     ids = list(dict.fromkeys(row.record for row in placed))
-    call.state.replace_records(project.project_id, _written(project, placed, overwrite), seen=call.served)
+    written = _written(project, placed, overwrite)
+    columns = export_columns(project)
+    log = import_log(
+        call,
+        written,
+        [(row.record, row.event, row.instance, list(row.values)) for row in placed],
+        lambda name: _stored(columns.get(name)),
+        lambda name: (found := columns.get(name)) is not None and found.type == "checkbox",
+    )
+    call.state.replace_records(project.project_id, written, seen=call.served, log=log)
     return import_answer(call, ids)
 
 
