@@ -14,8 +14,8 @@ left out, `table` is the object type (`redcap_data`, `redcap_user_rights`, `redc
 one of REDCap's event kinds (MANAGE, INSERT, UPDATE, DELETE, DOC_UPLOAD, DOC_DELETE, DATA_EXPORT, OTHER;
 upper-cased as logEvent does), `record` the `pk` column (a record name, a user name, a doc_id, a
 project_id, or None), `display` the `data_values` text and `descrip` the `description`. Copy these
-arguments from the PHP call that logs the change you reproduce; `fake_redcap/log_render.py` turns rows
-into what `content=log` exports exactly as `Logging::renderLogRow` does, so the texts must be REDCap's.
+arguments from the PHP call that logs the change you reproduce: the `content=log` export turns rows into
+its columns as `Logging::renderLogRow` does, so the texts must be REDCap's.
 
 The log lives in the project's `Served` snapshot (fake_redcap/state.py) as a `LogChain`, an immutable
 linked list of batches, newest first: adding is O(1) and never copies the older rows, a reader iterates
