@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import random
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -41,6 +42,9 @@ FaultKindName = Literal[
 KINDS: tuple[str, ...] = tuple(kind.value for kind in FaultKind)
 
 _MATCH_KEYS = ("content", "action", "record", "field", "user")
+# A project token (32 hexadecimal characters) or a Super API Token (64 letters and digits): `match.user`
+# names the user, and a token there would silently never match.
+_TOKEN_SHAPE = re.compile(r"[0-9A-Fa-f]{32}|[A-Za-z0-9]{64}")
 
 MAINTENANCE_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>REDCap - Maintenance</title></head>\n<body>\n"
@@ -95,6 +99,13 @@ class Fault:
         unknown = set(self.match) - set(_MATCH_KEYS)
         if unknown:
             raise FaultError(f"faults match on {', '.join(_MATCH_KEYS)}; not on {', '.join(sorted(unknown))}")
+        user = self.match.get("user")
+        if isinstance(user, str) and _TOKEN_SHAPE.fullmatch(user):
+            # The value is not repeated: it is most likely a real API token.
+            raise FaultError(
+                "match.user takes the user's name as the fixture's users list gives it (e.g. 'importer'), "
+                "not an API token; a token there would never match"
+            )
         if self.times is not None and self.times < 1:
             raise FaultError("times must be a positive number, or null for a sticky fault")
         if not 0.0 <= self.probability <= 1.0:

@@ -227,6 +227,11 @@ class FakeState:
         fixture raises FixtureError and changes nothing. A fixture whose file is already served replaces
         that project; the other projects keep their state."""
         paths = [Path(p).resolve() for p in fixtures]
+        if not paths:
+            raise ValueError(
+                "load() needs at least one fixture file; to serve no projects, make a FakeState([]) "
+                "(an empty load would leave reset() nothing to bring back)"
+            )
         loaded = self._stamp(self._load(paths))
         with self.lock:
             kept = [] if replace else [s for s in self._served if s.project.source not in paths]

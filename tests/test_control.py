@@ -288,6 +288,11 @@ def test_faults_endpoints_add_list_fire_and_clear(fake: FakeServer) -> None:
         ({"kind": "http_error", "status": 404}, "http_error takes status 500, 502 or 503, not 404"),
         ({"kind": "drop", "times": 0}, "times must be a positive number, or null for a sticky fault"),
         ({"kind": "drop", "probability": 2}, "probability must be between 0 and 1"),
+        (
+            {"kind": "drop", "match": {"user": "1402FA4EFA4EFA4EFA4EFA4EFA4EFA4E"}},
+            "match.user takes the user's name as the fixture's users list gives it",
+        ),
+        ({"kind": "drop", "match": {"user": "A" * 64}}, "not an API token; a token there would never match"),
     ],
 )
 def test_faults_endpoint_refuses_what_it_cannot_set_up(fake: FakeServer, body: Any, says: str) -> None:
@@ -300,6 +305,20 @@ def test_faults_endpoint_refuses_what_it_cannot_set_up(fake: FakeServer, body: A
     assert answer.status_code == 400
     assert says in answer.json()["error"]
     assert fake.state.faults.active() == []
+
+
+def test_a_refused_fault_never_echoes_the_token_it_was_given(fake: FakeServer) -> None:
+    token = "1402FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
+    answer = control(fake, "POST", "faults", {"kind": "drop", "match": {"user": token}})
+    assert answer.status_code == 400
+    assert token not in answer.text
+
+
+def test_an_empty_load_from_python_is_refused_and_changes_nothing(fake: FakeServer) -> None:
+    before = fake.state.projects
+    with pytest.raises(ValueError, match="load\\(\\) needs at least one fixture file"):
+        fake.state.load([], replace=True)
+    assert fake.state.projects == before
 
 
 def test_seed_endpoint_refuses_a_non_integer(fake: FakeServer) -> None:

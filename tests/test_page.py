@@ -347,9 +347,8 @@ def test_everything_shown_is_escaped(tmp_path: Path) -> None:
 
 
 def test_no_projects(tmp_path: Path) -> None:
-    state = FakeState([_nasty_fixture(tmp_path)])
+    state = FakeState([])
     client = harness(state)
-    state.load([], replace=True)
     shown = page(client)
     assert "No projects are served." in shown.text
     assert "No API requests yet." in shown.text
