@@ -41,6 +41,7 @@ import yaml
 from flask import Blueprint, Flask, Request, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from fake_redcap import apache
 from fake_redcap.faults import Fault, FaultError
 from fake_redcap.fixture import FixtureError, mask_token
 from fake_redcap.model import Project, RecordRow
@@ -308,7 +309,9 @@ def _routing_error(req: Request) -> Response | None:
 
 
 def _no_referrer(response: Response) -> Response:
-    if request.path not in API_PATHS:
+    """The fake's own pages never leak their URL (it may carry the control secret) in a Referer. The
+    pages that imitate Apache (its 404 for a path that is not there) keep Apache's headers."""
+    if request.path not in API_PATHS and response.content_type != apache.CONTENT_TYPE:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
 

@@ -86,6 +86,9 @@ def test_api_index_php_is_the_api() -> None:
 def test_every_other_path_is_apaches_404(path: str) -> None:
     response = create_app(FakeState()).test_client().post(path, data=VERSION_BODY)
     assert (response.status_code, response.get_data()) == (404, NOT_FOUND)
+    # Apache's page carries Apache's headers, not the fake's own no-referrer rule for its pages.
+    assert "Referrer-Policy" not in response.headers
+    assert response.headers["Content-Type"] == "text/html; charset=iso-8859-1"
 
 
 def test_control_paths_never_answer_the_api() -> None:
