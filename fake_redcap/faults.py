@@ -44,7 +44,7 @@ KINDS: tuple[str, ...] = tuple(kind.value for kind in FaultKind)
 _MATCH_KEYS = ("content", "action", "record", "field", "user")
 # A project token (32 hexadecimal characters) or a Super API Token (64 letters and digits): `match.user`
 # names the user, and a token there would silently never match.
-_TOKEN_SHAPE = re.compile(r"[0-9A-Fa-f]{32}|[A-Za-z0-9]{64}")
+TOKEN_SHAPE = re.compile(r"[0-9A-Fa-f]{32}|[A-Za-z0-9]{64}")
 
 MAINTENANCE_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>REDCap - Maintenance</title></head>\n<body>\n"
@@ -100,7 +100,7 @@ class Fault:
         if unknown:
             raise FaultError(f"faults match on {', '.join(_MATCH_KEYS)}; not on {', '.join(sorted(unknown))}")
         user = self.match.get("user")
-        if isinstance(user, str) and _TOKEN_SHAPE.fullmatch(user):
+        if isinstance(user, str) and TOKEN_SHAPE.fullmatch(user.strip()):
             # The value is not repeated: it is most likely a real API token.
             raise FaultError(
                 "match.user takes the user's name as the fixture's users list gives it (e.g. 'importer'), "

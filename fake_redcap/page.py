@@ -295,18 +295,10 @@ def _token_scrubber(state: FakeState) -> Callable[[str], str]:
     return scrub
 
 
-_TOKEN_SHAPE = re.compile(r"[0-9A-Fa-f]{32}|[A-Za-z0-9]{64}")  # an API token, a Super API token
-
-
 def shown_match(state: FakeState, match: dict[str, Any]) -> dict[str, Any]:
-    """A fault's `match` as the page and `/__fake__/faults` show it: a served token anywhere, and
-    anything shaped like a token given as `user` (which names a user, not a token), masked."""
-    shown: dict[str, Any] = {}
-    for key, value in match.items():
-        if isinstance(value, str) and key == "user" and _TOKEN_SHAPE.fullmatch(value.strip()):
-            value = mask_token(value.strip())
-        shown[key] = state.mask_tokens(value) if isinstance(value, str) else value
-    return shown
+    """A fault's `match` as the page and `/__fake__/faults` show it: a served token anywhere masked (a
+    token as `user` is refused when the fault is made, faults.TOKEN_SHAPE)."""
+    return {k: state.mask_tokens(v) if isinstance(v, str) else v for k, v in match.items()}
 
 
 def _fault_text(state: FakeState, fault: dict[str, Any]) -> str:

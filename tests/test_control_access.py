@@ -373,12 +373,17 @@ def test_load_still_explains_what_is_wrong_with_a_fixture(fake: FakeServer, tmp_
 # A fault's match.user given as a token
 
 
-def test_a_token_given_as_match_user_is_masked_wherever_it_is_shown(fake: FakeServer) -> None:
+def test_a_token_as_match_user_is_refused_and_a_served_token_in_a_match_is_masked(
+    fake: FakeServer,
+) -> None:
     unserved = "ABCDEF0123456789ABCDEF0123456789"
-    for value in (FULL, unserved, FULL.lower()):
-        added = proven(fake, "POST", "/__fake__/faults", json={"kind": "delay", "match": {"user": value}})
-        assert added.status_code == 200
-        assert added.json()["match"] == {"user": value[:4] + "…"}
+    for value in (FULL, unserved, FULL.lower(), f" {FULL} "):
+        refused = proven(fake, "POST", "/__fake__/faults", json={"kind": "delay", "match": {"user": value}})
+        assert refused.status_code == 400
+        assert value.strip().lower() not in refused.text.lower()
+    added = proven(fake, "POST", "/__fake__/faults", json={"kind": "delay", "match": {"record": FULL}})
+    assert added.status_code == 200
+    assert added.json()["match"] == {"record": FULL[:4] + "…"}
     shown = [
         proven(fake, "GET", "/__fake__/faults").text,
         proven(fake, "GET", "/?refresh=0").text,
@@ -388,7 +393,7 @@ def test_a_token_given_as_match_user_is_masked_wherever_it_is_shown(fake: FakeSe
     for text in shown:
         for token in (FULL, unserved):
             assert token.lower() not in text.lower()
-    assert "user=1401…" in shown[1] and "user=ABCD…" in shown[1]
+    assert "record=1401…" in shown[1]
 
 
 # ---------------------------------------------------------------------------------------------------------
