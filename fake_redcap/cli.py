@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from fake_redcap import contract_cli
@@ -24,6 +25,8 @@ from fake_redcap.server import FakeServer
 from fake_redcap.state import FakeState, Served
 
 DEFAULT_PORT = 8765
+# The fixture format's one documentation, shipped in the package (docs/fixture-format.md points here).
+FIXTURE_FORMAT = Path(__file__).resolve().parent / "fixture" / "FORMAT.md"
 
 
 def _megabytes(text: str) -> int:
@@ -97,7 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="how the file name is sent (default: as real REDCap does)",
     )
 
-    check = commands.add_parser("check", help="load fixtures and print what they hold, or what is wrong")
+    check = commands.add_parser(
+        "check",
+        help="load fixtures and print what they hold, or what is wrong",
+        epilog=f"The fixture format, every key and rule: {FIXTURE_FORMAT}",
+    )
     check.add_argument("paths", nargs="+", metavar="PATH")
     contract_cli.add_parser(commands)
     return parser

@@ -204,6 +204,9 @@ def test_version_and_commands(installed: Installed) -> None:
     assert (version.returncode, version.stdout.strip()) == (0, "fake-redcap 0.1.0")
     client_help = installed.run(installed.bin("redcap-file"), "--help")
     assert client_help.returncode == 0 and "export" in client_help.stdout
+    check_help = installed.run(installed.bin("fake-redcap"), "check", "--help")  # names the shipped format
+    shipped = installed.site_packages / "fake_redcap" / "fixture" / "FORMAT.md"
+    assert shipped.is_file() and str(shipped) in "".join(check_help.stdout.split()), check_help.stdout
 
 
 def test_fake_redcap_contract_runs_the_suite_from_the_installed_copy(installed: Installed) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from fake_redcap.cli import FIXTURE_FORMAT, build_parser
 from fake_redcap.messages import CHANGES
 from fake_redcap.responses import HEADER_VARIANTS
 
@@ -45,3 +48,15 @@ def test_the_readme_links_every_docs_page() -> None:
 
 def test_the_maintainers_quick_start_is_the_two_make_commands() -> None:
     assert "make serve" in DEVELOPMENT and "make test" in DEVELOPMENT
+
+
+def test_the_fixture_format_has_one_source_shipped_and_named_by_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert FIXTURE_FORMAT == ROOT / "fake_redcap" / "fixture" / "FORMAT.md" and FIXTURE_FORMAT.is_file()
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["check", "--help"])
+    assert str(FIXTURE_FORMAT) in "".join(capsys.readouterr().out.split())  # argparse wraps the epilog
+    pointer = (ROOT / "docs" / "fixture-format.md").read_text(encoding="utf-8")
+    assert "(../fake_redcap/fixture/FORMAT.md)" in pointer
+    assert "```yaml" not in pointer and "redcap_version:" not in pointer, "docs/ keeps no second copy"
