@@ -30,6 +30,7 @@ from fake_redcap.journal import CountingBody, JournalEntry
 from fake_redcap.lint import lint
 from fake_redcap.messages import Change, Profile
 from fake_redcap.methods.file import delete_file, export_file, import_file
+from fake_redcap.methods.log import export_log
 from fake_redcap.methods.mobile_app import import_app
 from fake_redcap.methods.project_info import (
     export_arms,
@@ -89,6 +90,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("record", "delete"): delete_records,
     ("record", "rename"): rename_record,
     ("generateNextRecordName", "export"): generate_next_record_name,
+    ("log", "export"): export_log,
 }
 # /api/ runs api/index.php, which may be named (V15 html/api/index.php); /api answers a 301 (below).
 API_SCRIPT_PATHS = frozenset({"/api/", "/api/index.php"})

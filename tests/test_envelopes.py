@@ -342,11 +342,11 @@ def test_unknown_header_variant_is_refused(worlds: Worlds) -> None:
 
 
 def test_unimplemented_content_is_a_marked_400(classic: FlaskClient) -> None:
-    # content=log (the project logging export): REDCap accepts it; the fake does not implement it.
-    response = post(classic, {"token": T["full"], "content": "log", "format": "json"})
-    message = NOT_IMPLEMENTED.format(what="content=log")
+    # content=fieldValidation: REDCap accepts it; the fake does not implement it.
+    response = post(classic, {"token": T["full"], "content": "fieldValidation", "format": "json"})
+    message = NOT_IMPLEMENTED.format(what="content=fieldValidation")
     assert_error(response, 400, b'{"error":"' + message.encode() + b'"}', JSON_TYPE)
-    assert response.headers["X-Fake-REDCap-Not-Implemented"] == "content=log"
+    assert response.headers["X-Fake-REDCap-Not-Implemented"] == "content=fieldValidation"
 
 
 @pytest.mark.parametrize("user", ["importer", "full"])
