@@ -1,4 +1,5 @@
-"""`fake-redcap serve`, `fake-redcap check` and `fake-redcap contract` (fake_redcap/contract_cli.py)."""
+"""`fake-redcap serve`, `check`, `contract` (fake_redcap/contract_cli.py) and `snapshot`
+(fake_redcap/snapshot/cli.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from fake_redcap.messages import Profile
 from fake_redcap.model import ExportRight
 from fake_redcap.responses import HEADER_VARIANTS
 from fake_redcap.server import FakeServer
+from fake_redcap.snapshot import cli as snapshot_cli
 from fake_redcap.state import FakeState, Served
 
 DEFAULT_PORT = 8765
@@ -107,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="+", metavar="PATH")
     contract_cli.add_parser(commands)
+    snapshot_cli.add_parser(commands)
     return parser
 
 
@@ -127,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return contract_cli.contract(args)
         if args.command == "replay":
             return contract_cli.replay(args)
+        if args.command == "snapshot":
+            return snapshot_cli.snapshot(args)
         return serve(args)
     except BrokenPipeError:
         # The reader went away (`fake-redcap check x.yaml | head`): not an error worth a traceback.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import io
 import ipaddress
+import json
 import logging
 import operator
 import os
@@ -38,7 +39,7 @@ from redcap_file_client.filenames import (
 from redcap_file_client.network import is_timeout, root_cause, transient
 from redcap_file_client.upload import MultipartBody, UploadSource, upload_source
 
-__all__ = ["USER_AGENT", "ExportedFile", "Progress", "RedcapClient"]
+__all__ = ["USER_AGENT", "ExportedFile", "FileType", "Progress", "RedcapClient"]
 
 __version__ = "0.1.0"
 USER_AGENT = f"fake-redcap-client/{__version__} (+requests/{requests.__version__})"
@@ -98,6 +99,14 @@ class ExportedFile:
             f"ExportedFile(filename={self.filename!r}, mime_type={self.mime_type!r}, "
             f"charset={self.charset!r}, content=<{len(self.content)} bytes>)"
         )
+
+
+@dataclass(frozen=True)
+class FileType:
+    """What an Export File answer's headers say of its file (its body is not read)."""
+
+    filename: str | None
+    mime_type: str | None
 
 
 @dataclass(frozen=True)
@@ -312,6 +321,61 @@ class RedcapClient:
         """Delete File. Never retried."""
         params = _file_params("delete", record, field, event, repeat_instance)
         self._post(params, retry=False, on_ok=self._expect_empty)
+
+    def export_content(self, content: str, params: Mapping[str, str] | None = None) -> bytes:
+        """Any read-only export (`content=metadata`, `arm`, `record`, `fileinfo`, ...) with `params`:
+        the whole body of a 200 answer, checked complete, retried as the other exports are. A non-200
+        answer raises `RedcapError` with REDCap's message; a 200 HTML page (a login or maintenance page a
+        proxy sent) raises too, rather than being read as data. Requests that write (`data`, an
+        import, delete or rename action) are refused before any request."""
+        if not isinstance(content, str) or not content or content.strip() != content:
+            raise ValueError(f"content must be a REDCap content name such as 'metadata', not {content!r}")
+        extra = dict(params or {})
+        reserved = sorted({"token", "content", "returnFormat", "data"} & set(extra))
+        if reserved:
+            raise ValueError(f"export_content sets or refuses these parameters itself: {', '.join(reserved)}")
+        if extra.get("action", "export") != "export":
+            raise ValueError("export_content only exports (action=export)")
+        pairs = [("content", content), *((str(k), str(v)) for k, v in extra.items())]
+
+        def read(resp: requests.Response) -> bytes:
+            body = io.BytesIO()
+            self._copy_body(resp, body.write, None)
+            raw = body.getvalue()
+            mime = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if mime in ("text/html", "application/xhtml+xml"):
+                message = error_message(resp.reason or "", resp.headers.get("Content-Type"), raw)
+                raise RedcapError(200, f"content={content}: {message}", raw)
+            return raw
+
+        return self._post(pairs, retry=True, on_ok=read)
+
+    def export_json(self, content: str, params: Mapping[str, str] | None = None) -> Any:
+        """`export_content` with `format=json`, decoded; an answer that is not JSON raises `RedcapError`."""
+        raw = self.export_content(content, {"format": "json", **(params or {})})
+        try:
+            return json.loads(raw.decode("utf-8-sig"))
+        except ValueError:
+            text = raw[:80].decode("utf-8", "replace")
+            raise RedcapError(200, f"content={content}: expected JSON, got {text!r}", raw) from None
+
+    def export_file_type(
+        self,
+        record: str | int,
+        field: str,
+        *,
+        event: str | None = None,
+        repeat_instance: int | None = None,
+    ) -> FileType:
+        """Export File's name and MIME type from its headers; the body is not read (the connection is
+        closed after the headers)."""
+        params = _file_params("export", record, field, event, repeat_instance)
+
+        def read(resp: requests.Response) -> FileType:
+            meta = _file_headers(resp)
+            return FileType(meta.filename, meta.mime_type)
+
+        return self._post(params, retry=True, on_ok=read)
 
     # ----------------------------------------------------------------- transport
 
