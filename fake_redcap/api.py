@@ -32,6 +32,7 @@ from fake_redcap.messages import Change, Profile
 from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.log import export_log
 from fake_redcap.methods.mobile_app import import_app
+from fake_redcap.methods.project_create import create_project
 from fake_redcap.methods.project_info import (
     export_arms,
     export_events,
@@ -78,6 +79,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("file", "import_app"): import_app,
     ("version", "export"): export_version,
     ("project", "export"): export_project,
+    ("project", "import"): create_project,  # only with a Super API Token (routing.authenticate)
     ("metadata", "export"): export_metadata,
     ("instrument", "export"): export_instruments,
     ("arm", "export"): export_arms,

@@ -270,6 +270,9 @@ class Project:
     # not listed get the label REDCap gives a form a data dictionary creates (see `form_label`).
     instrument_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     compression: bool = True  # the server's enable_http_compression: gzip + REDCap-Random-Text
+    # Project attributes set through the API (Create Project, Import Project Settings): content=project
+    # export keys whose values differ from a new project's defaults (methods/project_info.py).
+    info: Mapping[str, str | int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_longitudinal(self) -> bool:

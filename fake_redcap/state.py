@@ -350,6 +350,7 @@ class FakeState:
         *,
         seen: Served,
         log: Sequence[LogEvent] = (),
+        project: Project | None = None,
     ) -> bool:
         """Serve the project with `records` as its rows (a record import, delete or rename), whole and
         under the lock, with `log` added to its log. False if the project was reset, reloaded or removed
@@ -376,7 +377,7 @@ class FakeState:
             after = {id(r) for r in records}
             touched |= {db_key(r.record) for r in served.project.records if id(r) not in after}
             now = log_time()
-            updated = Served.build(dataclasses.replace(served.project, records=records))
+            updated = Served.build(dataclasses.replace(project or served.project, records=records))
             updated = dataclasses.replace(
                 updated,
                 origin=served.origin,
@@ -411,6 +412,32 @@ class FakeState:
         """The project's log as served now, newest first (empty for an unknown project)."""
         served = next((s for s in self._served if s.project.project_id == project_id), None)
         return () if served is None or served.log is None else tuple(served.log.newest_first())
+
+    def add_project(
+        self, project: Project, *, log: Callable[[int], Sequence[LogEvent]] = lambda _pid: ()
+    ) -> Served:
+        """Serve a project created through the API (content=project), under the next project_id (one
+        more than the largest served, as REDCap's auto-increment gives), with `log(project_id)` as its
+        log. It lives until the next reset or a `load(replace=True)`."""
+        with self.lock:
+            project_id = max((s.project.project_id for s in self._served), default=0) + 1
+            project = dataclasses.replace(project, project_id=project_id)
+            check_unique_tokens([*(s.project for s in self._served), project])
+            served = Served.build(project)
+            served = dataclasses.replace(
+                served,
+                origin=next(self._origins),
+                loaded_at=log_time(),
+                log=LogChain.extend(None, log(project_id)),
+            )
+            self._served = (*self._served, served)
+        return served
+
+    def replace_project(self, project: Project, *, seen: Served, log: Sequence[LogEvent] = ()) -> bool:
+        """Serve `project` (same project_id) instead of the snapshot `seen`, whole and under the lock: a
+        change to its set-up (metadata, arms, events, settings). False if the project was reset, reloaded
+        or removed since `seen`. Files of rows the change dropped are freed as replace_records frees them."""
+        return self.replace_records(project.project_id, project.records, seen=seen, log=log, project=project)
 
     def authenticate(self, token: str) -> tuple[Served, User] | None:
         """The project and user a token belongs to, suspended users included.

@@ -20,6 +20,10 @@ from flask.testing import FlaskClient
 from fake_redcap import FakeServer, FakeState, demo_fixture_paths
 from tests.support import MakeState, Worlds, api, write_fixture
 
+# Other projects' test suites kept as data (PyCap's integration suite): run by their own harness
+# (tests/test_pycap_integration.py) in a process of their own, never collected here.
+collect_ignore = ["data"]
+
 
 @pytest.fixture
 def make_state(tmp_path: Path) -> MakeState:

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from fake_redcap import FakeState, messages
+from fake_redcap.methods.project_create import MISSING_ATTRIBUTES
 from fake_redcap.methods.record_delete import EMPTY_ARRAY, RENAME_NO_RECORD
 from tests.support import (
     ACTION_INVALID,
@@ -259,9 +260,10 @@ def test_a_super_token_exports_the_version_without_a_rights_check(client: FlaskC
     assert (response.status_code, response.get_data()) == (200, b"15.7.6")
 
 
-def test_project_creation_with_a_super_token_is_not_implemented(client: FlaskClient) -> None:
-    response = post(client, {"token": SUPER, "content": "project", "data": "[{}]", "returnFormat": "json"})
-    assert _not_implemented(response) == "content=project"
+def test_project_creation_with_a_super_token_reaches_create_project(client: FlaskClient) -> None:
+    # Create Project's own checks (tests/test_project_create.py): no attributes in the one object sent.
+    response = post(client, {"token": SUPER, "content": "project", "data": "[{}]", "format": "json"})
+    assert (response.status_code, _message(response)) == (400, MISSING_ATTRIBUTES)
 
 
 @pytest.mark.parametrize(

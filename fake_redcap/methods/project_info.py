@@ -110,6 +110,7 @@ def export_project(call: Call) -> Reply:
         "external_modules": "",
         "bypass_branching_erase_field_prompt": 0,
     }
+    info.update((key, value) for key, value in project.info.items() if key in info)
     if fmt is ReturnFormat.JSON:
         return reply(json_body(info), fmt, call)
     if fmt is ReturnFormat.CSV:

@@ -1,0 +1,205 @@
+"""PyCap's own integration suite (63 tests written against redcapdemo.vumc.org) run against the fake.
+
+The suite is a copy of PyCap's `tests/integration/*.py`, unchanged (tests/data/pycap/integration/; PyCap
+is MIT-licensed, its licence and the commit in tests/data/pycap/README.md), with the project XMLs it
+creates its projects from (tests/data/pycap/*.xml). It runs once, in a process of its own, laid out as in
+PyCap's repository (its conftest opens `tests/data/<name>.xml` from the working directory), against a
+FakeServer over the contract suite's classic reference project, whose `super_user` holds a Super API
+Token. The URL reaches the copy through tests/support/pycap_url_plugin.py, the token through the
+environment variable the copy reads.
+
+`EXPECTED_FAILURES` lists every test that fails today, with what it needs. The assertion is strict: a
+test that starts passing must leave the list (whoever lands the method removes its entries), and a test
+that starts failing is a regression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from fake_redcap import FakeServer, FakeState
+
+ROOT = Path(__file__).resolve().parent.parent
+COPY = ROOT / "tests" / "data" / "pycap"
+REFERENCE = ROOT / "contract_tests" / "reference" / "reference_classic.yaml"
+SUPER_TOKEN = "CA551C0000000000000000000000000000000000000000000000000000000008"  # super_user's
+
+# The conftest's module fixtures make every project test depend on these (grant_superuser_rights,
+# add_files_to_repository), before the test's own calls.
+USERS = "conftest: export_users/import_users (content=user, engineer access)"
+REPOSITORY = "conftest: create_folder_in_repository/import_file_into_repository (fileRepository)"
+SIMPLE = f"{USERS}; {REPOSITORY}"
+
+EXPECTED_FAILURES: dict[str, str] = {
+    # test_simple_project.py: the simple project's fixture needs users and the file repository.
+    **{
+        f"tests/integration/test_simple_project.py::{name}": SIMPLE
+        for name in (
+            "test_is_not_longitudinal",
+            "test_export_records",
+            "test_export_records_always_has_record_id",
+            "test_export_records_df",
+            "test_export_records_df_eav",
+            "test_import_and_delete_records",
+            "test_import_and_delete_records_non_json[csv-3-3]",
+            'test_import_and_delete_records_non_json[xml-<?xml version="1.0" encoding="UTF-8" ?>'
+            "<count>3</count>-3]",
+            "test_import_df_no_index",
+            "test_export_version",
+            "test_export_users",
+            "test_export_user_roles",
+            "test_import_delete_user_roles",
+            "test_export_import_user_role_assignments",
+            "test_export_dags",
+            "test_import_delete_dags",
+            "test_export_user_dag_assignment",
+            "test_import_user_dag_assignment",
+            "test_export_field_names",
+            "test_export_one_field_name",
+            "test_export_field_names_df",
+            "test_export_instruments",
+            "test_export_pdf",
+            "test_export_and_import_metadata",
+            "test_export_and_import_metadata_csv",
+            "test_export_and_import_metadata_df",
+            "test_export_project_info",
+            "test_export_logging",
+            "test_export_arms",
+            "test_export_events",
+            "test_export_instrument_event_mapping",
+            "test_create_folder_in_repository",
+            "test_export_file_repository",
+            "test_export_file_from_repository",
+            "test_import_file_repository",
+            "test_delete_file_from_repository",
+        )
+    },
+    # test_long_project.py: the long project's fixture needs users.
+    **{
+        f"tests/integration/test_long_project.py::{name}": USERS
+        for name in (
+            "test_is_longitudinal",
+            "test_export_survey_link",
+            "test_export_survey_queue_link",
+            "test_export_survey_access_code",
+            "test_export_survey_return_code",
+            "test_survey_participant_export",
+            "test_project_info_export",
+            "test_users_export",
+            "test_users_import_and_delete",
+            "test_records_export_labeled_headers",
+            "test_repeating_export",
+            "test_repeating_export_strictly_enfores_format",
+            "test_import_export_repeating_forms",
+            "test_limit_export_records_forms_and_fields",
+            "test_delete_records_from_one_instrument_only",
+            "test_arms_export",
+            "test_arms_import",
+            "test_arms_import_rename",
+            "test_arms_delete",
+            "test_arms_import_override",
+            "test_events_export",
+            "test_events_import",
+            "test_events_delete",
+            "test_export_instruments",
+            "test_export_pdf",
+            "test_fem_export",
+            "test_fem_import",
+        )
+    },
+}
+
+
+# The copy is PyCap's files byte for byte (commit b1cf4ae38354638e5e649610968ac4f1539f1287).
+SHA256 = {
+    "__init__.py": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "conftest.py": "1dcc78588dd0292f2b533287090480f3cd73b6d00abb22bbe849e34d4cc77ee2",
+    "test_long_project.py": "b627100d95c057cc09e3489b645f732a53bcbc5366ca2bba4bd29b92b759300b",
+    "test_simple_project.py": "08086261260a890a0a373738d7bb82783ff2edae998c6f08ca0f2dd99b6ada96",
+}
+
+
+def test_the_copy_is_unmodified() -> None:
+    copied = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (COPY / "integration").glob("*.py")}
+    assert copied == SHA256
+
+
+def _lay_out(where: Path) -> None:
+    """PyCap's repository layout: tests/integration/ (the copy) and tests/data/*.xml."""
+    shutil.copytree(COPY / "integration", where / "tests" / "integration")
+    (where / "tests" / "__init__.py").write_text("")
+    (where / "tests" / "data").mkdir()
+    for xml in COPY.glob("*.xml"):
+        shutil.copy(xml, where / "tests" / "data" / xml.name)
+
+
+def _outcomes(report: Path) -> dict[str, str]:
+    """nodeid -> passed / failed / error / skipped, from pytest's JUnit XML."""
+    outcomes: dict[str, str] = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        path = case.get("classname", "").replace(".", "/")
+        nodeid = f"{path}.py::{case.get('name')}"
+        kinds = {child.tag for child in case}
+        outcome = "passed"
+        for kind in ("error", "failure", "skipped"):
+            if kind in kinds:
+                outcome = kind
+        outcomes[nodeid] = outcome
+    return outcomes
+
+
+def test_pycap_integration_suite(tmp_path: Path) -> None:
+    _lay_out(tmp_path)
+    report = tmp_path / "report.xml"
+    state = FakeState([REFERENCE])
+    with FakeServer(state) as server:
+        env = {
+            **os.environ,
+            "REDCAPDEMO_SUPERUSER_TOKEN": SUPER_TOKEN,
+            "FAKE_REDCAP_URL": server.url,
+            # The plugin imports as a top-level module: the copy's own `tests` package shadows ours.
+            "PYTHONPATH": f"{ROOT / 'tests' / 'support'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        }
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "pycap_url_plugin",
+                "-p",
+                "no:cacheprovider",
+                "-o",
+                "addopts=",
+                "-o",
+                "junit_family=xunit1",
+                f"--junitxml={report}",
+                "--rootdir",
+                str(tmp_path),
+                "-c",
+                os.devnull,
+                "tests/integration",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    assert report.exists(), run.stdout[-3000:] + run.stderr[-3000:]
+    outcomes = _outcomes(report)
+    assert len(outcomes) == 63, run.stdout[-3000:]
+    assert not [n for n, o in outcomes.items() if o == "skipped"], run.stdout[-3000:]
+    failing = {n for n, o in outcomes.items() if o != "passed"}
+    newly_passing = sorted(set(EXPECTED_FAILURES) - failing)
+    newly_failing = sorted(failing - set(EXPECTED_FAILURES))
+    assert (newly_passing, newly_failing) == ([], []), run.stdout[-6000:]
