@@ -1,12 +1,12 @@
 """PyCap's own integration suite (63 tests written against redcapdemo.vumc.org) run against the fake.
 
-The suite is a copy of PyCap's `tests/integration/*.py`, unchanged (tests/data/pycap/integration/; PyCap
-is MIT-licensed, its licence and the commit in tests/data/pycap/README.md), with the project XMLs it
-creates its projects from (tests/data/pycap/*.xml). It runs once, in a process of its own, laid out as in
-PyCap's repository (its conftest opens `tests/data/<name>.xml` from the working directory), against a
-FakeServer over the contract suite's classic reference project, whose `super_user` holds a Super API
-Token. The URL reaches the copy through tests/support/pycap_url_plugin.py, the token through the
-environment variable the copy reads.
+The suite is a copy of PyCap's integration suite (its folder `integration` of `tests`), unchanged
+(tests/data/pycap/integration/; PyCap is MIT-licensed, its licence and the commit in
+tests/data/pycap/README.md), with the project XMLs it creates its projects from (tests/data/pycap/*.xml).
+It runs once, in a process of its own, laid out as in PyCap's repository (its conftest opens its XMLs
+from the working directory), against a FakeServer over the contract suite's classic reference project,
+whose `super_user` holds a Super API Token. The URL reaches the copy through
+tests/support/pycap_url_plugin.py, the token through the environment variable the copy reads.
 
 `EXPECTED_FAILURES` lists every test that fails today, with what it needs. The assertion is strict: a
 test that starts passing must leave the list (whoever lands the method removes its entries), and a test
@@ -28,6 +28,7 @@ from fake_redcap import FakeServer, FakeState
 ROOT = Path(__file__).resolve().parent.parent
 COPY = ROOT / "tests" / "data" / "pycap"
 REFERENCE = ROOT / "contract_tests" / "reference" / "reference_classic.yaml"
+SUITE = "tests/integration"  # where PyCap keeps it, in the run's own folder
 SUPER_TOKEN = "CA551C0000000000000000000000000000000000000000000000000000000008"  # super_user's
 
 # The conftest's module fixtures make every project test depend on these (grant_superuser_rights,
@@ -39,7 +40,7 @@ SIMPLE = f"{USERS}; {REPOSITORY}"
 EXPECTED_FAILURES: dict[str, str] = {
     # test_simple_project.py: the simple project's fixture needs users and the file repository.
     **{
-        f"tests/integration/test_simple_project.py::{name}": SIMPLE
+        f"{SUITE}/test_simple_project.py::{name}": SIMPLE
         for name in (
             "test_is_not_longitudinal",
             "test_export_records",
@@ -82,7 +83,7 @@ EXPECTED_FAILURES: dict[str, str] = {
     },
     # test_long_project.py: the long project's fixture needs users.
     **{
-        f"tests/integration/test_long_project.py::{name}": USERS
+        f"{SUITE}/test_long_project.py::{name}": USERS
         for name in (
             "test_is_longitudinal",
             "test_export_survey_link",
@@ -131,7 +132,7 @@ def test_the_copy_is_unmodified() -> None:
 
 
 def _lay_out(where: Path) -> None:
-    """PyCap's repository layout: tests/integration/ (the copy) and tests/data/*.xml."""
+    """PyCap's repository layout: the copy in its `integration` folder of `tests`, the XMLs in `data`."""
     shutil.copytree(COPY / "integration", where / "tests" / "integration")
     (where / "tests" / "__init__.py").write_text("")
     (where / "tests" / "data").mkdir()
@@ -186,7 +187,7 @@ def test_pycap_integration_suite(tmp_path: Path) -> None:
                 str(tmp_path),
                 "-c",
                 os.devnull,
-                "tests/integration",
+                SUITE,
             ],
             cwd=tmp_path,
             env=env,
