@@ -167,3 +167,19 @@ def test_a_created_project_lives_until_reset(state: FakeState) -> None:
     state.reset()
     assert [p.project_id for p in state.projects] == [101]
     assert post(client, {"token": token, "content": "version"}).status_code == 403
+
+
+def test_creation_is_logged_in_the_new_project(state: FakeState) -> None:
+    _create(api(state), format="xml", data=PYCAP_INFO, odm=SIMPLE_XML)
+    logged = state.project_log(102)
+    assert [(e.event, e.object_type, e.pk, e.data_values, e.description, e.user) for e in logged] == [
+        (
+            "MANAGE",
+            "project_info",
+            "102",
+            "project_id = 102",
+            "Create project using REDCap XML file (API)",
+            "admin",
+        ),
+        ("INSERT", "redcap_user_rights", "admin", "user = 'admin'", "Add user", "admin"),
+    ]
