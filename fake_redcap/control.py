@@ -34,6 +34,7 @@ import secrets
 import socket
 import stat
 import urllib.parse
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from fake_redcap import apache
 from fake_redcap.faults import Fault, FaultError
 from fake_redcap.fixture import FixtureError, mask_token
+from fake_redcap.fixture.odm import ODM
 from fake_redcap.model import Project, RecordRow
 from fake_redcap.page import landing_page, page_blueprint, shown_match
 from fake_redcap.state import FakeState
@@ -412,9 +414,10 @@ def _bad(message: str) -> Response:
 # --------------------------------------------------------------------------------------------------------
 # load: fixture files only, and nothing said about any other file
 
-LOADABLE_SUFFIXES = (".yaml", ".yml", ".json")
+LOADABLE_SUFFIXES = (".yaml", ".yml", ".json", ".xml")
 # A document counts as a fixture when its top level is a mapping with one of these keys (`fields`: the
-# data dictionary every hand-written fixture has; `redcap`: REDCap's own exports).
+# data dictionary every hand-written fixture has; `redcap`: REDCap's own exports), or, for `.xml`, when
+# its root element is CDISC ODM's (a REDCap project XML, served alone as `serve --fixture X.xml` does).
 _FIXTURE_KEYS = frozenset({"fields", "redcap"})
 _MAX_PROBE_BYTES = 64 * 1024 * 1024
 
@@ -446,9 +449,10 @@ def _load(state: FakeState, body: object) -> Response:
 
 
 def looks_like_a_fixture(path: str) -> bool:
-    """Whether `path` is a regular, readable YAML/JSON file whose top level is a fixture's. One answer
-    for a missing path, a folder, a device, an unreadable file and any other document, so that `load`
-    tells nothing about the files of the machine (only a fixture's own problems are reported)."""
+    """Whether `path` is a regular, readable YAML/JSON file whose top level is a fixture's, or a project
+    XML. One answer for a missing path, a folder, a device, an unreadable file and any other document,
+    so that `load` tells nothing about the files of the machine (only a fixture's own problems are
+    reported)."""
     if not path or "\x00" in path or not path.lower().endswith(LOADABLE_SUFFIXES):
         return False
     try:
@@ -460,10 +464,28 @@ def looks_like_a_fixture(path: str) -> bool:
             if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_PROBE_BYTES:
                 return False
             data = handle.read(_MAX_PROBE_BYTES + 1)
+        if path.lower().endswith(".xml"):
+            return _is_project_xml(data)
         text = data.decode("utf-8-sig")
     except (OSError, ValueError):
         return False
     return bool(_FIXTURE_KEYS & _top_level_keys(text, json_document=path.lower().endswith(".json")))
+
+
+def _is_project_xml(data: bytes) -> bool:
+    """Whether the root element is CDISC ODM's; a DOCTYPE or entity declaration (which the fixture reader
+    refuses too) is never parsed. Only the first start tag is read."""
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        return False
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
+    try:
+        for start in range(0, len(data), 64 * 1024):
+            parser.feed(data[start : start + 64 * 1024])
+            for _event, element in parser.read_events():  # type: ignore[misc]  # typeshed's union
+                return isinstance(element, ET.Element) and str(element.tag) == f"{ODM}ODM"
+    except ET.ParseError:
+        return False
+    return False
 
 
 def _top_level_keys(text: str, *, json_document: bool) -> set[str]:

@@ -454,3 +454,28 @@ def test_serve_with_allow_remote_warns_what_becomes_reachable() -> None:
         for pipe in (process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
+
+
+def test_load_takes_a_project_xml_alone(fake: FakeServer, tmp_path: Path) -> None:
+    """A REDCap project XML is a fixture on its own (`serve --fixture X.xml`), so `load` takes it too; an
+    XML that is not CDISC ODM, or declares entities, gets the same answer as any other non-fixture."""
+    xml = tmp_path / "project.xml"
+    xml.write_bytes((Path(__file__).parent / "data" / "pycap" / "test_simple_project.xml").read_bytes())
+    answer = proven(fake, "POST", "/__fake__/load", json={"fixtures": [str(xml)]})
+    assert answer.status_code == 200, answer.text
+    loaded = fake.state.served[-1].project
+    assert loaded.source == xml.resolve() and [u.username for u in loaded.users] == ["owner"]
+    version = requests.post(fake.url, data={"token": loaded.users[0].token, "content": "version"}, timeout=10)
+    assert version.status_code == 200
+    other = tmp_path / "other.xml"
+    other.write_text('<?xml version="1.0"?><config><password>hunter2</password></config>', encoding="utf-8")
+    entity = tmp_path / "entity.xml"
+    entity.write_text(
+        '<?xml version="1.0"?><!DOCTYPE ODM [<!ENTITY x "y">]><ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"/>',
+        encoding="utf-8",
+    )
+    for path in (other, entity, tmp_path / "missing.xml"):
+        answer = proven(fake, "POST", "/__fake__/load", json={"fixtures": [str(path)]})
+        assert answer.status_code == 400
+        assert "not a fixture file this server can read" in answer.json()["error"]
+        assert "hunter2" not in answer.text
