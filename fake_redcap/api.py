@@ -29,6 +29,7 @@ from fake_redcap.faults import fault_message
 from fake_redcap.journal import CountingBody, JournalEntry
 from fake_redcap.lint import lint
 from fake_redcap.messages import Change, Profile
+from fake_redcap.methods import file_repository
 from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.log import export_log
 from fake_redcap.methods.mobile_app import import_app
@@ -93,6 +94,11 @@ METHODS: dict[tuple[str, str], Method] = {
     ("record", "rename"): rename_record,
     ("generateNextRecordName", "export"): generate_next_record_name,
     ("log", "export"): export_log,
+    ("fileRepository", "createFolder"): file_repository.create_folder,
+    ("fileRepository", "list"): file_repository.list_repository,
+    ("fileRepository", "import"): file_repository.import_file,
+    ("fileRepository", "export"): file_repository.export_file,
+    ("fileRepository", "delete"): file_repository.delete_file,
 }
 # /api/ runs api/index.php, which may be named (V15 html/api/index.php); /api answers a 301 (below).
 API_SCRIPT_PATHS = frozenset({"/api/", "/api/index.php"})

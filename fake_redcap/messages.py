@@ -264,6 +264,7 @@ class Change(enum.StrEnum):
     RANDOM_TEXT_HEADER = "random_text_header"
     UPLOAD_INSTANCE_ISINTEGER = "upload_instance_isinteger"
     DOWNLOAD_CSP = "download_csp"
+    REPOSITORY_EXPORT_MIME = "repository_export_mime"
     RECORD_EXPORT_FILE_NAMES = "record_export_file_names"
     CONTENT_REPEATING_FORMS_EVENTS = "content_repeating_forms_events"
     CONTENTS_OF_REDCAP_13 = "contents_of_redcap_13"
@@ -371,6 +372,12 @@ CHANGES: dict[Change, tuple[Version, str]] = {
     Change.UPLOAD_INSTANCE_ISINTEGER: (
         Version(15, 0, 0),
         "import reads repeat_instance with isinteger (V15); is_numeric before.",
+    ),
+    Change.REPOSITORY_EXPORT_MIME: (
+        Version(14, 0, 0),
+        "the File Repository's export sends `Content-type: <mime>; name=...` (V14.5.11 API/fileRepository/"
+        "export.php:30); V13.6.1 passes the file name as the content type (`<name>; name=...`). Changed in "
+        "(13.6.1, 14.5.11].",
     ),
     Change.DOWNLOAD_CSP: (
         Version(14, 0, 0),

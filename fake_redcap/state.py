@@ -37,6 +37,7 @@ from fake_redcap.journal import Journal
 from fake_redcap.messages import Profile
 from fake_redcap.model import Field, Project, RecordRow, StoredFile, User
 from fake_redcap.project_log import LogChain, LogEvent
+from fake_redcap.repository import Repository
 from fake_redcap.storage import Storage
 
 
@@ -93,6 +94,8 @@ class Served:
     changed: dict[str, str] = field(default_factory=dict, repr=False)
     # The project's log (fake_redcap/project_log.py), newest first; None: nothing logged since the load
     log: LogChain | None = field(default=None, repr=False)
+    # The project's File Repository (fake_redcap/repository.py; empty unless the fixture declares one)
+    repository: Repository = field(default_factory=Repository, repr=False)
 
     def changed_at(self, record: str) -> str:
         return self.changed.get(db_key(record), self.loaded_at)
@@ -190,9 +193,10 @@ class FakeState:
         # project_id -> uploads linked into the served world (each normally once), freed when unlinked
         self._links: dict[int, collections.Counter[Path]] = {}
         self._served: tuple[Served, ...] = self._stamp(self._load(self._fixtures))
-        # redcap_edocs_metadata.doc_id: one auto-increment counter for the server (uploads to fields and
-        # to the file repository alike); never reused, not even after a reset
-        self._doc_ids = itertools.count(1)
+        # Auto-increment ids (redcap_edocs_metadata.doc_id for uploads to fields and to the File
+        # Repository alike, redcap_docs.docs_id, redcap_docs_folders.folder_id): one counter per table for
+        # the server, never reused, not even after a reset
+        self._ids: dict[str, itertools.count[int]] = collections.defaultdict(lambda: itertools.count(1))
 
     def _stamp(self, served: Sequence[Served]) -> tuple[Served, ...]:
         """The projects as served from now on, marked with a new origin."""
@@ -384,16 +388,47 @@ class FakeState:
                 loaded_at=served.loaded_at,
                 changed={**served.changed, **dict.fromkeys(touched, now)},
                 log=LogChain.extend(served.log, log),
+                repository=served.repository,
             )
             self._served = (*self._served[:index], updated, *self._served[index + 1 :])
         self.storage.retire(freed)
         return True
 
+    def replace_repository(
+        self,
+        project_id: int,
+        repository: Repository,
+        *,
+        seen: Served,
+        log: Sequence[LogEvent] = (),
+        added: StoredFile | None = None,
+    ) -> bool:
+        """Serve the project with this File Repository (and `log` added), under the lock; `added` is an
+        upload it now holds (freed with the project at a reset). False, the upload freed, if the project
+        was reset, reloaded or removed since `seen`."""
+        new_path = added.path if added is not None else None
+        with self.lock:
+            index = next((i for i, s in enumerate(self._served) if s.project.project_id == project_id), None)
+            if index is None or self._served[index].origin != seen.origin:
+                if new_path is not None:
+                    self.storage.retire([new_path])
+                return False
+            served = self._served[index]
+            updated = dataclasses.replace(served, repository=repository, log=LogChain.extend(served.log, log))
+            self._served = (*self._served[:index], updated, *self._served[index + 1 :])
+            if new_path is not None and self.storage.owns(new_path):
+                self._links.setdefault(project_id, collections.Counter())[new_path] += 1
+        return True
+
     def next_doc_id(self) -> int:
         """A new redcap_edocs_metadata doc_id (what REDCap logs for an upload and the file repository
         shows)."""
+        return self.next_id("redcap_edocs_metadata")
+
+    def next_id(self, table: str) -> int:
+        """The next auto-increment id of a REDCap table (doc_id, docs_id, folder_id)."""
         with self.lock:
-            return next(self._doc_ids)
+            return next(self._ids[table])
 
     def add_log(self, project_id: int, *events: LogEvent, seen: Served | None = None) -> bool:
         """Add `events` (fake_redcap/project_log.py) to the project's log, under the lock. False if the

@@ -16,6 +16,7 @@ from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.log_render import Rendered, render
 from fake_redcap.methods.export_format import content_format, json_body, not_implemented, reply
 from fake_redcap.methods.project_info import array_to_csv
+from fake_redcap.methods.rights import holds
 from fake_redcap.model import ExportRight
 from fake_redcap.php import from_bytes, html_entity_decode, to_bytes
 from fake_redcap.project_log import LogEvent, log_event, newest_first
@@ -99,12 +100,6 @@ def _time_bound(raw: str) -> int | None:
     return int(digits) if digits else None
 
 
-def _logging_right(call: Call) -> bool:
-    """`$user_rights['data_logging']` (export.php:9-15). The fake's users hold the Logging right until
-    users carry their rights (issue 16's users work)."""
-    return call.user is not None
-
-
 def _filters(call: Call) -> list[Filter]:
     params = call.params
     logtype, record = params.text("logtype"), params.text("record")
@@ -154,7 +149,7 @@ def export_log(call: Call) -> Reply:
     (written after the query, so it shows from the next export on)."""
     if call.user.export_rights() == ExportRight.NO_ACCESS:
         raise ApiError(403, NO_EXPORT_RIGHTS)
-    if not _logging_right(call):
+    if not holds(call, "data_logging"):
         raise ApiError(403, NO_LOGGING_RIGHTS)
     fmt = content_format(call)
     rows = _rows(call)
