@@ -333,3 +333,12 @@ def test_cli_smoke(source: FakeServer, tmp_path: Path) -> None:
     assert done.stdout.count(token) == 1
     assert full_token(project) not in done.stdout
     assert json.loads(json.dumps(done.stdout))  # printable text
+
+
+def test_progress_bars_show_on_a_terminal(
+    source: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert snapshot(source, source.state.served[0].project, tmp_path / "x", monkeypatch) == 0
+    err = capsys.readouterr().err
+    assert "records" in err and "files" in err and "%" in err

@@ -96,3 +96,30 @@ def test_which_fields_are_replaced() -> None:
     assert not must_replace({**meta("radio"), "identifier": ""})  # codes are not free text
     assert not must_replace(meta("file"))  # files: placeholders, not their column
     assert choice_codes("1, Yes | 2, No, really | fatigue, F") == ["1", "2", "fatigue"]
+
+
+def test_records_replace_identifier_checkbox_columns_and_renumber(tmp_path: Any) -> None:
+    from fake_redcap.snapshot.pull import Pulled
+    from fake_redcap.snapshot.write import Options, record_id_map, write_records
+
+    metadata = [
+        {**meta("text"), "field_name": "record_id", "identifier": ""},
+        {**meta("checkbox", select_choices_or_calculations="1, A | 2, B"), "field_name": "box"},
+        {
+            **meta("radio", select_choices_or_calculations="1, A | 2, B"),
+            "field_name": "kept",
+            "identifier": "",
+        },
+        {**meta("text"), "field_name": "a___b", "identifier": ""},  # a name with ___ that is no checkbox
+    ]
+    header = ["record_id", "box___1", "box___2", "kept", "a___b"]
+    pulled = Pulled("15.7.6", {"project_id": 1}, metadata, [], record_header=header)
+    pulled.records = [["SMITH-J", "1", "1", "2", "Ada Lovelace"]] * 40
+    ids = record_id_map(pulled, Options())
+    assert ids == {"SMITH-J": "1"}
+    assert write_records(pulled, tmp_path, ids, Options()) == 40 * 3
+    lines = (tmp_path / "records.csv").read_text().splitlines()
+    rows = [line.split(",") for line in lines[1:]]
+    assert {r[0] for r in rows} == {"1"} and {r[3] for r in rows} == {"2"}
+    assert {r[1] for r in rows} == {"0", "1"}  # random, not the real 1
+    assert "Ada Lovelace" not in "".join(lines)

@@ -19,8 +19,8 @@ from redcap_file_client import RedcapClient
 
 RECORD_BATCH = 100  # records per record export request
 
-# The flat, raw record export as REDCap's own "CSV (raw data)" download has it (V15 API/record/export.php
-# parameters): no labels, no survey or data access group columns.
+# The flat, raw record export as REDCap's own "CSV (raw data)" download has it: no labels, no survey or data
+# access group columns ("false" is false: V15 API/index.php:266-267 takes only '1' or 'true').
 RECORD_EXPORT = {
     "format": "csv",
     "type": "flat",
@@ -195,7 +195,7 @@ def _pull_file(client: RedcapClient, place: FilePlace, folder: Path | None, numb
         where["event"] = place.event
     if place.instance != 1:
         where["repeat_instance"] = str(place.instance)
-    info = client.export_json("fileinfo", where)
+    info = client.export_json("fileinfo", where)  # {"size": int, "name": ...}: V15 API/file/export.php:111
     if (
         not isinstance(info, dict)
         or not isinstance(info.get("name"), str)

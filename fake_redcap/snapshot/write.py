@@ -124,7 +124,10 @@ def write_records(pulled: Pulled, stage: Path, ids: Mapping[str, str], options: 
     replace: dict[int, Mapping[str, Any]] = {}
     if not options.with_data:
         for index, column in enumerate(pulled.record_header):
-            meta = fields.get(column.split("___", 1)[0]) if column not in RECORD_META else None
+            meta = None if column in RECORD_META else fields.get(column)
+            if meta is None and "___" in column:  # a checkbox choice's column, field___code
+                box = fields.get(column.split("___", 1)[0])
+                meta = box if box is not None and box.get("field_type") == "checkbox" else None
             if index > 0 and meta is not None and must_replace(meta):
                 replace[index] = meta
     synth = Synthesizer()
