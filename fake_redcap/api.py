@@ -30,6 +30,14 @@ from fake_redcap.journal import CountingBody, JournalEntry
 from fake_redcap.lint import lint
 from fake_redcap.messages import Change, Profile
 from fake_redcap.methods import file_repository
+from fake_redcap.methods.design_import import (
+    delete_arms,
+    delete_events,
+    import_arms,
+    import_events,
+    import_form_event_mapping,
+    import_repeating_forms_events,
+)
 from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.log import export_log
 from fake_redcap.methods.mobile_app import import_app
@@ -84,9 +92,15 @@ METHODS: dict[tuple[str, str], Method] = {
     ("metadata", "export"): export_metadata,
     ("instrument", "export"): export_instruments,
     ("arm", "export"): export_arms,
+    ("arm", "import"): import_arms,
+    ("arm", "delete"): delete_arms,
     ("event", "export"): export_events,
+    ("event", "import"): import_events,
+    ("event", "delete"): delete_events,
     ("formEventMapping", "export"): export_form_event_mapping,
+    ("formEventMapping", "import"): import_form_event_mapping,
     ("repeatingFormsEvents", "export"): export_repeating_forms_events,
+    ("repeatingFormsEvents", "import"): import_repeating_forms_events,
     ("exportFieldNames", "export"): export_field_names,
     ("record", "export"): export_records,
     ("record", "import"): import_records,

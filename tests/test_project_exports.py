@@ -556,7 +556,15 @@ def test_other_actions_answer_not_implemented_or_refused(demo: FlaskClient) -> N
     importer = "1506FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
     refused = post(demo, {"token": LONG_FULL, "content": "event", "action": "import", "returnFormat": "json"})
     assert answer(refused) == (403, JSON_TYPE, '{"error":"You do not have API Import\\/Update privileges"}')
-    assert not_implemented(post(demo, {"token": importer, "content": "event", "action": "import"}))
+    # With the right, Import Events' own checks (tests/test_design_import.py): the demo is in production.
+    production = post(
+        demo, {"token": importer, "content": "event", "action": "import", "returnFormat": "json"}
+    )
+    assert answer(production) == (
+        400,
+        JSON_TYPE,
+        '{"error":"This method cannot be used while the project is in Production status."}',
+    )
     # `data` makes it an import: the API Import/Update right first (source audit #16), then the method.
     no_import = post(demo, {"token": LONG_FULL, "content": "metadata", "data": "[]", "format": "json"})
     assert answer(no_import) == (403, JSON_TYPE, '{"error":"You do not have API Import\\/Update privileges"}')

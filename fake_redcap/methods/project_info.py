@@ -259,7 +259,9 @@ def export_arms(call: Call) -> Reply:
     rows: list[dict[str, Scalar]] = [
         {"arm_num": arm.number, "name": arm.name}
         for arm in ordered_arms(project)
-        if not wanted or _eq_any_arm(arm.number, wanted)
+        # Project::loadEvents reads arms through their events: an arm without events is not shown.
+        if any(e.arm == arm.number for e in project.events)
+        and (not wanted or _eq_any_arm(arm.number, wanted))
     ]
     return _by_format(call, rows, xml=lambda rows: xml_items("arms", rows), csv=array_to_csv, fmt=fmt)
 
