@@ -40,6 +40,7 @@ from fake_redcap.methods.design_import import (
 )
 from fake_redcap.methods.file import delete_file, export_file, import_file
 from fake_redcap.methods.log import export_log
+from fake_redcap.methods.metadata_import import import_metadata
 from fake_redcap.methods.mobile_app import import_app
 from fake_redcap.methods.project_create import create_project
 from fake_redcap.methods.project_info import (
@@ -90,6 +91,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("project", "export"): export_project,
     ("project", "import"): create_project,  # only with a Super API Token (routing.authenticate)
     ("metadata", "export"): export_metadata,
+    ("metadata", "import"): import_metadata,
     ("instrument", "export"): export_instruments,
     ("arm", "export"): export_arms,
     ("arm", "import"): import_arms,

@@ -246,6 +246,9 @@ class RecordRow:
     files: Mapping[str, StoredFile] = field(default_factory=lambda: MappingProxyType({}))
     record_locked: bool = False  # "Lock entire record": blocks file import/delete in every event (V13+)
     locked_forms: frozenset[str] = frozenset()  # instruments locked in this event and instance
+    # Values of fields a metadata import removed: REDCap's redcap_data keeps them (save_metadata does not
+    # touch it) and a field of that name added again shows them. No export reads them.
+    hidden_values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 # PHP's ucwords: a lower-case letter at the start or after a space, tab, CR, LF, FF or VT is upper-cased.
