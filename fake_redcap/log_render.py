@@ -10,6 +10,7 @@ longitudinal project, its event name; HTML dropped), `details` (the data values 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from fake_redcap.escape import filter_tags, label_decode
@@ -151,7 +152,7 @@ def _event_and_details(row: LogEvent) -> tuple[str, str, str]:
     if row.event in ("UPDATE", "INSERT", "DELETE"):
         return _data_row(row, descrip)
     if row.event == "DATA_EXPORT":
-        return _font(DATA_EXPORT + _via(descrip)), values, ""
+        return _font(DATA_EXPORT + _via(descrip)), _export_settings(values), ""
     if row.event == "DOC_UPLOAD":
         if row.page.startswith("Design/"):
             return _font(MANAGE), descrip, ""
@@ -167,6 +168,21 @@ def _event_and_details(row: LogEvent) -> tuple[str, str, str]:
     if row.event == "ESIGNATURE":
         return _font(ESIGNATURE), ACTION + descrip + "\n" + values, pk
     return "", values, ""
+
+
+def _export_settings(values: str) -> str:
+    """Logging.php:831-843: JSON data values (6.0.0+) as `key: value` lines, a list as `key: "a, b"`."""
+    if not values.startswith("{"):
+        return values
+    try:
+        decoded = json.loads(values)
+    except ValueError:
+        return values
+    lines = [
+        f'{k}: "{", ".join(str(x) for x in v)}"' if isinstance(v, list) else f"{k}: {v}"
+        for k, v in decoded.items()
+    ]
+    return ",\n".join(lines)
 
 
 def event_label(project: Project, unique_name: str) -> str | None:

@@ -162,3 +162,16 @@ def test_longitudinal_rows_name_their_event(make_state: MakeState) -> None:
     assert [(r["action"], r["details"], r["record"]) for r in rows] == [
         ("Update record (API) 1 (Visit 1)", "[instance = 3], record_id = '1', lab_value = '4'", "1")
     ]
+
+
+def test_exports_are_logged(client: FlaskClient) -> None:
+    """API/record/export.php:261-267 (DATA_EXPORT) and API/file/export.php:130-135 (MANAGE)."""
+    assert post(client, {"token": WRITER, "content": "record", "format": "json"}).status_code == 200
+    params = {"token": WRITER, "content": "file", "action": "export", "record": "1", "field": "consent_form"}
+    assert post(client, params).status_code == 200
+    exports = _log(client, logtype="export")
+    assert [(r["action"], r["details"], r["record"]) for r in exports] == [
+        ("Data export (API) ", "export_format: JSON, rawOrLabel: ", "")
+    ]
+    manage = _log(client, logtype="manage")
+    assert [(r["action"], r["details"]) for r in manage][-1] == ("Manage/Design ", "Download file (API)")

@@ -79,9 +79,21 @@ def export_file(call: Call) -> Reply:
     # A file the fixture named (or an upload) that is no longer the regular file it was at its path:
     # REDCap's answer for a file missing from its storage folder; a swapped file's bytes are never sent.
     try:
-        return file_reply(stored, profile, call.header_variant)
+        answer = file_reply(stored, profile, call.header_variant)
     except StoredFileMissing as missing:
         raise ApiError(400, msg.FILE_MISSING.format(path=missing.path, name=stored.name)) from None
+    # export.php:130-135, 225-229: the download is logged once the file is found (MANAGE, no event id)
+    entry = log_event(
+        call,
+        "redcap_edocs_metadata",
+        "MANAGE",
+        record,
+        field_name,
+        "Download file (API)",
+        instance=int(instance),
+    )
+    call.state.add_log(project.project_id, entry, seen=call.served)
+    return answer
 
 
 def repeat_instance(project: Project, event: str | None, field: Field | None, raw: str) -> float:

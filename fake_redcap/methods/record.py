@@ -66,6 +66,7 @@ from fake_redcap.methods.structure import (
     repeats_whole,
 )
 from fake_redcap.model import ExportRight, Field, Project, RecordRow
+from fake_redcap.project_log import log_event
 from fake_redcap.responses import Reply
 from fake_redcap.state import db_key
 
@@ -122,6 +123,7 @@ def export_records(call: Call) -> Reply:
     _refuse_hashed_record_ids(call, metadata)
     fmt = content_format(call)  # ODM (REDCap's flat export as CDISC ODM) is not implemented
     _refuse_unimplemented_options(call, fmt)
+    log_export(call)
 
     records = records_in_range(call, records)  # dateRangeBegin / dateRangeEnd
     keep = row_filter(call)  # filterLogic (checked before the data are read)
@@ -132,6 +134,15 @@ def export_records(call: Call) -> Reply:
     if keep is not None:
         rows = [row for row in rows if keep(row.record, row.event, row.instance)]
     return _write(call, fmt, rows, columns)
+
+
+def log_export(call: Call) -> None:
+    """export.php:261-267: DATA_EXPORT "Export data (API)" with the format asked (strtoupper of the
+    parameter as sent) and rawOrLabel, JSON-encoded, logged before the data are read."""
+    params = call.params
+    values = {"export_format": params.text("format").upper(), "rawOrLabel": params.text("rawOrLabel")}
+    entry = log_event(call, "redcap_data", "DATA_EXPORT", None, json_body(values), "Export data (API)")
+    call.state.add_log(call.project.project_id, entry, seen=call.served)
 
 
 def _unquoted(value: str) -> str:
