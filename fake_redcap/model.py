@@ -206,7 +206,7 @@ class User:
         return ExportRight.FULL
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredFile:
     """One file as REDCap's `redcap_edocs_metadata` holds it.
 
@@ -235,7 +235,7 @@ class StoredFile:
             return handle.read()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordRow:
     """One flat row: a record in one event and instance, with its values and stored files."""
 

@@ -103,14 +103,16 @@ class Served:
     @classmethod
     def build(cls, project: Project) -> Served:
         grouped: dict[tuple[str, str | None], list[RecordRow]] = {}
-        for row in project.records:
-            grouped.setdefault((db_key(row.record), row.event), []).append(row)
+        rows = project.records
+        keys = [db_key(row.record) for row in rows]  # once per row: this loop's largest cost
+        for key, row in zip(keys, rows, strict=True):
+            grouped.setdefault((key, row.event), []).append(row)
         return cls(
             project=project,
             profile=Profile.for_version(project.redcap_version),
             by_record_event={k: tuple(v) for k, v in grouped.items()},
-            records={db_key(r.record): r.record for r in reversed(project.records)},
-            locked_records=frozenset(db_key(r.record) for r in project.records if r.record_locked),
+            records={k: r.record for k, r in zip(reversed(keys), reversed(rows), strict=True)},
+            locked_records=frozenset(k for k, r in zip(keys, rows, strict=True) if r.record_locked),
             tokens=tuple(
                 (u.token.upper().encode("ascii"), (u.super_token or "").upper().encode("ascii"), u)
                 for u in project.users
