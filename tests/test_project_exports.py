@@ -771,7 +771,7 @@ def test_records_before_redcap_13_show_document_for_files(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     "params",
     [
-        [("type", "eav")],
+        [("type", "eav"), ("rawOrLabel", "label")],
         [("exportBlankForGrayFormStatus", "1")],
         [("filterLogic", "datediff([dob], 'today', 'y') > 18")],  # functions: not evaluated
         [("exportBlankForGrayFormStatus", "true")],
@@ -788,7 +788,9 @@ def test_records_options_the_fake_lacks_are_not_implemented(
 def test_records_type_in_upper_case_is_eav_and_garbage_is_flat(tiny: FlaskClient) -> None:
     """API/index.php keeps a case-insensitive `eav`/`flat` as sent, then export.php compares exactly
     with "flat": FLAT means EAV; anything else becomes flat."""
-    assert not_implemented(records(tiny, TINY_TOKENS["full"], ("type", "FLAT")))
+    upper = records(tiny, TINY_TOKENS["full"], ("type", "FLAT"))
+    eav = records(tiny, TINY_TOKENS["full"], ("type", "eav"))
+    assert (upper.status_code, upper.get_data()) == (eav.status_code, eav.get_data())
     assert json.loads(records(tiny, TINY_TOKENS["full"], ("type", "wide")).get_data()) == TINY_ROWS
 
 

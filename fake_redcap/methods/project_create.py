@@ -20,6 +20,7 @@ import html
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -30,8 +31,8 @@ from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.fixture import FixtureError
 from fake_redcap.fixture.validate import Builder
 from fake_redcap.methods.export_format import not_implemented, reply
-from fake_redcap.methods.record_import import _parse_csv
-from fake_redcap.model import ExportRight, Project, User
+from fake_redcap.methods.record_import import _parse_csv, _stored
+from fake_redcap.model import ExportRight, Project, RecordRow, User
 from fake_redcap.project_log import LogEvent, log_event
 from fake_redcap.responses import Reply
 
@@ -221,9 +222,28 @@ def _build(call: Call, data: dict[str, str], odm: str | None) -> Project:
         raise not_implemented(f"content=project with this project XML ({problem.problem})") from None
     return dataclasses.replace(
         project,
+        records=_saved(project),
         source=Path("<created by the API>"),
         info=MappingProxyType(_info(data)),
     )
+
+
+def _saved(project: Project) -> tuple[RecordRow, ...]:
+    """The XML's data as ODM::parseOdm saves it, through Records::saveData (V15 ODM.php:2708): values of
+    calc fields (and @CALCTEXT/@CALCDATE fields) are not written (record_import's rule)."""
+    skipped = {f.name for f in project.fields if f.type != "file" and not _stored(f)}
+    if not skipped:
+        return project.records
+    return tuple(
+        dataclasses.replace(
+            r, values=MappingProxyType({k: v for k, v in r.values.items() if k not in skipped})
+        )
+        for r in project.records
+    )
+
+
+def _without(values: Mapping[str, str], skipped: set[str]) -> dict[str, str]:
+    return {k: v for k, v in values.items() if k not in skipped}
 
 
 def _info(data: dict[str, str]) -> dict[str, str | int]:

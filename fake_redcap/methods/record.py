@@ -49,6 +49,7 @@ from fake_redcap.methods.export_format import (
     reply,
     unique,
 )
+from fake_redcap.methods.record_eav import export_eav
 from fake_redcap.methods.record_filters import convert_decimals, csv_delimiter, records_in_range, row_filter
 from fake_redcap.methods.record_labels import event_label, header_labels, label_values, wants_labels
 from fake_redcap.methods.structure import (
@@ -105,9 +106,9 @@ def export_records(call: Call) -> Reply:
             raise ApiError(400, msg.RECORD_FORMS_INVALID.format(values=prep_implode(invalid)))
 
     # type: exactly "flat", or anything that is neither eav nor flat in lower case, is flat.
+    # API/index.php keeps eav/flat in any case; export.php exports flat only for exactly "flat" (or odm).
     kind = params.text("type")
-    if kind != "flat" and kind.lower() in ("eav", "flat"):
-        raise not_implemented("content=record&type=eav")
+    eav = kind != "flat" and kind.lower() in ("eav", "flat") and params.text("format") != "odm"
 
     # getRecordsFlat: quotes removed and values trimmed; forms add their fields (status included).
     records = [php_trim(v.replace("'", "")) for v in list_param(params, "records")[0]]
@@ -127,6 +128,8 @@ def export_records(call: Call) -> Reply:
 
     records = records_in_range(call, records)  # dateRangeBegin / dateRangeEnd
     keep = row_filter(call)  # filterLogic (checked before the data are read)
+    if eav:
+        return export_eav(call, fields, records, keep, fmt)
     rows, columns = _get_data(call, metadata, records, fields, events)
     convert_decimals(call, metadata, rows)
     if wants_labels(call):
