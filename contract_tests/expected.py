@@ -131,6 +131,41 @@ PROJECT_INFO_KEYS = (
     "external_modules",
 )
 
+# Every key of Export Project Information, in the order REDCap sends them: V15 Classes/Project.php:2231-2257
+# getAttributesApiExportProjectInfo (V10.0.13 Project.php:2025-2050 the same order, without
+# bypass_branching_erase_field_prompt); API/project/export.php:70-89 fills them in that order and only
+# reassigns is_longitudinal, has_repeating_instruments_or_events and external_modules, which keeps their
+# place in a PHP array. REDCap 16 adds project_pi_email after project_pi_lastname (its API documentation).
+PROJECT_INFO_KEY_ORDER = (
+    "project_id",
+    "project_title",
+    "creation_time",
+    "production_time",
+    "in_production",
+    "project_language",
+    "purpose",
+    "purpose_other",
+    "project_notes",
+    "custom_record_label",
+    "secondary_unique_field",
+    "is_longitudinal",
+    "has_repeating_instruments_or_events",
+    "surveys_enabled",
+    "scheduling_enabled",
+    "record_autonumbering_enabled",
+    "randomization_enabled",
+    "ddp_enabled",
+    "project_irb_number",
+    "project_grant_number",
+    "project_pi_firstname",
+    "project_pi_lastname",
+    "project_pi_email",
+    "display_today_now_button",
+    "missing_data_codes",
+    "external_modules",
+    "bypass_branching_erase_field_prompt",
+)
+
 # §3.1: the Content-Security-Policy sendFile sets on downloads (V14+).
 DOWNLOAD_CSP = "script-src 'none'"
 # §2: the policy System::init sets on every other answer when none exists yet (V15).

@@ -100,6 +100,9 @@ ESCAPED_RECORDS = {
     "nbsp-entity": ("x&nbsp;y", "x y"),
     "entity-without-semicolon": ("a&ampb", "a&amp;ampb"),
     "apos-entity": ("&apos;", "&amp;apos;"),
+    # label_decode (init_functions.php:1561-1564) spaces the '<' before '$' first; filter_tags alone would
+    # pair the two '<' and let strip_tags eat '<$b'.
+    "double-less-than-dollar": ("a<<$b", "a&lt; &lt; $b"),
 }
 
 
@@ -114,6 +117,43 @@ def test_an_unknown_record_is_escaped_as_rcview_escape_computes_it(
     classic: ProjectUnderTest, case: str
 ) -> None:
     record, escaped = ESCAPED_RECORDS[case]
+    error = refusal(lambda: classic.client("full_user").export_file(record, "report_file"))
+    assert (error.status, error.message) == (400, f'The record "{escaped}" does not exist')
+
+
+# Tags REDCap 15 added to System.php's ALLOWED_TAGS (V15 Classes/System.php:313; not in V14.5.11
+# System.php:300): filter_tags keeps them whole, so the final strip_tags removes them; before 15 the '<'
+# gets a space and the tag stays as text. (record sent, REDCap 15's message part, REDCap 14's)
+TAGS_NEW_IN_15 = {
+    "wbr": ("x<wbr>y", "xy", "x&lt; wbr&gt;y"),
+    "ruby-closing": ("x</ruby>y", "xy", "x&lt; /ruby&gt;y"),
+}
+
+
+@pytest.mark.source(
+    f"{src.V15_EXPORT} E5: RCView::escape -> strip_tags2 -> filter_tags with System.php:313 ALLOWED_TAGS "
+    "(rt, rp, ruby, wbr, blockquote, address, progress, meter new in 15), then strip_tags",
+    f"{src.AUDIT} #41",
+)
+@pytest.mark.redcap_version(">=15.7.6")
+@pytest.mark.parametrize("case", list(TAGS_NEW_IN_15))
+def test_an_unknown_record_loses_a_tag_redcap_15_allows(classic: ProjectUnderTest, case: str) -> None:
+    record, escaped, _ = TAGS_NEW_IN_15[case]
+    error = refusal(lambda: classic.client("full_user").export_file(record, "report_file"))
+    assert (error.status, error.message) == (400, f'The record "{escaped}" does not exist')
+
+
+@pytest.mark.source(
+    f"{src.V14_EXPORT} E5: RCView::escape with REDCap 14's ALLOWED_TAGS (V14.5.11 Classes/System.php:300, "
+    "without the tags 15 added): filter_tags puts a space after their '<', so they stay as text",
+    f"{src.AUDIT} #41",
+)
+@pytest.mark.redcap_version(">=14.5.11,<15.0.0")
+@pytest.mark.parametrize("case", list(TAGS_NEW_IN_15))
+def test_before_redcap_15_an_unknown_record_keeps_a_tag_15_allows_as_text(
+    classic: ProjectUnderTest, case: str
+) -> None:
+    record, _, escaped = TAGS_NEW_IN_15[case]
     error = refusal(lambda: classic.client("full_user").export_file(record, "report_file"))
     assert (error.status, error.message) == (400, f'The record "{escaped}" does not exist')
 

@@ -191,6 +191,44 @@ def test_an_upload_to_a_new_instance_of_a_repeating_instrument_creates_it(classi
         assert _next_free_instance(classic, WRITE_RECORD, "lab_results", fields) == instance + 1
 
 
+@pytest.mark.source(
+    f"{src.V15_IMPORT}:59 reads repeat_instance with isinteger, else instance 1; "
+    f"{src.V15} Config/init_functions.php:5188-5196 isinteger: sign and digits only, no leading zero",
+    f"{src.V14_IMPORT}:59 used is_numeric instead",
+)
+@pytest.mark.redcap_version(">=15.7.6")
+@pytest.mark.parametrize("sent", ["02", "2.0"], ids=["leading-zero", "decimal"])
+def test_an_upload_instance_isinteger_refuses_goes_to_instance_1(
+    classic: ProjectUnderTest, sent: str
+) -> None:
+    """Writes: uploads into record 3's lab_file, instance 1, then deletes it again."""
+    data = reference_bytes("lab_2.txt")
+    with emptied(classic, WRITE_RECORD, "lab_file", repeat_instance=1):
+        response = upload(classic, WRITE_RECORD, "lab_file", data, "lab.txt", repeat_instance=sent)
+        assert response.status_code == 200, response.content[:300]
+        exported = classic.client("full_user").export_file(WRITE_RECORD, "lab_file", repeat_instance=1)
+        assert sha256(exported.content) == sha256(data)
+
+
+@pytest.mark.source(
+    f"{src.V14_IMPORT}:59 and {src.V13_IMPORT}:59: repeat_instance taken when is_numeric and > 0; the "
+    "instance = '02' of the SQL that stores it is the number 2 to MySQL",
+    f"{src.V15_IMPORT}:59 uses isinteger instead (from 15)",
+)
+@pytest.mark.redcap_version(">=13.6.1,<15.0.0")
+def test_an_upload_instance_with_a_leading_zero_is_that_instance_before_15(classic: ProjectUnderTest) -> None:
+    """Writes: uploads into a free instance of record 3's lab_results (its number sent as '0N'), then
+    deletes it again."""
+    fields = ["record_id", "lab_date", "lab_file", "lab_results_complete"]
+    instance = _next_free_instance(classic, WRITE_RECORD, "lab_results", fields)
+    data = reference_bytes("lab_2.txt")
+    with emptied(classic, WRITE_RECORD, "lab_file", repeat_instance=instance):
+        response = upload(classic, WRITE_RECORD, "lab_file", data, "lab.txt", repeat_instance=f"0{instance}")
+        assert response.status_code == 200, response.content[:300]
+        exported = classic.client("full_user").export_file(WRITE_RECORD, "lab_file", repeat_instance=instance)
+        assert sha256(exported.content) == sha256(data)
+
+
 # -- step 6: locking (REDCap 13+) -----------------------------------------------------------------------
 
 
@@ -276,9 +314,12 @@ def test_an_upload_under_another_part_name_fails_to_save_before_the_record(class
     f"{STEP} step 8: docs_1136 for an extension on the Restricted Upload File Types list, before step 9",
     src.RESTRICTED_TYPES,
     f"{src.AUDIT} #50",
+    f"{src.V15} Config/init_functions.php:2915-2919 getFileExt: the extension follows the LAST '.' (strrpos)",
 )
 @pytest.mark.redcap_version(">=13.10.5")
-@pytest.mark.parametrize("name", ["tool.exe", "script.JS", "page.php", "run.bat", "lib.dll", "app.jar"])
+@pytest.mark.parametrize(
+    "name", ["tool.exe", "script.JS", "page.php", "run.bat", "lib.dll", "app.jar", "notes.txt.exe"]
+)
 def test_a_restricted_file_type_is_refused(classic: ProjectUnderTest, name: str) -> None:
     response = upload(classic, NO_SUCH_RECORD, "report_file", b"MZ", name)
     assert _answer(response) == (400, expected.FILE_TYPE_NOT_PERMITTED)
@@ -389,8 +430,8 @@ def test_a_successful_upload_answers_200_with_an_empty_body(classic: ProjectUnde
     f"{src.V15_FILES}, {src.V14_FILES} and {src.V13_FILES} uploadFile: doc_name = "
     "trim(Files::sanitizeFileName(...)) (reference §3.1: '+' becomes '-', spaces stay; '?' and ':' are "
     "removed; accented letters from a fixed table, so AE for \u00c6 and s for \u00df)",
-    f"{src.V15_FILES}:1518 sanitizeFileName removes '!'; :1850 turns each run of CR, LF, tab and '-' into "
-    "one '-'",
+    f"{src.V15_FILES}:1518 sanitizeFileName removes '!' and '~'; :1849 turns '%20' into '-'; :1850 turns "
+    "each run of CR, LF, tab and '-' into one '-'; :1851 trims '.', '-' and '_' from both ends",
     f"{src.AUDIT} #51, #52",
 )
 @pytest.mark.redcap_version(">=13.6.1")
@@ -403,8 +444,21 @@ def test_a_successful_upload_answers_200_with_an_empty_body(classic: ProjectUnde
         ("notes.txt ", "notes.txt"),
         ("wow!.txt", "wow.txt"),
         ("a--b\tc.txt", "a-b-c.txt"),
+        ("a~b.txt", "ab.txt"),
+        ("my%20report.txt", "my-report.txt"),
+        ("_report_.txt_", "report_.txt"),
     ],
-    ids=["plus", "colon-and-question-mark", "fixed-table", "outer-trim", "exclamation-mark", "dash-runs"],
+    ids=[
+        "plus",
+        "colon-and-question-mark",
+        "fixed-table",
+        "outer-trim",
+        "exclamation-mark",
+        "dash-runs",
+        "tilde",
+        "percent-20",
+        "underscores-at-the-ends",
+    ],
 )
 def test_the_stored_name_passes_through_redcaps_sanitiser(
     classic: ProjectUnderTest, sent: str, stored: str

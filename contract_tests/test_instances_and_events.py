@@ -41,10 +41,12 @@ def test_a_repeat_instance_that_is_not_a_positive_number_means_instance_1(
 
 
 @pytest.mark.source(
-    f"{src.V15_EXPORT}:52 is_numeric() accepts '2e0' and '2.0' (V7.1.2 the same line); :87 compares "
-    "instance = '2e0' in SQL, which MySQL reads as the number 2"
+    f"{src.V15_EXPORT}:52 is_numeric() accepts '2e0', '2.0', ' 2' (leading white space) and '02' (V7.1.2 "
+    "the same line); :87 compares instance = '2e0' in SQL, which MySQL reads as the number 2"
 )
-@pytest.mark.parametrize("instance", ["2e0", "2.0"], ids=["exponent", "decimal"])
+@pytest.mark.parametrize(
+    "instance", ["2e0", "2.0", " 2", "02"], ids=["exponent", "decimal", "leading-space", "leading-zero"]
+)
 def test_a_repeat_instance_php_reads_as_the_number_2_selects_instance_2(
     classic: ProjectUnderTest, instance: str
 ) -> None:

@@ -80,6 +80,20 @@ def test_project_information_is_one_json_object_with_redcaps_keys(classic: Proje
 
 
 @pytest.mark.source(
+    f"{src.V15_PROJECT}:2231-2257 getAttributesApiExportProjectInfo, in order; "
+    f"{src.V15_PROJECT_EXPORT}:70-89 fills the keys in that order (reassigning a PHP array key keeps "
+    "its place)",
+    "REDCap 10.0.13 Classes/Project.php:2025-2050 (the same order)",
+)
+@pytest.mark.redcap_version(">=10.0.13")
+def test_project_information_keys_come_in_redcaps_order(classic: ProjectUnderTest) -> None:
+    info = _export(classic, "project")
+    known = [key for key in info if key in expected.PROJECT_INFO_KEY_ORDER]
+    assert known == [key for key in expected.PROJECT_INFO_KEY_ORDER if key in info]
+    assert len(known) >= len(expected.PROJECT_INFO_KEYS)
+
+
+@pytest.mark.source(
     f"{src.V15_PROJECT_EXPORT}: integer values are sent as json numbers (isinteger -> (int))",
     f"{src.PYCAP_PROJECT} ('in_production': 0)",
 )
@@ -127,6 +141,14 @@ def _fields(project: ProjectUnderTest, names: Iterable[str]) -> list[Field]:
 def test_metadata_rows_have_the_data_dictionary_columns_in_order(classic: ProjectUnderTest) -> None:
     for row in _dictionary(classic):
         assert tuple(row) == expected.DATA_DICTIONARY_COLUMNS, row.get("field_name")
+
+
+@pytest.mark.source(f"{src.V15_METADATA}: the csv header row names the columns in the same order")
+def test_the_csv_data_dictionary_header_has_the_columns_in_order(classic: ProjectUnderTest) -> None:
+    response = classic.post(READER, {"content": "metadata", "format": "csv", "returnFormat": "json"})
+    assert response.status_code == 200, response.content[:300]
+    header = response.content.decode("utf-8").splitlines()[0]
+    assert header.split(",") == list(expected.DATA_DICTIONARY_COLUMNS)
 
 
 @pytest.mark.source(f"{src.V15_METADATA}: every field in field order, form status fields left out")
@@ -360,6 +382,16 @@ def test_record_export_columns_are_the_fields_asked_for_in_field_order(classic: 
 @pytest.mark.source(f"{src.V15_RECORDS}: records[] selects records", src.PYCAP_RECORDS + " (records[i])")
 def test_record_export_records_filter_selects_those_records(classic: ProjectUnderTest) -> None:
     rows = _records(classic, [*_array("records", ["2", "REF-A"]), *_array("fields", ["record_id"])])
+    assert sorted(r["record_id"] for r in rows) == ["2", "REF-A"]
+
+
+@pytest.mark.source(
+    f"{src.V15} API/record/export.php:218-220 getRecordsFlat: each name in records[] loses its single "
+    "quotes and is trimmed before getData",
+    "REDCap 10.0.13 API/record/export.php:184-186 (the same)",
+)
+def test_record_export_record_names_lose_single_quotes_and_outer_spaces(classic: ProjectUnderTest) -> None:
+    rows = _records(classic, [*_array("records", ["'2'", " REF-A "]), *_array("fields", ["record_id"])])
     assert sorted(r["record_id"] for r in rows) == ["2", "REF-A"]
 
 

@@ -32,6 +32,17 @@ def test_an_error_answer_carries_redcaps_global_header(classic: ProjectUnderTest
     assert response.header_values(name) == [expected.GLOBAL_HEADERS[name].encode()]
 
 
+@pytest.mark.source(
+    f"{src.V15_SYSTEM}:341, 509-515 setCrossDomainHttpAccessControl: '*' while the Control Center's "
+    "cross-domain allow-list is empty (the default)",
+    "REDCap 10.0.13 Classes/System.php:250 and REDCap 7.1.2 Classes/System.php:171 (the same)",
+)
+def test_every_answer_allows_every_origin(classic: ProjectUnderTest) -> None:
+    assert _error_answer(classic).header_values("Access-Control-Allow-Origin") == [b"*"]
+    download = classic.raw_post("full_user", export("1", "report_file"))
+    assert download.header_values("Access-Control-Allow-Origin") == [b"*"]
+
+
 @pytest.mark.source(GLOBAL + "; sendFile adds to them")
 @pytest.mark.redcap_version(">=15.7.6")
 @pytest.mark.parametrize("name", HEADER_IDS)
