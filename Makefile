@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint types unit install browser r bench soak clean transcript
+.PHONY: serve test lint types unit install browser r bench soak clean transcript mutants
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: lint types unit
 transcript: $(STAMP)
 	rm -rf tests/transcripts/fake-15.7.6
 	$(BIN)/pytest -q -p no:xdist -p no:cacheprovider contract_tests --transcript tests/transcripts/fake-15.7.6
+
+# The mutation test (tests/support/mutation.py): every mutant of tests/support/mutants.py applied to a copy
+# of the fake, the contract suite alone run against it; fails below a 95 % kill rate. Minutes, not seconds.
+mutants: $(STAMP)
+	$(BIN)/python -m tests.support.mutation
 
 # Every benchmark, each figure printed with its ratio to a baseline (see benchmarks/RESULTS.md).
 bench: $(STAMP)
