@@ -8,9 +8,9 @@ in a subprocess whose first `sys.path` entry is that folder (it checks that the 
 is the copy). The suite stops at its first failure (`-x`):
 
 1. against the in-process fake at its default version (REDCap 15.7.6), about 3 s;
-2. if that passes, against the fake at every version profile `make test` runs (tests/test_contract_versions
-   .py: the versions whose source was read and both sides of every bound of the unmutated
-   `fake_redcap.messages.CHANGES`), side by side, about 17 s.
+2. if that passes, against the fake at every version profile `make test` runs
+   (`tests/test_contract_versions.py`: the versions whose source was read and both sides of every bound
+   of the unmutated `fake_redcap.messages.CHANGES`), side by side, about 17 s (more under load).
 
 A mutant is killed when either run fails. The kill rate counts the mutants not marked equivalent (a
 mutant no real REDCap could tell from the fake, each with its reason); it must be at least 95 %, and an
