@@ -4,7 +4,8 @@ and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from t
 (`docs/evidence/file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
 answer must match the model exactly: status, Content-type and every byte of the body (REDCap's texts
 come from `tests.support`, that is `fake_redcap.messages`). After every step
-the fake's stored files must equal the model's.
+the fake's stored files must equal the model's, and so must the record rows of its log (what each
+import, delete and file change logs, in order).
 
 The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
 bad tokens, missing and oddly spelled records, bogus events, instances 0/-1/x/1.5/2.0, non-file,
@@ -434,6 +435,9 @@ class Request:
         return [(k, v) for k, v in [*pairs, ("data", json.dumps([row]))] if v is not None]
 
 
+LogRow = tuple[str, str, str | None, str | None]
+
+
 @dataclass
 class RedcapModel:
     """REDCap 15.7.6's file API over two projects, from the reference alone."""
@@ -442,6 +446,11 @@ class RedcapModel:
     files: dict[FileKey, Stored] = field(default_factory=dict)
     rows: set[tuple[int, str, str | None]] = field(default_factory=set)  # record has data in event
     instances: set[tuple[int, str, str | None, float]] = field(default_factory=set)  # ... in this instance
+    ages: dict[tuple[int, str, str | None], str] = field(default_factory=dict)  # the stored age per row
+    # The record rows of each project's log, oldest first (V15 Logging::logEvent calls in saveData,
+    # deleteRecordByProject, API/file/import.php:165 and delete.php:122): (event, record key,
+    # description, data values; None where they name a doc_id)
+    log: dict[int, list[LogRow]] = field(default_factory=dict)
 
     @classmethod
     def from_docs(cls, docs: list[dict[str, Any]]) -> RedcapModel:
@@ -452,6 +461,8 @@ class RedcapModel:
                 rec, event, inst = key(row["record"]), row.get("event"), float(row.get("instance", 1))
                 model.rows.add((pid, rec, event))
                 model.instances.add((pid, rec, event, inst))
+                if row.get("values", {}).get("age"):
+                    model.ages[(pid, rec, event)] = row["values"]["age"]
                 for name, spec in row.get("files", {}).items():
                     data = spec["text"].encode() if "text" in spec else base64.b64decode(spec["base64"])
                     model.files[(pid, rec, event, inst, name)] = Stored(spec["name"], spec["mime"], data)
@@ -459,6 +470,9 @@ class RedcapModel:
 
     def records(self, pid: int) -> set[str]:
         return {rec for p, rec, _event in self.rows if p == pid}
+
+    def logged(self, pid: int, row: LogRow) -> None:
+        self.log.setdefault(pid, []).append(row)
 
     # -- the pipeline, §1.1 ------------------------------------------------------------------------------
 
@@ -594,6 +608,7 @@ class RedcapModel:
         if exact is not None and exact.get("validation") == "signature":  # 11: an exact PHP key
             return error(400, SIGNATURE.format(field=field_name), fmt)
         pid = project.project_id
+        self.logged(pid, ("DOC_UPLOAD", key(record), "Upload document (API)", None))  # logged either way
         if not self._getdata_row(project, key(record), event, instance, canonical):
             return empty_success(fmt)  # 12 (V15): saved through getData/saveData, which found no row
         mime = dict((payload, m) for payload, m in PAYLOADS).get(data, "text/plain")
@@ -622,9 +637,26 @@ class RedcapModel:
             line = f'"{record}","age","{req.value}","{FORM_LOCKED_IMPORT}"'  # the stored age is never 30
             return error(400, line, "json")
         pid = project.project_id
+        self._log_import(pid, record, event, req.value)
         self.rows.add((pid, key(record), event))
         self.instances.add((pid, key(record), event, 1.0))
         return Expected(200, JSON_TYPE, b'{"count": 1}')
+
+    def _log_import(self, pid: int, record: str, event: str | None, value: str) -> None:
+        """saveData's row: the record-ID line for a row new in the event, the age if it changed (a blank
+        keeps the stored one); INSERT "Create record (API)" if the record had no row in the arm (all
+        events here are arm 1's), else UPDATE; nothing if nothing changed."""
+        new_row = (pid, key(record), event) not in self.rows
+        old = self.ages.get((pid, key(record), event), "")
+        lines = [f"record_id = '{record}'"] if new_row else []
+        if value not in ("", old):
+            lines.append(f"age = '{value}'")
+            self.ages[(pid, key(record), event)] = value
+        if not lines:
+            return
+        created = key(record) not in self.records(pid)
+        kind, text = ("INSERT", "Create record (API)") if created else ("UPDATE", "Update record (API)")
+        self.logged(pid, (kind, key(record), text, ",\n".join(lines)))
 
     def _record_delete(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
         if not user.super_user and not user.record_delete:
@@ -637,6 +669,8 @@ class RedcapModel:
         self.rows = {r for r in self.rows if r[:2] != (pid, key(record))}
         self.instances = {i for i in self.instances if i[:2] != (pid, key(record))}
         self.files = {k: v for k, v in self.files.items() if k[:2] != (pid, key(record))}
+        self.ages = {k: v for k, v in self.ages.items() if k[:2] != (pid, key(record))}
+        self.logged(pid, ("DELETE", key(record), "Delete record (API)", f"record_id = '{record}'"))
         # its locks go with it (redcap_locking_data rows of the record are deleted)
         project.locked_records.discard(key(record))
         project.locked_forms = {lock for lock in project.locked_forms if lock[0] != key(record)}
@@ -674,6 +708,9 @@ class RedcapModel:
         if file_key not in self.files:  # 6
             return error(400, NO_FILE_TO_DELETE, fmt)
         del self.files[file_key]  # 7: the record-ID row of the event stays
+        # logEvent puts "[instance = n]" before the data values of an instance above 1
+        shown = field_name if instance <= 1 else f"[instance = {int(instance)}],\n{field_name}"
+        self.logged(pid, ("DOC_DELETE", key(record), "Delete uploaded document (API)", shown))
         return empty_success(fmt)
 
 
@@ -939,6 +976,19 @@ class FileApiMachine(RuleBasedStateMachine):
                     files[where] = Stored(stored.name, stored.mime, stored.read_bytes())
         assert files == self.model.files
         assert rows == self.model.rows
+
+    @invariant()
+    def log_matches(self) -> None:
+        """The fake's log holds the model's record rows (logtype=record: redcap_data, no exports), in
+        order, with their data values (but a doc_id's)."""
+        for project in self.state.projects:
+            pid = project.project_id
+            got = [
+                (e.event, key(e.pk or ""), e.description, None if e.event == "DOC_UPLOAD" else e.data_values)
+                for e in reversed(self.state.project_log(pid))
+                if e.object_type == "redcap_data" and e.event != "DATA_EXPORT"
+            ]
+            assert got == self.model.log.get(pid, []), f"project {pid}"
 
     @invariant()
     def storage_holds_only_live_uploads(self) -> None:

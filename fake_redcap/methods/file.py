@@ -251,17 +251,19 @@ def import_file(call: Call) -> Reply:
     file_field = _checked_target(call, db_record, db_field)
     # 12: store it; the new file replaces the field's value, creating the instance if needed. V15 saves
     # through getData/saveData and silently stores nothing where getData finds no row (audit #55).
-    through_getdata = profile.has(Change.UPLOAD_SAVES_THROUGH_GETDATA)
-    if through_getdata and not _getdata_has_row(call, db_record, event, instance, file_field):
-        return Reply(status=200, content_type=content_type_for(call.return_format, profile))
-    upload.stream.seek(0)
-    stored = call.state.store(upload.stream, name, sniff_mime)
-    # import.php:164-166: DOC_UPLOAD, `field = 'doc_id'`, on the upload's event and instance
+    # import.php:164-166: DOC_UPLOAD, `field = 'doc_id'`, on the upload's event and instance; logged
+    # also when V15's saveData found no row to write the file into (the log call follows the loop)
     display = f"{field_name} = '{call.state.next_doc_id()}'"
     entry = log_event(
         call, "redcap_data", "DOC_UPLOAD", params.text("record"), display, "Upload document (API)",
         event_name=event, instance=int(instance),
     )  # fmt: skip
+    through_getdata = profile.has(Change.UPLOAD_SAVES_THROUGH_GETDATA)
+    if through_getdata and not _getdata_has_row(call, db_record, event, instance, file_field):
+        call.state.add_log(project.project_id, entry, seen=call.served)
+        return Reply(status=200, content_type=content_type_for(call.return_format, profile))
+    upload.stream.seek(0)
+    stored = call.state.store(upload.stream, name, sniff_mime)
     call.state.set_file(
         project.project_id, db_record, event, int(instance), file_field.name, stored, seen=call.served,
         log=(entry,),
