@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from fake_redcap.storage import open_stored
 
@@ -94,7 +96,7 @@ class Field:
         """The coded values of a dropdown, radio or checkbox field, in order (parseEnum's keys)."""
         if self.type not in ("dropdown", "radio", "checkbox"):
             return ()
-        return tuple(parse_choices(self.choices))
+        return _choice_codes(self.choices)
 
     def export_names(self) -> tuple[str, ...]:
         """The record export's column names: `name___code` per choice for a checkbox (V15
@@ -116,6 +118,12 @@ def status_field(form: str) -> Field:
         label="Complete?",
         choices="0, Incomplete | 1, Unverified | 2, Complete",
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _choice_codes(choices: str) -> tuple[str, ...]:
+    """The codes of a choices text, parsed once per text (record imports check every value with them)."""
+    return tuple(parse_choices(choices))
 
 
 def parse_choices(choices: str) -> dict[str, str]:
@@ -235,6 +243,11 @@ class StoredFile:
             return handle.read()
 
 
+# One read-only empty mapping shared by every row that has no values, files or hidden values (a
+# 100,000-record fixture would otherwise hold 100,000 empty dicts of each).
+EMPTY_MAPPING: Mapping[str, Any] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class RecordRow:
     """One flat row: a record in one event and instance, with its values and stored files."""
@@ -242,13 +255,13 @@ class RecordRow:
     record: str
     event: str | None  # unique event name; None in classic projects
     instance: int  # 1 when not repeating
-    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    files: Mapping[str, StoredFile] = field(default_factory=lambda: MappingProxyType({}))
+    values: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAPPING)
+    files: Mapping[str, StoredFile] = field(default_factory=lambda: EMPTY_MAPPING)
     record_locked: bool = False  # "Lock entire record": blocks file import/delete in every event (V13+)
     locked_forms: frozenset[str] = frozenset()  # instruments locked in this event and instance
     # Values of fields a metadata import removed: REDCap's redcap_data keeps them (save_metadata does not
     # touch it) and a field of that name added again shows them. No export reads them.
-    hidden_values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    hidden_values: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAPPING)
 
 
 # PHP's ucwords: a lower-case letter at the start or after a space, tab, CR, LF, FF or VT is upper-cased.

@@ -57,11 +57,15 @@ def event_forms(project: Project, event: Event) -> tuple[str, ...]:
 
 def repeats_whole(project: Project, event: str | None) -> bool:
     """`Project::isRepeatingEvent`: only longitudinal projects have repeating events."""
+    if not project.repeating:  # most projects: no dataclass built per call
+        return False
     return project.is_longitudinal and Repeating(event=event, form=None) in project.repeating
 
 
 def repeating_form(project: Project, event: str | None, form: str) -> bool:
     """`Project::isRepeatingForm` in this event (classic projects: event None)."""
+    if not project.repeating:
+        return False
     return Repeating(event=event, form=form) in project.repeating
 
 

@@ -1,0 +1,85 @@
+"""The shortcuts the loaders and the body parser take for speed (issue 19) give exactly what the general
+code gives: each is compared with the code it stands in for, on generated input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fake_redcap.fixture.values import VALIDATIONS, column_check, column_problem
+from fake_redcap.model import Field
+from fake_redcap.params import _unquote
+
+_URL_BYTES = st.lists(
+    st.one_of(
+        st.sampled_from([b"%", b"+", b"=", b"\n", b"\r", b"%2", b"%3D", b"%0a", b"%C3%A9", b"%zz"]),
+        st.binary(min_size=1, max_size=3),
+        st.sampled_from([b"%" + bytes([a, b]) for a in b"0f9A" for b in b"0aF7g"]),
+    ),
+    max_size=12,
+).map(b"".join)
+
+
+@settings(max_examples=1000)
+@given(_URL_BYTES)
+def test_unquote_is_php_urldecode_whatever_the_bytes(raw: bytes) -> None:
+    expected = urllib.parse.unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8", "surrogateescape")
+    assert _unquote(raw) == expected
+
+
+FIELDS = [
+    Field(name="t", form="f", type="text"),
+    Field(name="n", form="f", type="notes"),
+    Field(name="d", form="f", type="dropdown", choices="1, A | 2, B | x, C"),
+    Field(name="r", form="f", type="radio", choices="0, No | 1, Yes"),
+    Field(name="y", form="f", type="yesno"),
+    Field(name="tf", form="f", type="truefalse"),
+    Field(name="c", form="f", type="checkbox", choices="1, A | 2, B"),
+    Field(name="f_complete", form="f", type="dropdown", choices="0, I | 1, U | 2, C"),
+    Field(name="s", form="f", type="slider", validation_min="-5", validation_max="5"),
+    Field(name="calc", form="f", type="calc", choices="[t] + 1"),
+    *(Field(name=f"v_{v}", form="f", type="text", validation=v) for v in VALIDATIONS),
+]
+FIXED_VALUES = [
+    *["", "0", "1", "2", "3", "x", "X", "-5", "-6", "5", "6", "1.5", "1,5", "1e3", " 1", "1 ", "01"],
+    *["2024-02-29", "2023-02-29", "2024-5-7", "2024-13-01", "0000-01-01", "12:30", "24:00", "1:05"],
+    *["2024-05-17 10:30", "2024-05-17 10:30:59", "a@b.cd", "a@b", "12345", "12345-6789", "123-45-6789"],
+    *["1234567890", "12.3", "12.34", "12.345", "12.3456", "12,3", "abc", "ab1", "59:59", "23:59:59"],
+]
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.name)
+def test_column_check_passes_what_column_problem_accepts(field: Field) -> None:
+    check = column_check(field)
+    for value in FIXED_VALUES:
+        assert (check is None or check(value)) == (column_problem(field, value) is None), value
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(FIELDS), st.text(alphabet="0123456789-:.,e@ aZ", max_size=12))
+def test_column_check_on_generated_text(field: Field, value: str) -> None:
+    check = column_check(field)
+    assert (check is None or check(value)) == (column_problem(field, value) is None)
+
+
+@settings(max_examples=1000)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789-", max_size=11),
+        st.dates().map(str),
+        st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+    )
+)
+def test_date_check_is_strptime(value: str) -> None:
+    try:
+        dt.datetime.strptime(value, "%Y-%m-%d")
+        expected = True
+    except ValueError:
+        expected = False
+    check = VALIDATIONS["date_ymd"]
+    assert check is not None
+    assert check(value) == expected
