@@ -18,12 +18,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from fake_redcap import FakeServer, FakeState
+from tests.support.client_suites import check_outcomes, run_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 COPY = ROOT / "tests" / "data" / "pycap"
@@ -140,67 +138,15 @@ def _lay_out(where: Path) -> None:
         shutil.copy(xml, where / "tests" / "data" / xml.name)
 
 
-def _outcomes(report: Path) -> dict[str, str]:
-    """nodeid -> passed / failed / error / skipped, from pytest's JUnit XML."""
-    outcomes: dict[str, str] = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        path = case.get("classname", "").replace(".", "/")
-        nodeid = f"{path}.py::{case.get('name')}"
-        kinds = {child.tag for child in case}
-        outcome = "passed"
-        for kind in ("error", "failure", "skipped"):
-            if kind in kinds:
-                outcome = kind
-        outcomes[nodeid] = outcome
-    return outcomes
-
-
 def test_pycap_integration_suite(tmp_path: Path) -> None:
     _lay_out(tmp_path)
-    report = tmp_path / "report.xml"
     state = FakeState([REFERENCE])
     with FakeServer(state) as server:
         env = {
-            **os.environ,
             "REDCAPDEMO_SUPERUSER_TOKEN": SUPER_TOKEN,
             "FAKE_REDCAP_URL": server.url,
             # The plugin imports as a top-level module: the copy's own `tests` package shadows ours.
             "PYTHONPATH": f"{ROOT / 'tests' / 'support'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         }
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "pycap_url_plugin",
-                "-p",
-                "no:cacheprovider",
-                "-o",
-                "addopts=",
-                "-o",
-                "junit_family=xunit1",
-                f"--junitxml={report}",
-                "--rootdir",
-                str(tmp_path),
-                "-c",
-                os.devnull,
-                SUITE,
-            ],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-    assert report.exists(), run.stdout[-3000:] + run.stderr[-3000:]
-    outcomes = _outcomes(report)
-    assert len(outcomes) == 63, run.stdout[-3000:]
-    assert not [n for n, o in outcomes.items() if o == "skipped"], run.stdout[-3000:]
-    failing = {n for n, o in outcomes.items() if o != "passed"}
-    newly_passing = sorted(set(EXPECTED_FAILURES) - failing)
-    newly_failing = sorted(failing - set(EXPECTED_FAILURES))
-    assert (newly_passing, newly_failing) == ([], []), run.stdout[-6000:]
+        outcomes, tail = run_suite(tmp_path, SUITE, env, "-p", "pycap_url_plugin")
+    check_outcomes(outcomes, EXPECTED_FAILURES, 63, tail)
