@@ -25,6 +25,7 @@ from flask import Blueprint, Response, request, url_for
 from fake_redcap.fixture import mask_token
 from fake_redcap.journal import JournalEntry
 from fake_redcap.model import ExportRight, Project, User
+from fake_redcap.repository import Repository
 from fake_redcap.responses import stream
 from fake_redcap.state import FakeState, Served
 from fake_redcap.storage import StoredFileMissing
@@ -174,7 +175,45 @@ def _project_view(served: Served) -> dict[str, Any]:
         "users": [_user_view(u) for u in project.users],
         "files": _downloads(project),
         "records": len({r.record for r in project.records}),
+        "repository": _repository_view(served.repository),
+        "log_rows": served.log.size if served.log is not None else 0,
     }
+
+
+_NO_FILE = {"mime": "", "size": ""}
+
+
+def _repository_view(repository: Repository) -> list[dict[str, Any]]:
+    """The File Repository's folders then its files (a deleted file marked so: REDCap keeps its row)."""
+
+    def path(folder_id: int | None) -> str:
+        parts: list[str] = []
+        while folder_id is not None and (folder := repository.folder(folder_id)) is not None:
+            parts.insert(0, folder.name)
+            folder_id = folder.parent_id
+        return "/" + "/".join(parts)
+
+    items: list[dict[str, Any]] = [
+        {
+            "folder": path(f.parent_id),
+            "name": f.name + "/",
+            "id": f"folder_id {f.folder_id}",
+            "mime": "",
+            "size": "",
+        }
+        for f in repository.folders
+    ]
+    items += [
+        {
+            "folder": path(f.folder_id),
+            "name": f.name + (" (deleted)" if f.deleted else ""),
+            "id": f"doc_id {f.doc_id}",
+            "mime": f.stored.mime,
+            "size": f.stored.size,
+        }
+        for f in repository.files
+    ]
+    return items
 
 
 def _event_repeating(project: Project, event: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import urllib.parse
 from html.parser import HTMLParser
@@ -363,3 +364,18 @@ def test_a_project_without_files_or_repeating(tmp_path: Path, demo: tuple[FakeSt
     shown = page(harness(state))
     assert "No stored files." in shown.text
     assert "Nothing repeats." in shown.text
+
+
+def test_the_file_repository_and_the_log_size(demo: tuple[FakeState, FlaskClient]) -> None:
+    state, client = demo
+    importer = next(u.token for p in state.projects for u in p.users if u.username == "importer_user")
+    base = {"token": importer, "content": "fileRepository", "returnFormat": "json"}
+    assert "The File Repository is empty." in page(client).text
+    assert client.post("/api/", data={**base, "action": "createFolder", "name": "scans"}).status_code == 200
+    form = {**base, "action": "import", "folder_id": "1", "file": (io.BytesIO(b"%PDF-1.4\n"), "a.pdf")}
+    assert client.post("/api/", data=form, content_type="multipart/form-data").status_code == 200
+    shown = page(client)
+    assert shown.row_with("/", "scans/")[2] == "folder_id 1"
+    row = shown.row_with("/scans", "a.pdf")
+    assert row[3:] == ["application/pdf", "9"]
+    assert "Log: 2 rows since the last load or reset" in shown.text
