@@ -79,3 +79,6 @@ PYCAP_FIELD_NAMES = (
     "PyCap redcap/methods/field_names.py export_field_names doctest (real server, redcapdemo.vumc.org):"
     " checkbox_field___1 and ___2 with choice_value '1' and '2'"
 )
+V15_USER_EXPORT = f"{V15} API/user/export.php"
+V15_USER_IMPORT = f"{V15} API/user/import.php"
+V15_USER_DELETE = f"{V15} API/user/delete.php"

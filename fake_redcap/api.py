@@ -30,6 +30,14 @@ from fake_redcap.journal import CountingBody, JournalEntry
 from fake_redcap.lint import lint
 from fake_redcap.messages import Change, Profile
 from fake_redcap.methods import file_repository
+from fake_redcap.methods.dag import (
+    delete_dags,
+    export_dags,
+    export_user_dag_mapping,
+    import_dags,
+    import_user_dag_mapping,
+    switch_dag,
+)
 from fake_redcap.methods.design_import import (
     delete_arms,
     delete_events,
@@ -57,6 +65,14 @@ from fake_redcap.methods.project_info import (
 from fake_redcap.methods.record import export_records
 from fake_redcap.methods.record_delete import delete_records, generate_next_record_name, rename_record
 from fake_redcap.methods.record_import import import_records
+from fake_redcap.methods.user import delete_users, export_users, import_users
+from fake_redcap.methods.user_role import (
+    delete_user_roles,
+    export_user_role_mapping,
+    export_user_roles,
+    import_user_role_mapping,
+    import_user_roles,
+)
 from fake_redcap.model import User
 from fake_redcap.params import MAX_INPUT_VARS, Params
 from fake_redcap.responses import (
@@ -109,6 +125,20 @@ METHODS: dict[tuple[str, str], Method] = {
     ("record", "delete"): delete_records,
     ("record", "rename"): rename_record,
     ("generateNextRecordName", "export"): generate_next_record_name,
+    ("user", "export"): export_users,
+    ("user", "import"): import_users,
+    ("user", "delete"): delete_users,
+    ("userRole", "export"): export_user_roles,
+    ("userRole", "import"): import_user_roles,
+    ("userRole", "delete"): delete_user_roles,
+    ("userRoleMapping", "export"): export_user_role_mapping,
+    ("userRoleMapping", "import"): import_user_role_mapping,
+    ("dag", "export"): export_dags,
+    ("dag", "import"): import_dags,
+    ("dag", "delete"): delete_dags,
+    ("dag", "switch"): switch_dag,
+    ("userDagMapping", "export"): export_user_dag_mapping,
+    ("userDagMapping", "import"): import_user_dag_mapping,
     ("log", "export"): export_log,
     ("fileRepository", "createFolder"): file_repository.create_folder,
     ("fileRepository", "list"): file_repository.list_repository,

@@ -44,6 +44,10 @@ NO_API_EXPORT = "You do not have API Export privileges"  # V7+
 NO_API_IMPORT = "You do not have API Import/Update privileges"  # V7+
 NO_RECORD_DELETE = "You do not have Delete Record privileges"  # V7+: file delete checks record_delete
 NO_RECORD_RENAME = "You do not have Rename Record privileges"  # V15 API/index.php:440-444
+DAG_MEMBER = (  # api_183, V15 API/index.php:408-415
+    "You do not have permission to export/import/delete Data Access Groups because you have been assigned to "
+    "a Data Access Group."
+)
 NO_RANDOMIZE = "You do not have Randomize privileges"  # V15 API/index.php:445-449
 # Super API Tokens (RestUtility::processRequestSuper, V7+ for project creation, V10+ for version):
 # `$lang['api_120']`, V15 LanguageUpdater/English.ini:1097.
@@ -279,6 +283,9 @@ class Change(enum.StrEnum):
     PHP8_TYPE_ERRORS = "php8_type_errors"
     POST_MAX_MESSAGE_NAMES_SIZE = "post_max_message_names_size"
     PROJECT_INFO_PI_EMAIL = "project_info_pi_email"
+    USER_RIGHTS_COLUMNS_14 = "user_rights_columns_14"
+    DATA_VIEWING_RIGHTS_BITMASK = "data_viewing_rights_bitmask"
+    ACCESS_METHOD_PRIVILEGES = "access_method_privileges"
 
 
 # Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
@@ -457,6 +464,27 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         Version(13, 0, 0),
         "record exports show a file field's stored file name (V13.6.1 and V15.7.6 Records::getData replace "
         "[document] through $edocIds); V10.0.13 shows [document]. Changed in (10.0.13, 13.6.1].",
+    ),
+    Change.ACCESS_METHOD_PRIVILEGES: (
+        Version(14, 0, 0),
+        "the user, role and DAG methods check the caller's privileges: User Rights for the user, role and "
+        "role-assignment exports (api_229) and the user delete (api_103), Data Access Groups for every DAG "
+        "and user-DAG method but switch (api_221, api_222) (V14.5.11 and V15.7.6 API/user/export.php:5, "
+        "delete.php:5, API/userRole/export.php:5, API/userRoleMapping/export.php:5, API/dag/*.php:5, "
+        "API/userDagMapping/*.php:5); V13.6.1 checks only the user, role and role-assignment imports and "
+        "the role delete. Changed in (13.6.1, 14.5.11].",
+    ),
+    Change.DATA_VIEWING_RIGHTS_BITMASK: (
+        Version(15, 0, 0),
+        "a role made through the API stores its form rights through encodeDataViewingRights: 128 (no access) "
+        "for a form left out, and a number given throws (V15.7.6 UserRights::addRole :3022-3033); V14.5.11 "
+        "addRole stores 0, or the number given. Changed in (14.5.11, 15.7.6].",
+    ),
+    Change.USER_RIGHTS_COLUMNS_14: (
+        Version(14, 0, 0),
+        "content=user exports alerts, email_logging and api_modules, and mycap_participants only when MyCap "
+        "is enabled (V14.5.11 and V15.7.6 UserRights::getUserDetails); V13.6.1 exports none of the three "
+        "and mycap_participants always, last. Changed in (13.6.1, 14.5.11].",
     ),
 }
 

@@ -190,6 +190,21 @@ class User:
     user_rights: bool = False
     # A super user's 64-character Super API Token (redcap_user_information.api_token), or None.
     super_token: str | None = None
+    # What the user import/export (`content=user`) also carries (fake_redcap/user_rights.py): the
+    # account's e-mail and names, per-form data entry rights in stored order (None: every form 1, View &
+    # Edit), the other rights by their export names (alerts, reports, lock_records, ...; 0 when absent,
+    # and `user_rights: 2` for Read Only), the user role (its unique name) and the DAG (group_id).
+    # A user added through the API has no token ("", REDCap issues tokens separately).
+    email: str = ""
+    firstname: str = ""
+    lastname: str = ""
+    data_entry: tuple[tuple[str, int | str], ...] | None = None
+    rights: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    role: str | None = None
+    dag: int | None = None
+    # The DAG Switcher's assignments (redcap_data_access_groups_users): the group_ids the user may switch
+    # to with content=dag&action=switch, None for "no assignment".
+    dag_switch: tuple[int | None, ...] = ()
 
     def __repr__(self) -> str:  # never show the token
         return f"User(username={self.username!r})"
@@ -212,6 +227,26 @@ class User:
         if levels == {ExportRight.REMOVE_IDENTIFIERS}:
             return ExportRight.REMOVE_IDENTIFIERS
         return ExportRight.FULL
+
+
+@dataclass(frozen=True)
+class Dag:
+    """One data access group (redcap_data_access_groups): its id, name and unique name."""
+
+    group_id: int
+    name: str  # group_name, as data_access_group_name exports it
+    unique_name: str  # unique_group_name
+
+
+@dataclass(frozen=True)
+class Role:
+    """One user role (redcap_user_roles): its unique name (`U-...`), label and rights, held as a User
+    whose username and token are empty (only its rights count; fake_redcap/user_rights.py)."""
+
+    unique_name: str
+    label: str
+    rights: User
+    role_id: int = 0  # redcap_user_roles.role_id (what "Edit role" and "Delete role" log)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +324,10 @@ class Project:
     # Project attributes set through the API (Create Project, Import Project Settings): content=project
     # export keys whose values differ from a new project's defaults (methods/project_info.py).
     info: Mapping[str, str | int] = field(default_factory=lambda: MappingProxyType({}))
+    dags: tuple[Dag, ...] = ()
+    roles: tuple[Role, ...] = ()
+    # db_key(record) -> group_id: the DAG a record belongs to (REDCap's __GROUPID__ value)
+    record_dags: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_longitudinal(self) -> bool:

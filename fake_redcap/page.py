@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 from flask import Blueprint, Response, request, url_for
 
+from fake_redcap.dag_names import ordered
 from fake_redcap.fixture import mask_token
 from fake_redcap.journal import JournalEntry
 from fake_redcap.model import ExportRight, Project, User
@@ -29,6 +30,7 @@ from fake_redcap.repository import Repository
 from fake_redcap.responses import stream
 from fake_redcap.state import FakeState, Served
 from fake_redcap.storage import StoredFileMissing
+from fake_redcap.user_rights import effective
 
 TEMPLATES = Path(__file__).parent / "templates"
 LATEST_REQUESTS = 50
@@ -172,7 +174,25 @@ def _project_view(served: Served) -> dict[str, Any]:
             for e in project.events
         ],
         "repeating": [_repeating_text(r.event, r.form) for r in project.repeating],
-        "users": [_user_view(u) for u in project.users],
+        "users": [_user_view(u, project) for u in project.users],
+        "dags": [
+            {
+                "name": d.name,
+                "unique_name": d.unique_name,
+                "id": d.group_id,
+                "users": ", ".join(u.username for u in project.users if u.dag == d.group_id) or "none",
+                "records": sum(1 for g in project.record_dags.values() if g == d.group_id),
+            }
+            for d in ordered(project.dags)
+        ],
+        "roles": [
+            {
+                "unique_name": r.unique_name,
+                "label": r.label,
+                "users": ", ".join(u.username for u in project.users if u.role == r.unique_name) or "none",
+            }
+            for r in project.roles
+        ],
         "files": _downloads(project),
         "records": len({r.record for r in project.records}),
         "repository": _repository_view(served.repository),
@@ -232,7 +252,9 @@ def _repeating_text(event: str | None, form: str | None) -> str:
     return f"instrument {form} repeats in event {event}"
 
 
-def _user_view(user: User) -> dict[str, Any]:
+def _user_view(stored: User, project: Project) -> dict[str, Any]:
+    """A user as the checks see them (a role's rights for a user in a role)."""
+    user = effective(stored, project.roles)
     today = dt.date.today()
     rights: list[str] = []
     if isinstance(user.data_export, ExportRight):
@@ -255,10 +277,12 @@ def _user_view(user: User) -> dict[str, Any]:
         status.append(f"{word} {user.expiration.isoformat()}")
     return {
         "username": user.username,
-        "token": mask_token(user.token),
+        "token": mask_token(user.token) if user.token else "(no token)",
         "export": export,
         "rights": ", ".join(rights),
         "status": ", ".join(status) or "active",
+        "role": stored.role or "",
+        "dag": next((d.unique_name for d in project.dags if d.group_id == user.dag), ""),
     }
 
 
@@ -325,7 +349,7 @@ def _request_views(state: FakeState, entries: Iterable[JournalEntry]) -> list[di
 def _token_scrubber(state: FakeState) -> Callable[[str], str]:
     """Masks any served token that a caller put in some other parameter (REDCap's tokens compare
     case-insensitively, so the mask does too)."""
-    tokens = sorted({u.token for p in state.projects for u in p.users}, key=len, reverse=True)
+    tokens = sorted({u.token for p in state.projects for u in p.users if u.token}, key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(t) for t in tokens), re.IGNORECASE) if tokens else None
 
     def scrub(text: str) -> str:

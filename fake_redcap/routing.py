@@ -19,6 +19,7 @@ from fake_redcap.messages import Change, Profile
 from fake_redcap.model import ExportRight, ProjectState, User
 from fake_redcap.params import Params
 from fake_redcap.state import FakeState, Served
+from fake_redcap.user_rights import effective
 
 _TOKEN_FORMAT = re.compile(r"[A-Za-z0-9]+\n?")  # RU:94; PHP's `$` also matches before a final newline
 _PHP_NUMERIC = re.compile(r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*")
@@ -84,7 +85,9 @@ def authenticate(state: FakeState, params: Params, profile: Profile) -> Caller:
     found = state.authenticate(token)
     if found is None or found[1].suspended:
         raise ApiError(403, msg.NO_API_PERMISSION)
-    served, user = found
+    # A user in a role holds the role's rights (UserRights::getPrivileges, fake_redcap/user_rights.py).
+    # A user added through the API has no token ("") and is never found: no request sends "" this far.
+    served, user = found[0], effective(found[1], found[0].project.roles)
     if not user.super_user and user.expiration is not None and user.expiration <= dt.date.today():
         raise ApiError(403, msg.EXPIRED.format(expiration=user.expiration.isoformat()))
     return Caller(served, _mobile_app_rights(user, params, served.profile))
@@ -179,9 +182,12 @@ def derive_action(params: Params, content: str, profile: Profile) -> str:
 
 def check_rights(user: User, content: str, action: str) -> None:
     """idx:406-450, on the derived action. Super users hold every right (RU:143-163). `import_app` and
-    `display` meet no check. The fake has no DAGs, so idx:408-415 (a DAG member's 403) never fires."""
+    `display` meet no check. A DAG member may not export, import or delete DAGs (idx:408-415, api_183),
+    but may switch."""
     if user.super_user:
         return
+    if content == "dag" and user.dag is not None and action != "switch":
+        raise ApiError(403, msg.DAG_MEMBER)
     manages_files_or_users = content in ("fileRepository", "user") and (
         action == "delete" or (action == "list" and content != "fileRepository") or action == "createFolder"
     )

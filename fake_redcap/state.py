@@ -18,13 +18,13 @@ import itertools
 import os
 import re
 import threading
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO
 
+from fake_redcap.collation import db_key as db_key  # re-exported: methods import it from here
 from fake_redcap.faults import Faults
 from fake_redcap.fixture import (
     FixtureError,
@@ -39,20 +39,6 @@ from fake_redcap.model import Field, Project, RecordRow, StoredFile, User
 from fake_redcap.project_log import LogChain, LogEvent
 from fake_redcap.repository import Repository
 from fake_redcap.storage import Storage
-
-
-def db_key(text: str) -> str:
-    """How REDCap's MySQL columns (utf8mb4_unicode_ci, PAD SPACE) compare strings (reference §6).
-
-    Case-insensitive, accent-insensitive, trailing spaces ignored. An approximation of the UCA 4.0.0
-    collation that is exact for the ASCII, Latin and CJK values the fixtures hold.
-    """
-    if text.isascii():  # NFKD leaves ASCII as it is and no ASCII character is combining
-        return text.rstrip(" ").lower()
-    decomposed = unicodedata.normalize("NFKD", text.rstrip(" "))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
-
 
 _INVALID_BYTE = re.compile("[\udc80-\udcff]")
 DOC_NAME_CHARS = 255  # redcap_edocs_metadata.doc_name varchar(255) (V10-V15 install.sql)
@@ -357,11 +343,13 @@ class FakeState:
         seen: Served,
         log: Sequence[LogEvent] = (),
         project: Project | None = None,
+        record_dags: Mapping[str, int] | None = None,
     ) -> bool:
         """Serve the project with `records` as its rows (a record import, delete or rename), whole and
         under the lock, with `log` added to its log. False if the project was reset, reloaded or removed
         since `seen` (the change was for a world that is gone). Files a row no longer holds are freed
-        once no call can open them."""
+        once no call can open them. `record_dags` replaces the records' DAGs; by default a record no
+        longer present loses its DAG."""
         freed: list[Path] = []
         with self.lock:
             index = next((i for i, s in enumerate(self._served) if s.project.project_id == project_id), None)
@@ -383,7 +371,11 @@ class FakeState:
             after = {id(r) for r in records}
             touched |= {db_key(r.record) for r in served.project.records if id(r) not in after}
             now = log_time()
-            updated = Served.build(dataclasses.replace(project or served.project, records=records))
+            base = project or served.project
+            present = {db_key(r.record) for r in records}
+            dags = base.record_dags if record_dags is None else record_dags
+            kept_dags = MappingProxyType({k: v for k, v in dags.items() if k in present})
+            updated = Served.build(dataclasses.replace(base, records=records, record_dags=kept_dags))
             updated = dataclasses.replace(
                 updated,
                 origin=served.origin,
@@ -510,7 +502,7 @@ class FakeState:
         """
         if len(text) < 32:  # REDCap tokens are 32 characters (the fixture checks)
             return text
-        tokens = {u.token.upper() for s in self._served for u in s.project.users}
+        tokens = {u.token.upper() for s in self._served for u in s.project.users if u.token}
         tokens.update(u.super_token.upper() for s in self._served for u in s.project.users if u.super_token)
         pattern = _token_pattern(frozenset(tokens))
         return pattern.sub(lambda m: mask_token(m.group(0)), text) if pattern is not None else text

@@ -527,7 +527,7 @@ CLASSIC_CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ),
     ("missing token", _delete(["users", 0, "token"]), "users[0].token", "required key"),
     ("missing data_export", _delete(["users", 0, "data_export"]), "users[0].data_export", "required key"),
-    ("unknown user key", _set(["users", 0, "role"], "x"), "users[0].role", "unknown key"),
+    ("unknown user key", _set(["users", 0, "rolle"], "x"), "users[0].rolle", "unknown key"),
     (
         "bad export word",
         _set(["users", 0, "data_export"], "everything"),

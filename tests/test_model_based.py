@@ -125,6 +125,7 @@ CLASSIC: dict[str, Any] = {
         _user("super", 10, "no_access", api_export=False, expiration=PAST, super_user=True),
         _user("mixed", 11, {"enrollment": "deidentified", "labs": "remove_identifiers"}),
         _user("all_deid", 12, {"enrollment": "deidentified", "labs": "deidentified"}),
+        _user("rights_admin", 13, "no_access", api_export=False, api_import=True, user_rights=True),
     ],
     "records": [
         {
@@ -171,6 +172,7 @@ LONGITUDINAL: dict[str, Any] = {
         _user("l_admin", 21, "full", api_import=True, record_delete=True),
         _user("l_reader", 22, "full"),
         _user("l_deid", 23, "deidentified", api_import=True, record_delete=True),
+        _user("l_rights_admin", 24, "no_access", api_export=False, api_import=True, user_rights=True),
     ],
     "records": [
         {
@@ -258,6 +260,7 @@ class UserModel:
     expiration: str | None
     suspended: bool
     super_user: bool
+    rights_admin: bool = False  # User Rights (Full Access)
 
 
 _RIGHTS = {"no_access": 0, "full": 1, "deidentified": 2, "remove_identifiers": 3}
@@ -309,6 +312,7 @@ class ProjectModel:
                 expiration=u.get("expiration"),
                 suspended=u.get("suspended", False),
                 super_user=u.get("super_user", False),
+                rights_admin=u.get("user_rights", False),
             )
             for u in doc["users"]
         ]
@@ -404,6 +408,7 @@ class Request:
     action: str | None = None
     upload: tuple[str, bytes] | None = None
     value: str = ""  # record_import: the age imported
+    user_row: str = ""  # user_import: the JSON of one user's row (content=user)
 
     @property
     def action_param(self) -> str:
@@ -414,6 +419,9 @@ class Request:
     def params(self) -> list[tuple[str, str]]:
         if self.op in ("record_import", "record_delete"):
             return self.record_params()
+        if self.op == "user_import":
+            pairs = [("token", self.token), ("content", "user"), ("format", "json"), ("returnFormat", "json")]
+            return [(k, v) for k, v in [*pairs, ("data", self.user_row)] if v is not None]
         content = "fileinfo" if self.op == "fileinfo" else "file"
         pairs = [("token", self.token), ("content", content), ("action", self.action_param)]
         pairs += [("record", self.record), ("field", self.field), ("event", self.event)]
@@ -482,6 +490,8 @@ class RedcapModel:
         if isinstance(who, Expected):
             return who
         project, user = who
+        if req.op == "user_import":
+            return self._user_import(project, user, req)
         if req.op == "record_import":
             return self._record_import(project, user, req)
         if req.op == "record_delete":
@@ -658,6 +668,27 @@ class RedcapModel:
         kind, text = ("INSERT", "Create record (API)") if created else ("UPDATE", "Update record (API)")
         self.logged(pid, (kind, key(record), text, ",\n".join(lines)))
 
+    def _user_import(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
+        """Import Users (V15 API/user/import.php, UserRights::uploadUsers/updatePrivileges): API
+        Import/Update, then User Rights; the rights given replace the user's, forms left out of
+        forms_export get 0, and an expiration left out is cleared (REDCap writes it always)."""
+        if not user.super_user and not user.api_import:
+            return error(403, NO_API_IMPORT, "json")
+        if not user.super_user and not user.rights_admin:
+            return error(400, USER_IMPORT_RIGHTS, "json")
+        (row,) = json.loads(req.user_row)
+        index = next(i for i, u in enumerate(project.users) if u.username == row["username"])
+        target = project.users[index]
+        changes: dict[str, Any] = {"expiration": None}
+        for flag in ("api_export", "api_import", "record_delete"):
+            if flag in row:
+                changes[flag] = row[flag] == 1
+        if "forms_export" in row:
+            words = {form: list(_RIGHTS)[level] for form, level in row["forms_export"].items()}
+            changes["export_rights"] = aggregate_export_rights(words, project.forms)
+        project.users[index] = dataclasses.replace(target, **changes)
+        return Expected(200, JSON_TYPE, b"1")
+
     def _record_delete(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
         if not user.super_user and not user.record_delete:
             return error(403, NO_RECORD_DELETE, "json")
@@ -720,6 +751,10 @@ class RedcapModel:
 ALL_USERS = [u for doc in (CLASSIC, LONGITUDINAL) for u in doc["users"]]
 ADMINS = [token(0x5EED01, 1), token(0x5EED01, 21)]
 LONGITUDINAL_TOKENS = frozenset(u["token"].upper() for u in LONGITUDINAL["users"])
+USER_IMPORT_RIGHTS = (  # V15 English.ini api_103
+    "Insufficient user privileges: You must have 'API Import/Update' privileges and 'User Rights' privileges "
+    "in the project in order to import/update users via the API Import Users method."
+)
 # Import and Delete Records texts (V15 LanguageUpdater/English.ini data_import_tool_215/216/282/283,
 # api_131, api_135), written out here from the source, not taken from the fake.
 RECORD_NAME_CHARACTERS = (
@@ -949,6 +984,34 @@ class FileApiMachine(RuleBasedStateMachine):
             )
         )
 
+    @rule(
+        tok=st.sampled_from([token(0x5EED01, 13), token(0x5EED01, 24), token(0x5EED01, 1)]),
+        who=st.sampled_from(["importer", "deleter", "deid", "no_api", "expired", "mixed"]),
+        flags=st.fixed_dictionaries(
+            {},
+            optional={
+                "api_export": st.sampled_from([0, 1]),
+                "api_import": st.sampled_from([0, 1]),
+                "record_delete": st.sampled_from([0, 1]),
+            },
+        ),
+        exports=st.none()
+        | st.dictionaries(st.sampled_from(["enrollment", "labs"]), st.integers(0, 3), min_size=1),
+    )
+    def change_rights(
+        self, tok: str, who: str, flags: dict[str, int], exports: dict[str, int] | None
+    ) -> None:
+        """Import Users: a user's API rights, Delete Records and per-form export rights change, and
+        every later request meets the new rights; an expiration left out is cleared (the expired user's
+        rights come back)."""
+        longitudinal = tok.upper() in LONGITUDINAL_TOKENS
+        if longitudinal:
+            who = {"importer": "l_reader", "deleter": "l_deid"}.get(who, "l_reader")
+        row: dict[str, Any] = {"username": who, **flags}
+        if exports is not None:
+            row["forms_export"] = exports
+        self.check(Request("user_import", tok, None, None, None, None, "json", user_row=json.dumps([row])))
+
     @rule(tok=tokens | able_tokens, record=records)
     def delete_record(self, tok: str | None, record: str) -> None:
         """Delete Records: the whole record, its files with it."""
@@ -1067,7 +1130,7 @@ def run_machine(
 def assert_run_mattered(tally: Tally) -> None:
     """The run reached every method's success and a spread of REDCap's refusals (a model that only ever
     saw 403s would prove nothing)."""
-    for op in ("export", "fileinfo", "import", "delete", "record_import", "record_delete"):
+    for op in ("export", "fileinfo", "import", "delete", "record_import", "record_delete", "user_import"):
         assert tally.outcomes[(op, 200)] > 0, (op, tally.outcomes)
     for op, status in [("export", 400), ("export", 403), ("import", 400), ("delete", 400), ("action", 400)]:
         assert tally.outcomes[(op, status)] > 0, (op, status, tally.outcomes)

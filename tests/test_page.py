@@ -17,7 +17,7 @@ from fake_redcap import FakeState, create_app
 from fake_redcap.control import CONTROL_HEADER, access_of
 from fake_redcap.faults import Fault
 from fake_redcap.model import Project
-from tests.support import NO_PERMISSION
+from tests.support import CLASSIC_EXTRA_FILES, NO_PERMISSION, classic_fixture, write_fixture
 
 FULL = "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
 DEID = "1402FA4EFA4EFA4EFA4EFA4EFA4EFA4E"
@@ -155,12 +155,14 @@ def test_users_with_rights_and_masked_tokens_only(demo: tuple[FakeState, FlaskCl
         "1402…",
         "De-Identified",
         "API export",
+        "",
+        "",
         "active",
     ]
     assert shown.row_with("importer_user", "1412…")[3] == "API export, API import, record delete"
-    assert shown.row_with("expired_user")[4] == "expired 2024-01-31"
-    assert shown.row_with("suspended_user")[4] == "suspended"
-    assert shown.row_with("super_user")[4] == "super user, expired 2024-01-31"
+    assert shown.row_with("expired_user")[6] == "expired 2024-01-31"
+    assert shown.row_with("suspended_user")[6] == "suspended"
+    assert shown.row_with("super_user")[6] == "super user, expired 2024-01-31"
     mixed = shown.row_with("mixed_full_user")[2]
     assert mixed.startswith("Full Data Set (per form: enrollment: De-Identified, labs: Remove All Identifier")
 
@@ -172,6 +174,30 @@ def test_users_with_rights_and_masked_tokens_only(demo: tuple[FakeState, FlaskCl
     for token in tokens:
         assert token.lower() not in html.lower()
     assert "x1402…y" in Page(html).text
+
+
+def test_data_access_groups_roles_and_members_are_shown(tmp_path: Path) -> None:
+    """A user in a role shows the role's rights; each DAG its users and records; each role its users."""
+    doc = classic_fixture()
+    doc["dags"] = [{"name": "Site A"}]
+    doc["roles"] = [
+        {
+            "unique_role_name": "U-111ACDEFHJ",
+            "label": "Importers",
+            "data_export": "full",
+            "api_export": True,
+            "api_import": True,
+        }
+    ]
+    doc["users"][0].update(role="U-111ACDEFHJ", dag="site_a")
+    doc["records"][0]["dag"] = "site_a"
+    state = FakeState([write_fixture(tmp_path, doc, CLASSIC_EXTRA_FILES)])
+    shown = page(harness(state))
+    user = doc["users"][0]["username"]
+    row = shown.row_with(user)
+    assert row[3] == "API export, API import" and row[4:6] == ["U-111ACDEFHJ", "site_a"]
+    assert shown.row_with("Site A") == ["Site A", "site_a", "1", user, "1"]
+    assert shown.row_with("Importers") == ["Importers", "U-111ACDEFHJ", user]
 
 
 def test_every_stored_file_has_a_download_link_that_gives_its_bytes(

@@ -197,3 +197,20 @@ def test_calc_values_of_the_xml_are_not_saved(state: FakeState) -> None:
     ]
     eav = post(client, {"token": token, "content": "record", "format": "json", "type": "eav"}).get_json()
     assert len(eav) == 30  # what PyCap's integration suite counts on redcapdemo.vumc.org
+
+
+def test_the_creators_exported_rights_are_redcaps_creator_rights(state: FakeState) -> None:
+    """insertUserRightsProjectCreator (V15 Project.php:204-229) with the table's defaults and
+    saveAPIRights(1, 1, 1, 1): what content=user shows for the creator of a new project."""
+    client = api(state)
+    token = _create(client, format="xml", data=PYCAP_INFO, odm=SIMPLE_XML).get_data(as_text=True)
+    [creator] = post(client, {"token": token, "content": "user", "format": "json"}).get_json()
+    ones = ["design", "alerts", "user_rights", "data_access_groups", "reports", "stats_and_charts"]
+    ones += ["manage_survey_participants", "calendar", "data_import_tool", "data_comparison_tool", "logging"]
+    ones += ["file_repository", "data_quality_create", "data_quality_execute", "api_export", "api_import"]
+    ones += ["api_modules", "mobile_app", "record_create"]
+    zeros = ["email_logging", "mobile_app_download_data", "record_rename", "record_delete"]
+    zeros += ["lock_records_all_forms", "lock_records", "lock_records_customization"]
+    assert {k: creator[k] for k in ones} == dict.fromkeys(ones, 1)
+    assert {k: creator[k] for k in zeros} == dict.fromkeys(zeros, 0)
+    assert creator["data_access_group"] == "" and set(creator["forms"].values()) == {1}

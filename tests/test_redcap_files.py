@@ -175,7 +175,8 @@ def test_a_data_dictionary_download_with_checkboxes_and_a_raw_record_export(tmp_
             {},
             "records.csv line 2.values.nope: the field 'nope' does not exist",
         ),
-        ({"records.csv": "record_id,redcap_data_access_group\n1,x\n"}, {}, "'redcap_data_access_group'"),
+        ({"records.csv": "record_id,redcap_survey_identifier\n1,x\n"}, {}, "'redcap_survey_identifier'"),
+        ({"records.csv": "record_id,redcap_data_access_group\n1,x\n"}, {}, "records.csv line 2.dag"),
         (
             {},
             {"fields": [{"name": "x", "form": "f", "type": "text"}]},

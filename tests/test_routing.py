@@ -198,7 +198,7 @@ def test_import_app_has_no_rights_check_and_runs_its_first_checks(make: Make) ->
 
 @pytest.mark.parametrize(
     "content",
-    ["appRightsCheck", "fieldValidation", "attachment", "surveyAccessCode", "userRoleMapping"],
+    ["appRightsCheck", "fieldValidation", "attachment", "surveyAccessCode", "report"],
 )
 def test_accepted_contents_meet_the_rights_check_then_not_implemented(
     client: FlaskClient, content: str

@@ -284,4 +284,46 @@ def _creator(user: User, token: str) -> User:
         mobile_app=True,
         design=True,
         user_rights=True,
+        # The other columns as the insert leaves them: its own 1s (data_quality_design, _execute, alerts),
+        # saveAPIRights' api_modules, and redcap_user_rights' defaults (V15 install.sql:3711-3757);
+        # data_entry "[form,1]..." (getDataEntry: None here, View & Edit on every form). No role, DAG or
+        # DAG Switcher assignment (the user's in other projects are not this project's).
+        rights=MappingProxyType(CREATOR_RIGHTS),
+        data_entry=None,
+        role=None,
+        dag=None,
+        dag_switch=(),
     )
+
+
+CREATOR_RIGHTS = {
+    **dict.fromkeys(
+        (
+            "data_import_tool",
+            "data_comparison_tool",
+            "logging",
+            "file_repository",
+            "data_access_groups",
+            "stats_and_charts",
+            "reports",
+            "calendar",
+            "record_create",
+            "manage_survey_participants",
+            "data_quality_create",
+            "data_quality_execute",
+            "alerts",
+            "api_modules",
+        ),
+        1,
+    ),
+    **dict.fromkeys(
+        (
+            "email_logging",
+            "mobile_app_download_data",
+            "lock_records",
+            "lock_records_all_forms",
+            "lock_records_customization",
+        ),
+        0,
+    ),
+}

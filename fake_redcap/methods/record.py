@@ -49,6 +49,7 @@ from fake_redcap.methods.export_format import (
     reply,
     unique,
 )
+from fake_redcap.methods.record_dags import dag_column, dag_records, wants_dag_column
 from fake_redcap.methods.record_eav import export_eav
 from fake_redcap.methods.record_filters import convert_decimals, csv_delimiter, records_in_range, row_filter
 from fake_redcap.methods.record_labels import event_label, header_labels, label_values, wants_labels
@@ -144,6 +145,8 @@ def log_export(call: Call) -> None:
     parameter as sent) and rawOrLabel, JSON-encoded, logged before the data are read."""
     params = call.params
     values = {"export_format": params.text("format").upper(), "rawOrLabel": params.text("rawOrLabel")}
+    if wants_dag_column(call):  # export.php:264
+        values["export_data_access_group"] = "Yes"
     entry = log_event(call, "redcap_data", "DATA_EXPORT", None, json_body(values), "Export data (API)")
     call.state.add_log(call.project.project_id, entry, seen=call.served)
 
@@ -236,7 +239,8 @@ def _get_data(
     wanted, fetched = _fetched_fields(project, metadata, by_column, [pk, *fields] if remove_pk else fields)
     event_names = _chosen_events(project, events)
     defaults = {ev: _defaults(project, by_column, fetched, ev) for ev in event_names}
-    rows = _rows(call, by_column, _chosen_records(project, records), set(fetched), defaults)
+    chosen = dag_records(call, _chosen_records(project, records))
+    rows = _rows(call, by_column, chosen, set(fetched), defaults)
     _drop_empty_base_rows(project, rows)
     _blank_other_statuses(project, by_column, rows.values())
     if remove_pk:  # the record ID field goes if it was only fetched
@@ -449,9 +453,12 @@ def _write(call: Call, fmt: ReturnFormat, rows: list[_Row], columns: list[str]) 
     pk = project.record_id_field
     repeat_columns = has_repeating_forms_events(project)
     labels = wants_labels(call)
+    dag_of = dag_column(call, labels)
     formatted: list[dict[str, Scalar]] = []
     for row in rows:
         out: dict[str, Scalar] = {}
+        if dag_of is not None and pk not in row.values:
+            out["redcap_data_access_group"] = dag_of(row.record)
         for name in columns:
             if name not in row.values:
                 continue
@@ -466,6 +473,8 @@ def _write(call: Call, fmt: ReturnFormat, rows: list[_Row], columns: list[str]) 
                     out["redcap_repeat_instrument"] = shown_form
                     shown = row.instrument != "" or repeats_whole(project, row.event)
                     out["redcap_repeat_instance"] = row.instance if shown else ""
+                if dag_of is not None:
+                    out["redcap_data_access_group"] = dag_of(row.record)
             else:
                 out[name] = row.values[name]
         formatted.append(out)

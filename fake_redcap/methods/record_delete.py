@@ -215,6 +215,10 @@ def rename_record(call: Call) -> Reply:
         return _refused(call, RENAME_TAKEN.format(label=label, record=record.strip(), new=new_name), fmt)
     ids = {id(r) for r in mine}
     rows = tuple(dataclasses.replace(r, record=new_name) if id(r) in ids else r for r in project.records)
+    # The record's DAG (its __GROUPID__ row in redcap_data) is renamed with its data.
+    dags = dict(project.record_dags)
+    if key in dags and not any(db_key(r.record) == key for r in rows):
+        dags[db_key(new_name)] = dags.pop(key)
     entry = rename_log(call, record, new)
-    call.state.replace_records(project.project_id, rows, seen=call.served, log=(entry,))
+    call.state.replace_records(project.project_id, rows, seen=call.served, log=(entry,), record_dags=dags)
     return reply("1", fmt, call)

@@ -24,11 +24,13 @@ from xml.etree import ElementTree
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.import_values import check_value
+from fake_redcap.methods.access_log import record_dag_log
 from fake_redcap.methods.export_format import (
     content_format,
     not_implemented,
 )
 from fake_redcap.methods.record_answer import import_answer
+from fake_redcap.methods.record_dags import imported_dags
 from fake_redcap.methods.record_log import import_log
 from fake_redcap.methods.structure import (
     event_forms,
@@ -178,6 +180,7 @@ def import_records(call: Call) -> Reply:
     if params.text("type").lower() == "eav":
         rows = _eav_rows(project, rows)
     placed = _place(project, call.served.records, rows)
+    dags = imported_dags(call, [(r.record, r.values) for r in placed], overwrite)
     errors = _check_values(project, placed, overwrite, date_format)
     if errors:
         raise ApiError(400, "\n".join(errors))
@@ -191,7 +194,9 @@ def import_records(call: Call) -> Reply:
         lambda name: _stored(columns.get(name)),
         lambda name: (found := columns.get(name)) is not None and found.type == "checkbox",
     )
-    call.state.replace_records(project.project_id, written, seen=call.served, log=log)
+    placed_names = {db_key(row.record): row.record for row in placed}
+    log = [*log, *record_dag_log(call, dict(project.record_dags), dags, placed_names)]
+    call.state.replace_records(project.project_id, written, seen=call.served, log=log, record_dags=dags)
     return import_answer(call, ids)
 
 
@@ -311,8 +316,6 @@ def _place(project: Project, existing: dict[str, str], rows: list[RowData]) -> l
         bad = list(dict.fromkeys(r.event or "" for r in placed if r.event not in known))
         if bad:
             raise ApiError(400, INVALID_EVENTS.format(events=_html(", ".join(bad))))
-    if any(v.get("redcap_data_access_group", "") != "" for v in rows):
-        raise not_implemented("content=record import with redcap_data_access_group (DAGs)")
     return placed
 
 

@@ -89,6 +89,7 @@ def header_labels(call: Call, columns: Mapping[str, Field], header: list[str]) -
         "redcap_event_name": "Event Name",
         "redcap_repeat_instrument": "Repeat Instrument",
         "redcap_repeat_instance": "Repeat Instance",
+        "redcap_data_access_group": "Data Access Group",  # V15 Records.php:3470-3471
     }
     result: list[str] = []
     for name in header:
