@@ -62,6 +62,7 @@ from fake_redcap.methods.project_info import (
     export_repeating_forms_events,
     export_version,
 )
+from fake_redcap.methods.project_settings import import_project_settings
 from fake_redcap.methods.record import export_records
 from fake_redcap.methods.record_delete import delete_records, generate_next_record_name, rename_record
 from fake_redcap.methods.record_import import import_records
@@ -106,6 +107,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("version", "export"): export_version,
     ("project", "export"): export_project,
     ("project", "import"): create_project,  # only with a Super API Token (routing.authenticate)
+    ("project_settings", "import"): import_project_settings,
     ("metadata", "export"): export_metadata,
     ("metadata", "import"): import_metadata,
     ("instrument", "export"): export_instruments,
