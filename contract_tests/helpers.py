@@ -183,3 +183,33 @@ def blanked(project: ProjectUnderTest, record: str, field: str) -> Iterator[None
         response = project.post("importer_user", {**params, "data": data})
         if response.status_code != 200:
             raise AssertionError(f"record {record}, {field} of {project.name} could not be blanked again")
+
+
+RENAMER = "super_user"  # super users hold the Rename Record right
+
+
+def rename_params(record: str, new_name: str) -> dict[str, str]:
+    return {
+        "content": "record",
+        "action": "rename",
+        "format": "json",
+        "returnFormat": "json",
+        "record": record,
+        "new_record_name": new_name,
+    }
+
+
+@contextlib.contextmanager
+def renamed(project: ProjectUnderTest, record: str, new_name: str) -> Iterator[None]:
+    """Around a clause that renames `record` to `new_name` (a name the reference fixture does not use):
+    afterwards the record is renamed back with Rename Record (as the super user), however the clause
+    ended; a rename back that fails fails the clause and names the record."""
+    assert all(row.record != new_name for row in project.fixture.records), f"{new_name} is in the fixture"
+    project.token(RENAMER)
+    try:
+        yield
+    finally:
+        response = project.post(RENAMER, rename_params(new_name, record))
+        if (response.status_code, response.text) != (200, "1"):
+            where = f"record {new_name} of {project.name}"
+            raise AssertionError(f"could not rename {where} back to {record}; rename it by hand")

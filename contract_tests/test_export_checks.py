@@ -188,6 +188,33 @@ def test_an_unknown_record_is_named_in_single_quotes_as_sent_up_to_redcap_13(
     assert (error.status, error.message) == (400, message)
 
 
+@pytest.mark.source(
+    f"{src.V13_EXPORT} E5: the record as sent; {src.V15_REST} sendResponse puts an xml message between "
+    "<error> tags without escaping it (reference §2)"
+)
+@pytest.mark.redcap_version("<=13.6.1")
+def test_an_xml_error_carries_the_raw_record_unescaped_up_to_redcap_13(classic: ProjectUnderTest) -> None:
+    record = "a<b&c"
+    response = classic.post("full_user", {**export(record, "report_file"), "returnFormat": "xml"})
+    assert (response.status_code, response.content) == (
+        400,
+        expected.xml_error(f"The record '{record}' does not exist"),
+    )
+
+
+@pytest.mark.source(
+    f"{src.V13_EXPORT} E5: the record as sent; sendResponse json_encodes the message, which PHP answers "
+    "with false for invalid UTF-8, echoed as an empty body (reference §7 q8)"
+)
+@pytest.mark.redcap_version("<=13.6.1")
+def test_a_json_error_naming_invalid_utf8_is_empty_up_to_redcap_13(classic: ProjectUnderTest) -> None:
+    pairs = [("token", classic.token("full_user")), *export("PLACEHOLDER", "report_file").items()]
+    pairs.append(("returnFormat", "json"))
+    body = form_body(pairs).replace(b"PLACEHOLDER", b"%FF%FE")
+    response = raw_request(classic.url, "POST", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert (response.status, response.body) == (400, b"")
+
+
 @pytest.mark.source(f"{src.V15_EXPORT} E5: a row of the record in *that* event (reference §1.3, §6)")
 def test_a_record_is_looked_up_in_the_requested_event_only(longitudinal: ProjectUnderTest) -> None:
     # Record 102 exists in baseline_arm_1 only.

@@ -504,6 +504,40 @@ def test_the_stored_mime_type_is_sniffed_from_the_content(classic: ProjectUnderT
         assert sha256(exported.content) == sha256(png)
 
 
+@pytest.mark.source(
+    f"{src.V15_FILES}:391 uploadFile: mime_content_type on the temporary file, which libmagic calls "
+    "application/x-empty when it is empty (PHP's multipart parser accepts an empty file with a name: "
+    "error 0, size 0; observed with php-cli 8)",
+)
+@pytest.mark.redcap_version(">=10.0.13")
+def test_an_empty_upload_is_stored_as_application_x_empty(classic: ProjectUnderTest) -> None:
+    """Writes: uploads an empty file into record 3's notes_file, then deletes it again."""
+    with emptied(classic, WRITE_RECORD, "notes_file"):
+        response = upload(classic, WRITE_RECORD, "notes_file", b"", "empty.txt")
+        assert response.status_code == 200, response.content[:300]
+        exported = classic.client("full_user").export_file(WRITE_RECORD, "notes_file")
+        assert (exported.mime_type, exported.filename, exported.content) == (
+            "application/x-empty",
+            "empty.txt",
+            b"",
+        )
+
+
+@pytest.mark.source(
+    f'{src.V10_FILES}:341 uploadFile: doc_name = trim(strip_tags(str_replace("\'", "", ...))); REDCap '
+    '7.1.2 Classes/Files.php:299: str_replace("\'", "", ...): the apostrophe goes',
+)
+@pytest.mark.redcap_version("<=10.0.13")
+def test_before_redcap_13_the_stored_name_loses_its_apostrophes(classic: ProjectUnderTest) -> None:
+    """Writes: uploads into record 3's notes_file, then deletes it again."""
+    data = reference_bytes("notes.txt")
+    with emptied(classic, WRITE_RECORD, "notes_file"):
+        response = upload(classic, WRITE_RECORD, "notes_file", data, "it's notes.txt")
+        assert response.status_code == 200, response.content[:300]
+        exported = classic.client("full_user").export_file(WRITE_RECORD, "notes_file")
+        assert (exported.filename, sha256(exported.content)) == ("its notes.txt", sha256(data))
+
+
 # -- V15 step 13: saved through getData/saveData ---------------------------------------------------------
 
 

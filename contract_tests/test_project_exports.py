@@ -21,7 +21,7 @@ from fake_redcap.model import Field
 
 from . import expected
 from . import sources as src
-from .helpers import json_message
+from .helpers import NO_SUCH_FIELD, json_message
 from .targets import ProjectUnderTest
 
 READER = "full_user"  # Full Data Set rights: nothing is removed from the exports
@@ -393,6 +393,58 @@ def test_record_export_records_filter_selects_those_records(classic: ProjectUnde
 def test_record_export_record_names_lose_single_quotes_and_outer_spaces(classic: ProjectUnderTest) -> None:
     rows = _records(classic, [*_array("records", ["'2'", " REF-A "]), *_array("fields", ["record_id"])])
     assert sorted(r["record_id"] for r in rows) == ["2", "REF-A"]
+
+
+@pytest.mark.source(
+    f"{src.V15} API/record/export.php:53-67: a name in fields[] that is no field of the project is refused, "
+    "listed through prep_implode (in single quotes)"
+)
+def test_record_export_refuses_an_unknown_field(classic: ProjectUnderTest) -> None:
+    params = [
+        ("content", "record"),
+        ("format", "json"),
+        ("returnFormat", "json"),
+        ("fields[0]", NO_SUCH_FIELD),
+    ]
+    response = classic.post(READER, params)
+    assert (response.status_code, json_message(response)) == (
+        400,
+        f"The following values in the parameter \"fields\" are not valid: '{NO_SUCH_FIELD}'",
+    )
+
+
+@pytest.mark.source(
+    f"{src.V15} API/record/export.php:45-51: fields sent as one comma-separated string are split and each "
+    "name trimmed"
+)
+def test_record_export_fields_as_a_comma_string_are_trimmed(classic: ProjectUnderTest) -> None:
+    rows = _records(classic, [*_array("records", ["2"]), ("fields", "record_id, participant_name")])
+    assert rows and all("participant_name" in row for row in rows)
+
+
+@pytest.mark.source(
+    f"{src.V15} API/record/export.php:247-249 and Classes/DataExport.php:4787-4808 deidFieldsToRemove: "
+    "De-Identified rights also drop unvalidated text, notes (textarea) and date fields, the record ID "
+    "field kept"
+)
+def test_de_identified_rights_leave_free_text_notes_and_dates_out_of_the_record_export(
+    classic: ProjectUnderTest,
+) -> None:
+    response = classic.post(
+        "deid_user", {"content": "record", "format": "json", "type": "flat", "returnFormat": "json"}
+    )
+    assert response.status_code == 200, response.content[:300]
+    rows = response.json()
+    pk = classic.fixture.record_id_field
+
+    def dropped(field: Field) -> bool:
+        validation = field.validation or ""
+        free_text = field.type == "text" and (validation == "" or validation.startswith("date"))
+        return field.identifier or field.type == "notes" or free_text
+
+    removed = {f.name for f in classic.fixture.fields if f.name != pk and dropped(f)}
+    assert rows and "enrollment_notes" in removed
+    assert all(pk in row and not removed & set(row) for row in rows)
 
 
 @pytest.mark.source(

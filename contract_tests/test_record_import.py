@@ -1,9 +1,9 @@
 """Import Records (`content=record` with `data`, flat json): REDCap's refusals, each listing the bad value
 as record, field, value and reason, and an accepted import as the record export shows it.
 
-The refusals change nothing. The one clause that writes sets `enrollment_notes` of classic record 3
-(which the reference fixture leaves blank) and blanks it again with overwriteBehavior=overwrite,
-whatever the outcome.
+The refusals change nothing. Two clauses write: one sets `enrollment_notes` of classic record 3 (which
+the reference fixture leaves blank) and blanks it again with overwriteBehavior=overwrite, one renames
+record 3 and renames it back, whatever the outcome.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import requests
 
 from . import expected
 from . import sources as src
-from .helpers import blanked, json_message
+from .helpers import RENAMER, blanked, json_message, rename_params, renamed
 from .targets import ProjectUnderTest
 
 IMPORTER = "importer_user"
@@ -83,7 +83,34 @@ def test_a_row_without_the_record_id_is_refused(classic: ProjectUnderTest) -> No
     )
 
 
-@pytest.mark.source(f"{IMPORT}: returnContent=ids lists the records; {SAVE}: normal keeps, overwrite blanks")
+@pytest.mark.source(
+    f"{SAVE}:5419-5420: a record name holding '+', an apostrophe, '&' or '#' is refused "
+    "(English.ini data_import_tool_215, _216)"
+)
+@pytest.mark.parametrize("name", ["a#b", "a+b"], ids=["pound-sign", "plus-sign"])
+def test_a_record_name_with_a_forbidden_character_is_refused(classic: ProjectUnderTest, name: str) -> None:
+    response = _import(classic, [{"record_id": name, "enrollment_notes": "x"}])
+    assert (response.status_code, json_message(response)) == (
+        400,
+        f"The record name ({name}) cannot contain a plus sign (+), ampersand (&), pound sign (#), or "
+        "apostrophe.",
+    )
+
+
+@pytest.mark.source(f"{IMPORT}:13-19: a project in Analysis/Cleanup status (2) refuses imports with a 403")
+def test_a_record_import_into_an_analysis_cleanup_project_is_refused(analysis: ProjectUnderTest) -> None:
+    params = {"content": "record", "format": "json", "returnFormat": "json"}
+    response = analysis.post(IMPORTER, {**params, "data": json.dumps([{"record_id": "1"}])})
+    assert (response.status_code, json_message(response)) == (
+        403,
+        "Data may not be imported because the project is in Analysis/Cleanup status.",
+    )
+
+
+@pytest.mark.source(
+    f"{IMPORT}: returnContent=ids lists the records; {SAVE}: normal keeps, overwrite blanks",
+    f"{src.V15_INDEX}:339: overwriteBehavior is compared lower-cased, so OVERWRITE is overwrite",
+)
 def test_an_import_writes_and_overwrite_blanks(classic: ProjectUnderTest) -> None:
     """Writes: enrollment_notes of record 3 (blank in the reference fixture), blanked again after."""
     assert _notes(classic) == "", f"record {WRITE_RECORD} must have no enrollment_notes"
@@ -97,7 +124,7 @@ def test_an_import_writes_and_overwrite_blanks(classic: ProjectUnderTest) -> Non
         assert (response.status_code, response.text) == (200, '{"count": 1}')
         assert _notes(classic) == "written"
         response = _import(
-            classic, [{"record_id": WRITE_RECORD, "enrollment_notes": ""}], overwriteBehavior="overwrite"
+            classic, [{"record_id": WRITE_RECORD, "enrollment_notes": ""}], overwriteBehavior="OVERWRITE"
         )
         assert response.status_code == 200
         assert _notes(classic) == ""
@@ -139,3 +166,35 @@ def test_the_next_record_name_follows_the_largest_numeric_one(classic: ProjectUn
     numbers = [int(row.record) for row in classic.fixture.records if row.record.isdigit()]
     response = classic.post("full_user", {"content": "generateNextRecordName"})
     assert (response.status_code, response.text) == (200, str(max(numbers) + 1))
+
+
+@pytest.mark.source(
+    "REDCap 15.7.6 API/record/rename.php and Classes/REDCap.php renameRecord:2380: a record that does not "
+    "exist is answered 200 with English.ini api_188 as the body (super users hold the Rename Record right)",
+    "REDCap 13.6.1 API/record/rename.php (the method's first release among the sources; 10.0.13 has none)",
+)
+@pytest.mark.redcap_version(">=13.6.1")
+def test_renaming_a_record_that_does_not_exist_answers_200_with_redcaps_text(
+    classic: ProjectUnderTest,
+) -> None:
+    response = classic.post(
+        RENAMER, rename_params("contract-suite-no-such-record", "contract-suite-new-name")
+    )
+    assert (response.status_code, response.text) == (200, "Current Record does not exists.")
+
+
+@pytest.mark.source(
+    "REDCap 15.7.6 Classes/REDCap.php renameRecord:2386: the new name is trimmed (and url-decoded) before "
+    "the record takes it; rename.php answers renameRecord's true as 1",
+    "REDCap 13.6.1 API/record/rename.php (the method's first release among the sources)",
+)
+@pytest.mark.redcap_version(">=13.6.1")
+def test_a_renamed_record_takes_the_new_name_trimmed(classic: ProjectUnderTest) -> None:
+    """Writes: renames record 3 to contract-suite-renamed (sent with spaces around it), then back to 3."""
+    new_name = "contract-suite-renamed"
+    with renamed(classic, WRITE_RECORD, new_name):
+        response = classic.post(RENAMER, rename_params(WRITE_RECORD, f"  {new_name}  "))
+        assert (response.status_code, response.text) == (200, "1")
+        params = {"content": "record", "format": "json", "fields[0]": "record_id"}
+        names = {str(row["record_id"]) for row in classic.post("full_user", params).json()}
+        assert new_name in names and WRITE_RECORD not in names

@@ -43,6 +43,32 @@ def test_every_answer_allows_every_origin(classic: ProjectUnderTest) -> None:
     assert download.header_values("Access-Control-Allow-Origin") == [b"*"]
 
 
+@pytest.mark.source(
+    f"{src.V14_SYSTEM} :407-415, {src.V13_SYSTEM} :376-383 and REDCap 10.0.13 Classes/System.php:196-202 "
+    "setCacheControl: X-XSS-Protection and X-Content-Type-Options on every answer (not in 7.1.2)",
+    f"{src.AUDIT} #29",
+)
+@pytest.mark.redcap_version(">=10.0.13")
+@pytest.mark.parametrize("name", ["X-XSS-Protection", "X-Content-Type-Options"])
+def test_from_redcap_10_an_error_answer_carries_the_xss_and_nosniff_header(
+    classic: ProjectUnderTest, name: str
+) -> None:
+    assert _error_answer(classic).header_values(name) == [expected.GLOBAL_HEADERS[name].encode()]
+
+
+@pytest.mark.source(
+    "REDCap 7.1.2 Classes/System.php:131-133: header('cache-control: ...'), spelt in lower case, and no "
+    "X-XSS-Protection or X-Content-Type-Options",
+    f"{src.AUDIT} #29",
+)
+@pytest.mark.redcap_version("<=7.1.2")
+def test_redcap_7_spells_its_cache_control_header_in_lower_case(classic: ProjectUnderTest) -> None:
+    response = _error_answer(classic)
+    names = [key for key, _ in response.headers if key.lower() == b"cache-control"]
+    assert names == [b"cache-control"]
+    assert response.header_values("X-XSS-Protection") == []
+
+
 @pytest.mark.source(GLOBAL + "; sendFile adds to them")
 @pytest.mark.redcap_version(">=15.7.6")
 @pytest.mark.parametrize("name", HEADER_IDS)

@@ -202,19 +202,20 @@ def _calls(function: ast.FunctionDef, name: str) -> bool:
 
 def test_every_clause_that_writes_restores_and_says_so_and_the_readme_names_it() -> None:
     """A clause that uploads with success must put the place back (helpers.emptied, or helpers.blanked for
-    a value it imports), say "Writes:" in its docstring, and be listed in docs/contract-suite.md's "Clauses
-    that write"."""
+    a value it imports, helpers.renamed for a record it renames), say "Writes:" in its docstring, and be
+    listed in docs/contract-suite.md's "Clauses that write"."""
     readme = _docs_text()
     writers = []
     for function in _clause_functions():
         docstring = ast.get_docstring(function) or ""
-        restores = any(_calls(function, name) for name in ("emptied", "blanked", "repository_cleaned"))
+        helpers = ("emptied", "blanked", "renamed", "repository_cleaned")
+        restores = any(_calls(function, name) for name in helpers)
         if restores or docstring.startswith("Writes:"):
             writers.append(function.name)
-            assert restores, f"{function.name} writes without emptied, blanked or repository_cleaned"
+            assert restores, f"{function.name} writes without emptied, blanked, renamed or repository_cleaned"
             assert docstring.startswith("Writes:"), f"{function.name}: the docstring must start 'Writes:'"
             assert f"`{function.name}`" in readme, f"{function.name} is not in docs/contract-suite.md"
-    assert len(writers) == 18
+    assert len(writers) == 21
 
 
 def test_the_readme_section_lists_every_reference_user() -> None:

@@ -159,6 +159,12 @@ RECORD_EXPORT = [
         "if levels == {ExportRight.REMOVE_IDENTIFIERS}:\n            return ExportRight.REMOVE_IDENTIFIERS",
         "if levels == {ExportRight.REMOVE_IDENTIFIERS}:\n            return ExportRight.DEIDENTIFIED",
         "per-form Remove Identifiers everywhere aggregates to De-Identified",
+        equivalent=(
+            "the API reads the aggregate only to compare it with No Access (record export, next record name, "
+            "log) and, in Export File, treats De-Identified and Remove Identifiers alike (V15 API/file/"
+            "export.php:11-13); the record export's removals go by the per-form rights; only the fake's own "
+            "page and /__fake__/state show the aggregate"
+        ),
     ),
     Mutant(
         "R03",
@@ -303,6 +309,13 @@ HEADERS = [
         'return not ("\\r" in value or "\\n" in value or "\\0" in value)',
         'return not ("\\r" in value or "\\n" in value)',
         "a NUL in a file name sent in the header",
+        equivalent=(
+            "no upload stores a name holding NUL: PHP's multipart parser ends the filename at NUL, "
+            "strip_tags (V10+) and sanitizeFileName (V13+, Files.php:1518) drop it too (observed with "
+            "php-cli 8: "
+            'filename="a\\0b.txt" arrives as "a"); only a fixture can hold such a name. (The '
+            "fake's multipart parser keeps the NUL: a fidelity gap of its own, left for its owner)"
+        ),
     ),
     Mutant(
         "H07",
