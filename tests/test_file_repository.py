@@ -31,7 +31,10 @@ KEEPER = tok(0x3301)
 
 def _classic() -> dict[str, Any]:
     doc = classic_fixture()
-    doc["users"].append({"username": "keeper", "token": KEEPER, "data_export": "full", "api_import": True})
+    doc["users"].append(
+        {"username": "keeper", "token": KEEPER, "data_export": "full", "api_import": True}
+        | {"rights": {"file_repository": 1, "logging": 1}}
+    )
     return doc
 
 
@@ -180,3 +183,26 @@ def test_pycap_fills_and_reads_the_repository(server: FakeServer, tmp_path: Any)
     assert project.delete_file_from_repository(doc_id=text_file["doc_id"]) == [{}]
     logs = project.export_logging(log_type="manage")
     assert "manage/design" in logs.pop()["action"].lower()
+
+
+def test_the_file_repository_right_and_dag_restricted_folders(make_state: MakeState) -> None:
+    """The File Repository right (fileRepository/*.php:10-13) and DAG-restricted folders
+    (FileRepository.php createFolder:114-116, userHasFolderAccess:1194-1206, list.php:24)."""
+    doc = _classic()
+    doc["dags"] = [{"name": "Site A"}, {"name": "Site B"}]
+    member = tok(0x3302)
+    doc["users"].append(
+        {"username": "member", "token": member, "data_export": "full", "api_import": True}
+        | {"dag": "site_b", "rights": {"file_repository": 1}}
+    )
+    doc["users"].append({"username": "outsider", "token": tok(0x3303), "data_export": "full"})
+    state = make_state(doc, CLASSIC_EXTRA_FILES)
+    client = api(state)
+    assert _call(client, "list", token=tok(0x3303)) == (403, json_error(fr.NO_RIGHTS).decode())
+    assert _call(client, "createFolder", name="for A", dag_id="1")[0] == 200
+    assert _call(client, "createFolder", name="open")[0] == 200
+    assert [r["name"] for r in _json(_call(client, "list")[1])] == ["for A", "open"]
+    assert [r["name"] for r in _json(_call(client, "list", token=member)[1])] == ["open"]
+    assert _call(client, "list", token=member, folder_id="1") == _error(fr.NO_FOLDER.format(folder_id="1"))
+    first = state.project_log(101)[-1]
+    assert first.data_values == "for A, DAG-Restricted: Site A"

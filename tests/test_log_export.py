@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from fake_redcap import FakeState
-from fake_redcap.methods.log import NO_EXPORT_RIGHTS
+from fake_redcap.methods.log import NO_EXPORT_RIGHTS, NO_LOGGING_RIGHTS
 from fake_redcap.project_log import make_event
 from tests.support import (
     CLASSIC_EXTRA_FILES,
@@ -38,6 +38,7 @@ def _classic() -> dict[str, Any]:
             "data_export": "full",
             "api_import": True,
             "record_delete": True,
+            "rights": {"logging": 1},
         }
     )
     return doc
@@ -150,7 +151,7 @@ def test_page_views_are_not_implemented(client: FlaskClient) -> None:
 
 def test_longitudinal_rows_name_their_event(make_state: MakeState) -> None:
     doc = longitudinal_fixture()
-    doc["users"][0].update(api_import=True)
+    doc["users"][0].update(api_import=True, rights={"logging": 1})
     client = api(make_state(doc))
     data = '[{"record_id": "1", "redcap_event_name": "visit_1_arm_1", "redcap_repeat_instrument": "labs", '
     data += '"redcap_repeat_instance": "3", "lab_value": "4"}]'
@@ -175,3 +176,38 @@ def test_exports_are_logged(client: FlaskClient) -> None:
     ]
     manage = _log(client, logtype="manage")
     assert [(r["action"], r["details"]) for r in manage][-1] == ("Manage/Design ", "Download file (API)")
+
+
+def _dag_state(make_state: MakeState) -> FakeState:
+    doc = _classic()
+    doc["dags"] = [{"name": "Site A"}, {"name": "Site B", "id": 7}]
+    doc["users"].append(
+        {"username": "site_a_user", "token": tok(0x3202), "data_export": "full", "api_import": True}
+        | {"dag": "site_a", "rights": {"logging": 1}}
+    )
+    doc["users"].append({"username": "no_log", "token": tok(0x3203), "data_export": "full"})
+    doc["records"][1]["dag"] = "site_a"  # record 1 (its second row) in Site A
+    return make_state(doc, CLASSIC_EXTRA_FILES)
+
+
+def test_the_logging_right(make_state: MakeState) -> None:
+    """API/log/export.php:9-15: without the Logging right, REDCap's 403."""
+    client = api(_dag_state(make_state))
+    response = post(client, {"token": tok(0x3203), "content": "log", "format": "json"})
+    assert (response.status_code, response.get_data()) == (403, json_error(NO_LOGGING_RIGHTS))
+
+
+def test_the_dag_filter(make_state: MakeState) -> None:
+    """Logging/filters.php:40-84: `dag` is a group_id; a DAG member sees only their DAG's records."""
+    client = api(_dag_state(make_state))
+    _import(client, '[{"record_id": "1", "age": "41"}, {"record_id": "2", "age": "31"}]')
+    records = {"logtype": "record"}
+    assert [r["record"] for r in _log(client, dag="1", **records)] == ["1"]
+    assert [r["record"] for r in _log(client, dag="site_a", **records)] == ["2", "1"]  # not a group_id
+    assert _log(client, dag="7", **records) == []  # Site B has no records
+    assert [r["record"] for r in _log(client, token=tok(0x3202), **records)] == ["1"]
+    assert _log(client, token=tok(0x3202), record="2", **records) == []  # outside the user's DAG
+    # Without a record log type a DAG member also sees their DAG's users' other rows, but not a MANAGE
+    # row whose pk is no record of the DAG: their own "Export Logging" rows name the project_id.
+    rows = _log(client, token=tok(0x3202))
+    assert [(r["username"], r["record"]) for r in rows] == [("writer", "1")]

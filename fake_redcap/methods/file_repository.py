@@ -80,9 +80,9 @@ def _check_access(call: Call, raw: str, folder_id: int | None) -> None:
 
 
 def _may_see(call: Call, folder: Folder) -> bool:
-    """`dag_id is null or dag_id = <the user's DAG>` (and the same for roles), only for a user in a DAG
-    (in a role). The fake's users are in no DAG and no role until users carry them."""
-    return True
+    """`dag_id is null or dag_id = <the user's DAG>`, only for a user in a DAG (FileRepository.php:
+    1199-1201, list.php:24). Roles have no numeric role_id in the fake, so no folder is role-restricted."""
+    return call.user.dag is None or folder.dag_id is None or folder.dag_id == call.user.dag
 
 
 def _folder_label(repository: Repository, folder_id: int | None) -> str:
@@ -141,10 +141,15 @@ def create_folder(call: Call) -> Reply:
     repository = call.served.repository
     if repository.name_taken(name, folder_id):
         raise ApiError(400, from_bytes(strip_tags(to_bytes(DUPLICATE.format(name=rcview_escape(name))))))
+    dags = {str(d.group_id): d for d in call.project.dags}  # isset($dags[$_POST['dag_id']])
+    dag = dags.get(params.text("dag_id")) if not params.is_array("dag_id") else None
+    if params.text("admin_only") == "1" and call.user.super_user:  # admin_only: no DAG, no role
+        dag = None
     new_id = call.state.next_id("redcap_docs_folders")
-    folder = Folder(folder_id=new_id, name=name, parent_id=folder_id)
+    folder = Folder(folder_id=new_id, name=name, parent_id=folder_id, dag_id=dag.group_id if dag else None)
+    shown = name + (f", {DAG_RESTRICTED} {dag.name}" if dag is not None else "")
     entry = log_event(
-        call, "redcap_docs_folders", "MANAGE", str(new_id), name, "Create folder in File Repository (API)"
+        call, "redcap_docs_folders", "MANAGE", str(new_id), shown, "Create folder in File Repository (API)"
     )
     call.state.replace_repository(
         call.project.project_id, repository.with_folder(folder), seen=call.served, log=(entry,)

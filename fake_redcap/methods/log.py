@@ -113,15 +113,49 @@ def _filters(call: Call) -> list[Filter]:
     user = _user_filter(params.text("user"))
     if user is not None:
         found.append(user)
-    if record != "":  # filters.php:57-63
+    dag = _dag_id(call, "" if logtype != "" and "record" not in logtype else params.text("dag"))
+    if record != "":  # filters.php:57-63: a record outside the DAG becomes '' (matching no row)
+        if dag is not None and call.project.record_dags.get(db_key(record)) != dag:
+            record = ""
         key = db_key(record)
         found.append(lambda r: _record_event(r) and r.pk is not None and db_key(r.pk) == key)
+    elif dag is not None:
+        found.append(_dag_filter(call, dag, "record" in logtype))
     begin, end = _time_bound(params.text("beginTime")), _time_bound(params.text("endTime"))
     if begin is not None:
         found.append(lambda r: int(r.ts) >= begin)
     if end is not None:
         found.append(lambda r: int(r.ts) <= end)
     return found
+
+
+def _dag_id(call: Call, wanted: str) -> int | None:
+    """filters.php:40-47: a user in no DAG may name one by its group_id (a PHP array key: the number
+    as written, else nothing); a user in a DAG always sees only theirs."""
+    if call.user.dag is not None:
+        return call.user.dag
+    ids = {str(d.group_id): d.group_id for d in call.project.dags}
+    return ids.get(wanted)
+
+
+def _dag_filter(call: Call, dag: int, records_only: bool) -> Filter:
+    """filters.php:64-84: the data events of the DAG's records and, unless the log type is about
+    records, the other rows of the DAG's users (those not about a record outside it). A user in no DAG
+    filtering by a DAG without records sees nothing."""
+    keys = {k for k, g in call.project.record_dags.items() if g == dag}
+    if not keys and call.user.dag is None:
+        return lambda r: False
+    users = {db_key(u.username) for u in call.project.users if u.dag == dag}
+
+    def inside(row: LogEvent) -> bool:
+        return _record_event(row) and db_key(row.pk or "") in keys
+
+    def outside(row: LogEvent) -> bool:
+        return _record_event(row) and db_key(row.pk or "") not in keys
+
+    if records_only:
+        return inside
+    return lambda r: (db_key(r.user) in users and not outside(r)) or inside(r)
 
 
 def _rows(call: Call) -> list[Rendered]:
