@@ -279,6 +279,7 @@ class Change(enum.StrEnum):
     PROJECT_OFFLINE_CHECK = "project_offline_check"
     MOBILE_APP_GRANTS_DESIGN = "mobile_app_grants_design"
     REPEATING_EXPORT_NEEDS_DESIGN = "repeating_export_needs_design"
+    SETUP_IMPORTS_NEED_DESIGN = "setup_imports_need_design"
     ONE_ELEMENT_ARRAY_UNWRAPPED = "one_element_array_unwrapped"
     PHP8_TYPE_ERRORS = "php8_type_errors"
     POST_MAX_MESSAGE_NAMES_SIZE = "post_max_message_names_size"
@@ -430,6 +431,12 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         Version(14, 0, 0),
         "mobile_app=1 also grants User Rights, DAG and Project Design rights (V14.5.11 "
         "RestUtility.php:169; V13.6.1 grants API and export rights only). Changed in (13.6.1, 14.5.11].",
+    ),
+    Change.SETUP_IMPORTS_NEED_DESIGN: (
+        Version(14, 0, 0),
+        "repeatingFormsEvents and project_settings imports need Project Design rights, else 400 api_228 "
+        "(V14.5.11 API/project_settings/import.php:5, API/repeatingFormsEvents/import.php:230; absent in "
+        "V13.6.1). Changed in (13.6.1, 14.5.11].",
     ),
     Change.REPEATING_EXPORT_NEEDS_DESIGN: (
         Version(14, 0, 0),

@@ -267,3 +267,17 @@ def test_rights_and_status(state: FakeState, make_state: MakeState) -> None:
     ):
         answer = _send(production, content, [{"arm_num": 1, "name": "a"}], action=action)
         assert (answer.status_code, answer.data) == (400, json_error(PRODUCTION))
+    # API/repeatingFormsEvents/import.php has no status check: production projects take it.
+    repeating = [{"event_name": "baseline_arm_1", "form_name": "labs"}]
+    assert _send(production, "repeatingFormsEvents", repeating).get_data(as_text=True) == "1"
+
+
+def test_redcap_13_asks_no_design_right_for_the_repeating_set_up(make_state: MakeState) -> None:
+    # api_228 arrived with REDCap 14 (V14.5.11 API/repeatingFormsEvents/import.php:230; not in V13.6.1).
+    doc: dict[str, Any] = longitudinal_fixture("13.6.1")
+    doc["users"].append(
+        {"username": "importer2", "token": IMPORTER, "data_export": "full", "api_import": True}
+    )
+    rows = [{"event_name": "baseline_arm_1", "form_name": "labs"}]
+    answer = _send(api(make_state(doc)), "repeatingFormsEvents", rows, token=IMPORTER)
+    assert (answer.status_code, answer.get_data(as_text=True)) == (200, "1")

@@ -94,3 +94,13 @@ def test_changing_is_longitudinal_is_not_implemented(state: FakeState) -> None:
         answer.headers["X-Fake-REDCap-Not-Implemented"] == "content=project_settings changing is_longitudinal"
     )
     assert _send(api(state), json.dumps({"is_longitudinal": 0})).status_code == 200
+
+
+def test_redcap_13_asks_no_design_right(make_state: MakeState) -> None:
+    # api_228 arrived with REDCap 14 (V14.5.11 API/project_settings/import.php:5; not in V13.6.1).
+    doc = classic_fixture("13.6.1")
+    importer = doc["users"][-1]["token"]
+    answer = _send(
+        api(make_state(doc, CLASSIC_EXTRA_FILES)), json.dumps({"project_notes": "n"}), token=importer
+    )
+    assert (answer.status_code, answer.get_data(as_text=True)) == (200, "1")

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.messages import Change
 from fake_redcap.methods.export_format import list_param, not_implemented, php_trim, reply
 from fake_redcap.methods.record_import import _parse_csv
 from fake_redcap.model import Arm, Event, Project, ProjectStatus, Repeating
@@ -125,8 +126,10 @@ def _check_design(call: Call, *, repeating: bool = False) -> None:
     """The production check (api_102; with enable_edit_prod_events, which the fake's server does not
     set, arm and event imports would be allowed, and api_107 refuse their override) and then the
     Project Design right (api_124; api_228 for the repeating set-up)."""
-    if call.project.status != ProjectStatus.DEVELOPMENT:
+    if call.project.status != ProjectStatus.DEVELOPMENT and not repeating:
         raise ApiError(400, PRODUCTION)
+    if repeating and not call.profile.has(Change.SETUP_IMPORTS_NEED_DESIGN):
+        return  # REDCap 13 and before: no design check
     if not (call.user.design or call.user.super_user):
         raise ApiError(400, DESIGN_RIGHTS_REPEATING if repeating else DESIGN_RIGHTS)
 

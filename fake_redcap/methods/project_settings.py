@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.messages import Change
 from fake_redcap.methods.design_import import DESIGN_RIGHTS_REPEATING
 from fake_redcap.methods.export_format import not_implemented, reply
 from fake_redcap.methods.record_import import _parse_csv
@@ -56,7 +57,8 @@ _INTEGER = frozenset(
 
 def import_project_settings(call: Call) -> Reply:
     """API/project_settings/import.php: the attributes REDCap writes, the count of keys sent."""
-    if not (call.user.design or call.user.super_user):
+    needs_design = call.profile.has(Change.SETUP_IMPORTS_NEED_DESIGN)
+    if needs_design and not (call.user.design or call.user.super_user):
         raise ApiError(400, DESIGN_RIGHTS_REPEATING)  # api_228
     data = _data(call)
     project = call.project
