@@ -122,8 +122,8 @@ def _load(small: Path, large: Path, count: int) -> tuple[FakeState, FakeState]:
     json_load = time.perf_counter() - started
     row("load 10-record fixture", f"{small_load * 1000:.0f} ms")
     row(f"json.load of the {count:,}-record file", f"{json_load:.2f} s")
+    # The loading targets are bench_load.py's (every format, CPU time, resident memory).
     row(f"load {count:,}-record fixture (JSON)", f"{large_load:.2f} s", large_load / json_load)
-    target("load 100,000 records (JSON) vs json.load", large_load / json_load, "<=", 2.0)
     return small_state, large_state
 
 

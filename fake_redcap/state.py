@@ -60,7 +60,8 @@ class Served:
 
     project: Project
     profile: Profile
-    # (db_key(record), event) -> rows of that record in that event
+    # (db_key(record), event) -> rows of that record in that event, as loaded (`rows` reads
+    # `changed_rows` first)
     by_record_event: dict[tuple[str, str | None], tuple[RecordRow, ...]] = field(repr=False)
     # db_key(record) -> the record's name, for every record with a row in any event
     records: dict[str, str] = field(repr=False)
@@ -80,6 +81,11 @@ class Served:
     changed: dict[str, str] = field(default_factory=dict, repr=False)
     # The project's log (fake_redcap/project_log.py), newest first; None: nothing logged since the load
     log: LogChain | None = field(default=None, repr=False)
+    # The same for the record/event pairs an Import or Delete File changed since the load: a file change
+    # copies this small overlay, not the whole index, so a reset frees only what changed (issue 19)
+    changed_rows: dict[tuple[str, str | None], tuple[RecordRow, ...]] = field(
+        default_factory=dict, repr=False
+    )
     # The project's File Repository (fake_redcap/repository.py; empty unless the fixture declares one)
     repository: Repository = field(default_factory=Repository, repr=False)
 
@@ -107,7 +113,11 @@ class Served:
         )
 
     def rows(self, record: str, event: str | None) -> tuple[RecordRow, ...]:
-        return self.by_record_event.get((db_key(record), event), ())
+        return self.rows_at((db_key(record), event))
+
+    def rows_at(self, key: tuple[str, str | None]) -> tuple[RecordRow, ...]:
+        found = self.changed_rows.get(key)
+        return found if found is not None else self.by_record_event.get(key, ())
 
     def file_field(self, name: str) -> Field | None:
         """The first file field whose name the database matches to `name` (case-insensitively)."""
@@ -532,7 +542,7 @@ def _with_file(
 ) -> tuple[Served, StoredFile | None]:
     """`served` with the field's file set (or removed, with None), and the file it held before."""
     key = (db_key(record), event)
-    rows_here = served.by_record_event.get(key, ())
+    rows_here = served.rows_at(key)
     existing = next((r for r in rows_here if r.instance == instance), None)
     if existing is None:
         existing = RecordRow(record=served.records.get(key[0], record), event=event, instance=instance)
@@ -545,16 +555,15 @@ def _with_file(
     if stored is not None:
         files[field] = stored
     row = dataclasses.replace(existing, files=MappingProxyType(files))
-    # Copy-on-write: the indexes are copied (fast, in C) rather than rebuilt from every row.
+    # Copy-on-write: the rows are copied (fast, in C), the index shared and the changed pair overlaid.
     position = next(i for i in range(len(records) - 1, -1, -1) if records[i] is existing)
     records[position] = row
-    by_record_event = dict(served.by_record_event)
-    by_record_event[key] = tuple(row if r is existing else r for r in rows_here)
+    changed_rows = {**served.changed_rows, key: tuple(row if r is existing else r for r in rows_here)}
     names = served.records if key[0] in served.records else {**served.records, key[0]: row.record}
     updated = dataclasses.replace(
         served,
         project=dataclasses.replace(served.project, records=tuple(records)),
-        by_record_event=by_record_event,
+        changed_rows=changed_rows,
         records=names,
     )
     return updated, replaced

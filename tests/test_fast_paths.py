@@ -1,17 +1,20 @@
-"""The shortcuts the loaders and the body parser take for speed (issue 19) give exactly what the general
-code gives: each is compared with the code it stands in for, on generated input."""
+"""The shortcuts the loaders, the body parser and Import File take for speed (issue 19) give exactly what
+the general code gives: each is compared with the code it stands in for, on generated input."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import urllib.parse
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fake_redcap import FakeState
 from fake_redcap.fixture.values import VALIDATIONS, column_check, column_problem
-from fake_redcap.model import Field
+from fake_redcap.model import Field, StoredFile
 from fake_redcap.params import _unquote
 
 _URL_BYTES = st.lists(
@@ -83,3 +86,33 @@ def test_date_check_is_strptime(value: str) -> None:
     check = VALIDATIONS["date_ymd"]
     assert check is not None
     assert check(value) == expected
+
+
+def test_a_file_change_overlays_the_loaded_index_instead_of_copying_it(tmp_path: Path) -> None:
+    """Import File changes one record/event pair; the 100,000-entry index a large project has is
+    shared with the loaded project (a reset then frees only the change), and reads see the change."""
+    fixture = tmp_path / "p.json"
+    fields = [
+        {"name": "record_id", "form": "f", "type": "text"},
+        {"name": "doc", "form": "f", "type": "file"},
+    ]
+    user = {"username": "u", "token": "C" * 32, "data_export": "full"}
+    records = [{"record": str(i)} for i in range(1, 4)]
+    fixture.write_text(json.dumps({"fields": fields, "users": [user], "records": records}))
+    state = FakeState([fixture])
+    try:
+        before = state.served[0]
+        stored = StoredFile(name="a.txt", mime="text/plain", size=1, data=b"a")
+        state.set_file(before.project.project_id, "2", None, 1, "doc", stored)
+        state.set_file(before.project.project_id, "4", None, 1, "doc", stored)  # a new record's row
+        after = state.served[0]
+        assert after.by_record_event is before.by_record_event
+        assert after.rows("2", None)[0].files["doc"] is stored
+        assert after.rows("4", None)[0].files["doc"] is stored
+        assert after.rows("1", None)[0].files == {}
+        assert [r.record for r in after.project.records] == ["1", "2", "3", "4"]
+        state.reset()
+        assert state.served[0].rows("2", None)[0].files == {}
+        assert state.served[0].rows("4", None) == ()
+    finally:
+        state.close()
