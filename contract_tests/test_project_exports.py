@@ -143,7 +143,10 @@ def test_metadata_rows_have_the_data_dictionary_columns_in_order(classic: Projec
         assert tuple(row) == expected.DATA_DICTIONARY_COLUMNS, row.get("field_name")
 
 
-@pytest.mark.source(f"{src.V15_METADATA}: the csv header row names the columns in the same order")
+@pytest.mark.source(
+    f"{src.V15_METADATA}: the csv header row names the columns in the same order (MetaData.php:358-366 "
+    "getDataDictionaryHeaders without label headers for the API, written by fputcsv at :640)"
+)
 def test_the_csv_data_dictionary_header_has_the_columns_in_order(classic: ProjectUnderTest) -> None:
     response = classic.post(READER, {"content": "metadata", "format": "csv", "returnFormat": "json"})
     assert response.status_code == 200, response.content[:300]
