@@ -1,9 +1,10 @@
 """Import Records (`content=record` with `data`, flat json): REDCap's refusals, each listing the bad value
 as record, field, value and reason, and an accepted import as the record export shows it.
 
-The refusals change nothing. Two clauses write: one sets `enrollment_notes` of classic record 3 (which
-the reference fixture leaves blank) and blanks it again with overwriteBehavior=overwrite, one renames
-record 3 and renames it back, whatever the outcome.
+The refusals change nothing. Three clauses write: one sets `enrollment_notes` of classic record 3 (which
+the reference fixture leaves blank) and blanks it again with overwriteBehavior=overwrite, one checks
+the checkbox column `contact_ways___2` of record 3 (unchecked in the fixture) and unchecks it again the
+same way, one renames record 3 and renames it back, whatever the outcome.
 """
 
 from __future__ import annotations
@@ -128,6 +129,31 @@ def test_an_import_writes_and_overwrite_blanks(classic: ProjectUnderTest) -> Non
         )
         assert response.status_code == 200
         assert _notes(classic) == ""
+
+
+def _box(project: ProjectUnderTest, column: str) -> str:
+    params = {"content": "record", "format": "json", "records[0]": WRITE_RECORD}
+    params.update({"fields[0]": "record_id", "fields[1]": "contact_ways"})
+    rows = project.post("full_user", params).json()
+    return str(next(r[column] for r in rows if r["redcap_repeat_instrument"] == ""))
+
+
+@pytest.mark.source(
+    f"{SAVE}: a blank checkbox column stays blank in normal mode and is kept like any blank; overwrite "
+    "mode turns it into 0 (V15 Records.php:5490-5506)"
+)
+def test_a_blank_checkbox_column_unchecks_only_in_overwrite_mode(classic: ProjectUnderTest) -> None:
+    """Writes: contact_ways___2 of record 3 (unchecked in the reference fixture), unchecked again after."""
+    column = "contact_ways___2"
+    assert _box(classic, column) == "0", f"record {WRITE_RECORD} must have {column} unchecked"
+    with blanked(classic, WRITE_RECORD, column):
+        response = _import(classic, [{"record_id": WRITE_RECORD, column: "1"}])
+        assert (response.status_code, response.text) == (200, '{"count": 1}')
+        assert _box(classic, column) == "1"
+        response = _import(classic, [{"record_id": WRITE_RECORD, column: ""}])
+        assert (response.status_code, _box(classic, column)) == (200, "1")
+        response = _import(classic, [{"record_id": WRITE_RECORD, column: ""}], overwriteBehavior="overwrite")
+        assert (response.status_code, _box(classic, column)) == (200, "0")
 
 
 # -- Delete Records and Generate Next Record Name (read only: every clause is refused or reads) ----------

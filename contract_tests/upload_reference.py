@@ -49,16 +49,25 @@ class Upload:
         return f"{text}, {self.field}"
 
     def params(self) -> dict[str, str]:
-        params = {"content": "file", "action": "import", "record": self.record, "field": self.field}
-        if self.event:
-            params["event"] = self.event
-        if self.instance != 1:
-            params["repeat_instance"] = str(self.instance)
-        if self.signature:
-            # Signature fields take API uploads only from the mobile app (reference §4.1 step 11, §5).
-            params["mobile_app"] = "1"
-        params["returnFormat"] = "json"
-        return params
+        return import_file_params(
+            self.record, self.event, self.instance, self.field, signature=self.signature
+        )
+
+
+def import_file_params(
+    record: str, event: str | None, instance: int, field: str, *, signature: bool
+) -> dict[str, str]:
+    """Import File's parameters for one stored file (without the token)."""
+    params = {"content": "file", "action": "import", "record": record, "field": field}
+    if event:
+        params["event"] = event
+    if instance != 1:
+        params["repeat_instance"] = str(instance)
+    if signature:
+        # Signature fields take API uploads only from the mobile app (reference §4.1 step 11, §5).
+        params["mobile_app"] = "1"
+    params["returnFormat"] = "json"
+    return params
 
 
 def plan(project: ProjectUnderTest) -> list[Upload]:

@@ -132,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return contract_cli.replay(args)
         if args.command == "snapshot":
             return snapshot_cli.snapshot(args)
+        if args.command == "provision":
+            return contract_cli.provision(args)
         return serve(args)
     except BrokenPipeError:
         # The reader went away (`fake-redcap check x.yaml | head`): not an error worth a traceback.

@@ -55,6 +55,34 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     replay.add_argument("transcript", metavar="DIR")
     replay.add_argument("--redcap-target", metavar="TARGET", default="fake")
+    provision = commands.add_parser(
+        "provision",
+        help="build the contract suite's reference projects on a REDCap server through its API",
+        description="Create the reference projects with a Super API Token, import their data dictionary, "
+        "arms, events, designations, repeating set-up, records and users, upload their files, write the "
+        "target file, and print what only an administrator can do (the preflight then checks it).",
+    )
+    add_provision_arguments(provision)
+
+
+def add_provision_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `fake-redcap provision` (and `python -m contract_tests.provision`)."""
+    parser.add_argument("--url", required=True, help="the server's API URL, ending in /api/")
+    parser.add_argument(
+        "--super-token-env",
+        required=True,
+        metavar="VAR",
+        help="the environment variable holding a super user's Super API Token (never an argument)",
+    )
+    parser.add_argument("--out", required=True, type=Path, help="the target file to write")
+    parser.add_argument(
+        "--env-prefix", default="RC", help="prefix of the token variables the target file names (default RC)"
+    )
+    parser.add_argument(
+        "--without-analysis",
+        action="store_true",
+        help="leave out the optional Analysis/Cleanup project (its clauses are then skipped)",
+    )
 
 
 def suite_dir() -> Path | None:
@@ -96,8 +124,8 @@ def pytest_arguments(args: argparse.Namespace, folder: Path) -> list[str]:
     return arguments + extra
 
 
-def contract(args: argparse.Namespace) -> int:
-    """Run the suite; pytest's exit status (0 all passed, 1 a clause failed, 2 and up usage problems)."""
+def _installed_suite() -> Path | None:
+    """The suite's folder, or None after saying how to get it back."""
     folder = suite_dir()
     if folder is None:
         print(
@@ -105,6 +133,13 @@ def contract(args: argparse.Namespace) -> int:
             "Reinstall fake-redcap: pip install --force-reinstall fake-redcap",
             file=sys.stderr,
         )
+    return folder
+
+
+def contract(args: argparse.Namespace) -> int:
+    """Run the suite; pytest's exit status (0 all passed, 1 a clause failed, 2 and up usage problems)."""
+    folder = _installed_suite()
+    if folder is None:
         return 2
     import pytest  # only this command needs pytest at import time
 
@@ -113,16 +148,20 @@ def contract(args: argparse.Namespace) -> int:
 
 def replay(args: argparse.Namespace) -> int:
     """`fake-redcap replay DIR [--redcap-target T]`: the suite's replay (its module replay.py)."""
-    folder = suite_dir()
+    folder = _installed_suite()
     if folder is None:
-        print(
-            "fake-redcap: the contract suite is not installed (no package fake_redcap_contract). "
-            "Reinstall fake-redcap: pip install --force-reinstall fake-redcap",
-            file=sys.stderr,
-        )
         return 2
     module = importlib.import_module(f"{folder.name}.replay")
     return int(module.main([args.transcript, "--redcap-target", args.redcap_target]))
+
+
+def provision(args: argparse.Namespace) -> int:
+    """`fake-redcap provision ...`: the suite's provisioning (its module provision.py)."""
+    folder = _installed_suite()
+    if folder is None:
+        return 2
+    module = importlib.import_module(f"{folder.name}.provision")
+    return int(module.run(args))
 
 
 def run(argv: Sequence[str]) -> int:

@@ -155,6 +155,20 @@ def test_overwrite_behavior(client: FlaskClient) -> None:
     assert _record(client, "2")["age"] == ""
 
 
+def test_a_blank_checkbox_keeps_its_box_in_normal_mode_and_unchecks_it_in_overwrite(
+    client: FlaskClient,
+) -> None:
+    """saveData (V15 Records.php:5490-5506): a blank checkbox column is "" in normal mode, which keeps
+    the stored value like any blank; only overwrite mode turns it into "0". "0" unchecks in both."""
+    assert _import(client, "record_id,pets___1,pets___2\n2,1,1\n", fmt="csv")[0] == 200
+    assert _import(client, "record_id,pets___1,pets___2\n2,,\n", fmt="csv")[0] == 200
+    assert (_record(client, "2")["pets___1"], _record(client, "2")["pets___2"]) == ("1", "1")
+    assert _import(client, "record_id,pets___1,pets___2\n2,0,\n", fmt="csv")[0] == 200
+    assert (_record(client, "2")["pets___1"], _record(client, "2")["pets___2"]) == ("0", "1")
+    assert _import(client, "record_id,pets___2\n2,\n", fmt="csv", overwriteBehavior="overwrite")[0] == 200
+    assert _record(client, "2")["pets___2"] == "0"
+
+
 def test_record_names(client: FlaskClient) -> None:
     assert _import(client, json.dumps([{"record_id": "ABC", "age": "1"}]), returnContent="ids") == (
         200,

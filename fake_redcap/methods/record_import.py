@@ -555,10 +555,13 @@ def _written(project: Project, placed: list[_Row], overwrite: bool) -> tuple[Rec
             if name == pk or not _stored(found):
                 continue
             assert found is not None
-            blank = value == "" or (found.type == "checkbox" and value == "0")
-            if blank and (overwrite or found.type == "checkbox"):
+            # A blank keeps the stored value in normal mode, checkbox or not (saveData :5506 turns a
+            # blank checkbox into "0" only in overwrite mode); "0" unchecks a box in either mode.
+            if value == "" and not overwrite:
+                continue
+            if value == "" or (found.type == "checkbox" and value == "0"):
                 values.pop(name, None)
-            elif not blank:
+            else:
                 values[name] = value
         updated = RecordRow(
             record=current.record,

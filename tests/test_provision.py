@@ -1,0 +1,130 @@
+"""`fake-redcap provision`: the reference projects built through the API (contract_tests/provision.py).
+
+The plan and the checklist are checked here without a server; the end-to-end run against the fake is
+in tests/test_provision_end_to_end.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from contract_tests import provision
+from contract_tests.targets import REFERENCE_FIXTURES, load_target
+from fake_redcap import cli, load_fixture
+from fake_redcap.model import ExportRight
+
+CLASSIC, LONGITUDINAL, ANALYSIS = REFERENCE_FIXTURES
+
+
+def test_the_classic_plan_imports_in_redcaps_order_without_arms_or_events() -> None:
+    plan = provision.plan(CLASSIC)
+    assert [(s.what, s.params["content"]) for s in plan.steps] == [
+        ("data dictionary", "metadata"),
+        ("repeating instruments and events", "repeatingFormsEvents"),
+        ("data access groups", "dag"),
+        ("records", "record"),
+        ("users and their rights", "user"),
+        ("users' data access groups", "userDagMapping"),
+    ]
+    assert plan.title == "Contract suite reference - classic"
+    assert all("token" not in s.params for s in plan.steps)
+
+
+def test_the_longitudinal_plan_imports_arms_before_events_before_designations() -> None:
+    contents = [s.params["content"] for s in provision.plan(LONGITUDINAL).steps]
+    assert contents == [
+        "metadata",
+        "arm",
+        "event",
+        "formEventMapping",
+        "repeatingFormsEvents",
+        "record",
+        "user",
+    ]
+
+
+def test_a_user_row_gives_the_fixtures_rights_per_instrument() -> None:
+    fixture = load_fixture(CLASSIC)
+    forms = list(dict.fromkeys(f.form for f in fixture.fields))
+    users = {u.username: u for u in fixture.users}
+    mixed = provision.user_row(users["mixed_deid_remove_user"], forms)
+    assert mixed["forms_export"] == {"enrollment": 2, "documents": 3, "lab_results": 2}
+    assert mixed["forms"] == dict.fromkeys(forms, 1)
+    importer = provision.user_row(users["importer_user"], forms)
+    assert (importer["api_import"], importer["record_delete"]) == (1, 0)
+    assert provision.user_row(users["mobile_app_user"], forms)["mobile_app"] == 1
+    assert set(importer["forms_export"].values()) == {int(ExportRight.FULL)}
+    expired = provision.user_row(users["expired_user"], forms)
+    assert expired["expiration"] == "2020-01-31"
+    assert "token" not in json.dumps([mixed, importer, expired]).lower()
+
+
+def test_the_checklist_names_only_what_the_api_cannot_do() -> None:
+    plans = [provision.plan(p) for p in REFERENCE_FIXTURES]
+    lines = provision.checklist(plans, provision.env_name("RC"))
+    text = "\n".join(lines)
+    assert "suspends the account suspended_user" in text
+    assert "makes super_user a super user" in text and "$RC_CLASSIC_SUPER_USER_SUPER_TOKEN" in text
+    assert "lock record 4 whole" in text
+    assert "lock the instrument documents of record 5" in text
+    assert '"Contract suite reference - analysis": move the project to production, then to Analysis' in text
+    assert "full_user -> $RC_CLASSIC_FULL_USER" in text
+    assert sum("issues an API token" in line for line in lines) == 3
+
+
+def test_the_target_file_names_a_variable_for_every_token_and_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plans = [provision.plan(p) for p in REFERENCE_FIXTURES]
+    env_of = provision.env_name("RC")
+    document = provision.target_document("http://127.0.0.1:9/api/", plans, env_of)
+    path = tmp_path / "target.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    monkeypatch.setenv("RC_CLASSIC_FULL_USER", "A" * 32)
+    target = load_target(path)
+    classic = target.projects[0]
+    assert classic.fixture.title == load_fixture(CLASSIC).title
+    assert classic.tokens["full_user"].env == "RC_CLASSIC_FULL_USER"
+    assert classic.tokens["super_user.super_token"].env == "RC_CLASSIC_SUPER_USER_SUPER_TOKEN"
+    assert classic.configured("full_user") and not classic.configured("deid_user")
+
+
+def test_provision_without_its_variable_says_which_to_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("NO_SUCH_SUPER_TOKEN", raising=False)
+    out = tmp_path / "target.yaml"
+    code = cli.main(
+        [
+            "provision",
+            "--url",
+            "http://127.0.0.1:9/api/",
+            "--super-token-env",
+            "NO_SUCH_SUPER_TOKEN",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 2
+    assert "the environment variable NO_SUCH_SUPER_TOKEN is not set" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_provision_that_cannot_reach_the_server_writes_nothing_and_names_the_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "S3CR3T" + "0" * 58
+    monkeypatch.setenv("SUPER", secret)
+    out = tmp_path / "target.yaml"
+    code = cli.main(
+        ["provision", "--url", "http://127.0.0.1:9/api/", "--super-token-env", "SUPER", "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "create the project: cannot reach http://127.0.0.1:9/api/" in err
+    assert secret not in err
+    assert not out.exists()
