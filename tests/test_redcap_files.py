@@ -160,6 +160,37 @@ def test_a_data_dictionary_download_with_checkboxes_and_a_raw_record_export(tmp_
     ]
 
 
+def test_rows_add_files_to_a_classic_records_file_without_repeat_columns(tmp_path: Path) -> None:
+    """A classic project's export has no redcap_repeat_instrument column; the fixture's own rows still
+    add files to its records (they were refused as a second row of the same record)."""
+    dictionary = DICTIONARY + "scan,intake,,file,Scan,,,,,,,,,,,,,\n"
+    path = write(
+        tmp_path,
+        {
+            "redcap": {"data_dictionary": "dd.csv", "records": "records.csv"},
+            "records": [
+                {"record": "1", "files": {"scan": {"text": "hi\n", "name": "scan.txt", "mime": "text/plain"}}}
+            ],
+        },
+        {"dd.csv": dictionary, "records.csv": "record_id,age\n1,40\n2,\n"},
+    )
+    project = load_fixture(path)
+    assert [(r.record, dict(r.values), sorted(r.files)) for r in project.records] == [
+        ("1", {"age": "40"}, ["scan"]),
+        ("2", {}, []),
+    ]
+    twice = write(
+        tmp_path / "twice",
+        {
+            "redcap": {"data_dictionary": "dd.csv", "records": "records.csv"},
+            "records": [{"record": "1", "values": {"color": "1"}}, {"record": "1", "values": {"color": "2"}}],
+        },
+        {"dd.csv": dictionary, "records.csv": "record_id,age\n1,40\n"},
+    )
+    with pytest.raises(FixtureError, match="already has a row"):
+        load_fixture(twice)
+
+
 @pytest.mark.parametrize(
     ("files", "doc", "fragment"),
     [
