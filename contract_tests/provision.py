@@ -100,6 +100,7 @@ def user_row(user: User, forms: Sequence[str]) -> dict[str, Any]:
     else:
         export = {form: int(user.data_export.get(form, ExportRight.NO_ACCESS)) for form in forms}
     return {
+        **{name: int(value) for name, value in user.rights.items()},  # logging, file_repository, ...
         "username": user.username,
         "expiration": user.expiration.isoformat() if user.expiration else "",
         "design": int(user.design),
