@@ -31,6 +31,7 @@ from fake_redcap.fixture.validate import Builder
 from fake_redcap.methods.design_import import DESIGN_RIGHTS, PRODUCTION
 from fake_redcap.methods.export_format import not_implemented, reply
 from fake_redcap.methods.project_info import DATA_DICTIONARY_COLUMNS
+from fake_redcap.methods.record_import import RESERVED as RESERVED_FIELD_NAMES
 from fake_redcap.methods.record_import import _parse_csv
 from fake_redcap.methods.structure import export_columns
 from fake_redcap.model import Field, Project, ProjectStatus, RecordRow
@@ -95,39 +96,8 @@ BAD_TYPE = (
 )
 TYPE_MISSING = "Each row MUST have a field type, but the following cells have a field type missing: "
 
-# Project::$reserved_field_names (V15 Classes/Project.php:13-25)
-RESERVED_NAMES = frozenset(
-    {
-        "redcap_event_name",
-        "redcap_csrf_token",
-        "redcap_survey_timestamp",
-        "redcap_survey_identifier",
-        "redcap_survey_return_code",
-        "redcap_data_access_group",
-        "hidden_edit_flag",
-        "instance",
-        "redcap_repeat_instance",
-        "redcap_repeat_instrument",
-        "submit",
-        "new",
-        "return",
-        "continue",
-        "case",
-        "switch",
-        "class",
-        "enum",
-        "catch",
-        "throw",
-        "document",
-        "super",
-        "focus",
-        "elements",
-        "action",
-        "event_id",
-        "target",
-        "field_label",
-    }
-)
+# Project::$reserved_field_names (V15 Classes/Project.php:13-25), as record_import keeps them.
+RESERVED_NAMES = RESERVED_FIELD_NAMES
 _ALL_TYPES = (*TYPES, "slider", "sql", "advcheckbox")
 _LEGACY = {"textarea": "notes", "select": "dropdown"}
 _NO_CHOICES = ("notes", "file", "yesno", "truefalse", "descriptive")
