@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from fake_redcap import FakeServer, FakeState
@@ -44,6 +45,15 @@ EXPECTED_FAILURES: dict[str, str] = {
         )
     },
 }
+
+
+# On Python 3.13 PyCap's own conftest breaks in the client: add_files_to_repository hands requests a
+# NamedTemporaryFile wrapper, which requests cannot encode there ("TypeError: a bytes-like object is
+# required, not '_TemporaryFileWrapper'", raised in urllib3's filepost before any request is sent), so
+# every test of the simple project errors in its fixture, against any server. Observed on 3.13.0; 3.11
+# sends the file and every simple-project test passes.
+CLIENT_BREAKS_ON_THIS_PYTHON = sys.version_info >= (3, 13)
+CLIENT_BREAK = "PyCap's conftest: requests cannot encode a NamedTemporaryFile wrapper on Python 3.13"
 
 
 # The copy is PyCap's files byte for byte (commit b1cf4ae38354638e5e649610968ac4f1539f1287).
@@ -80,4 +90,9 @@ def test_pycap_integration_suite(tmp_path: Path) -> None:
             "PYTHONPATH": f"{ROOT / 'tests' / 'support'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         }
         outcomes, tail = run_suite(tmp_path, SUITE, env, "-p", "pycap_url_plugin")
-    check_outcomes(outcomes, EXPECTED_FAILURES, 63, tail)
+    expected = dict(EXPECTED_FAILURES)
+    if CLIENT_BREAKS_ON_THIS_PYTHON:
+        simple = [name for name in outcomes if "/test_simple_project.py::" in name]
+        assert len(simple) == 36 and all(outcomes[name] == "error" for name in simple), tail
+        expected.update(dict.fromkeys(simple, CLIENT_BREAK))
+    check_outcomes(outcomes, expected, 63, tail)
