@@ -44,7 +44,14 @@ import requests
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from fake_redcap import FakeServer, FakeState, create_app, messages
 from tests.support import (
@@ -455,6 +462,9 @@ class RedcapModel:
     files: dict[FileKey, Stored] = field(default_factory=dict)
     rows: set[tuple[int, str, str | None]] = field(default_factory=set)  # record has data in event
     instances: set[tuple[int, str, str | None, float]] = field(default_factory=set)  # ... in this instance
+    # A record's name as stored: an import naming it in another case logs the stored one (V15
+    # Records.php:7584-7606 aligns imported names with the back-end value, case-insensitively).
+    names: dict[tuple[int, str], str] = field(default_factory=dict)
     ages: dict[tuple[int, str, str | None], str] = field(default_factory=dict)  # the stored age per row
     # The record rows of each project's log, oldest first (V15 Logging::logEvent calls in saveData,
     # deleteRecordByProject, API/file/import.php:165 and delete.php:122): (event, record key,
@@ -469,6 +479,7 @@ class RedcapModel:
             for row in doc["records"]:
                 rec, event, inst = key(row["record"]), row.get("event"), float(row.get("instance", 1))
                 model.rows.add((pid, rec, event))
+                model.names.setdefault((pid, rec), row["record"])
                 model.instances.add((pid, rec, event, inst))
                 if row.get("values", {}).get("age"):
                     model.ages[(pid, rec, event)] = row["values"]["age"]
@@ -659,7 +670,8 @@ class RedcapModel:
         events here are arm 1's), else UPDATE; nothing if nothing changed."""
         new_row = (pid, key(record), event) not in self.rows
         old = self.ages.get((pid, key(record), event), "")
-        lines = [f"record_id = '{record}'"] if new_row else []
+        stored = self.names.setdefault((pid, key(record)), record)
+        lines = [f"record_id = '{stored}'"] if new_row else []
         if value not in ("", old):
             lines.append(f"age = '{value}'")
             self.ages[(pid, key(record), event)] = value
@@ -702,6 +714,7 @@ class RedcapModel:
         self.instances = {i for i in self.instances if i[:2] != (pid, key(record))}
         self.files = {k: v for k, v in self.files.items() if k[:2] != (pid, key(record))}
         self.ages = {k: v for k, v in self.ages.items() if k[:2] != (pid, key(record))}
+        self.names.pop((pid, key(record)), None)
         self.logged(pid, ("DELETE", key(record), "Delete record (API)", f"record_id = '{record}'"))
         # its locks go with it (redcap_locking_data rows of the record are deleted)
         project.locked_records.discard(key(record))
@@ -944,6 +957,34 @@ class FileApiMachine(RuleBasedStateMachine):
         upload: tuple[str, bytes] | None,
     ) -> None:
         self.check(Request("import", tok, record, field_name, event, inst, "json", upload=upload))
+
+    @precondition(lambda self: bool(self.model.rows))
+    @rule(
+        data=st.data(),
+        field_name=st.sampled_from(["consent", "lab_file"]),
+        inst=st.sampled_from([None, "1", "2"]),
+        name=st.sampled_from([n for n, stored in UPLOAD_NAMES.items() if stored is not None]),
+        payload=st.sampled_from([p for p, _m in PAYLOADS]),
+    )
+    def import_where_a_record_is(
+        self, data: st.DataObject, field_name: str, inst: str | None, name: str, payload: bytes
+    ) -> None:
+        """An owner's upload to a record and event that exist now (records come and go with Delete
+        Records and reset), so that every run writes files: the random rules above reach a successful
+        import only when record, event, token and upload all happen to fit, and a run of them once
+        reached none (CI, 2026-11-30)."""
+        pid, record, event = data.draw(st.sampled_from(sorted(self.model.rows, key=repr)))
+        tok = ADMINS[0] if pid == CLASSIC["project"]["project_id"] else ADMINS[1]
+        self.check(Request("import", tok, record, field_name, event, inst, "json", upload=(name, payload)))
+
+    @precondition(lambda self: bool(self.model.files))
+    @rule(data=st.data(), op=st.sampled_from(["export", "fileinfo", "delete"]), fmt=formats)
+    def use_a_stored_file(self, data: st.DataObject, op: str, fmt: str | None) -> None:
+        """Export File, its file info or Delete File by an owner on a file stored now, for the same reason."""
+        pid, record, event, inst, field_name = data.draw(st.sampled_from(sorted(self.model.files, key=repr)))
+        tok = ADMINS[0] if pid == CLASSIC["project"]["project_id"] else ADMINS[1]
+        instance = data.draw(st.sampled_from([str(int(inst))] + ([None] if inst == 1 else [])))
+        self.check(Request(op, tok, record, field_name, event, instance, fmt))
 
     @rule(
         tok=able_tokens,
