@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import http.client
 import io
-import ipaddress
 import json
 import logging
-import operator
 import os
 import secrets
 import time
@@ -27,12 +25,16 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
+from redcap_file_client.checks import (
+    empty_body_check,
+    expected_length,
+    file_headers,
+    file_params,
+    is_loopback,
+)
 from redcap_file_client.disk import fsync_folder, not_a_folder, place, unlink_quietly
 from redcap_file_client.errors import RedcapError, error_message
 from redcap_file_client.filenames import (
-    filename_from_headers,
-    parse_header_params,
-    repair_latin1,
     safe_filename,
     sanitise_filename,
 )
@@ -109,14 +111,6 @@ class FileType:
     mime_type: str | None
 
 
-@dataclass(frozen=True)
-class _FileHeaders:
-    filename: str | None
-    mime_type: str | None
-    charset: str | None
-    content_type: str | None
-
-
 class _BodyFailure(Exception):
     """The body broke off after a 200: may be retried, else its `error` is raised."""
 
@@ -168,7 +162,7 @@ class RedcapClient:
         self.session = session if session is not None else requests.Session()
         if self._own_session:
             self.session.headers["User-Agent"] = USER_AGENT
-        if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
+        if parsed.scheme == "http" and not is_loopback(parsed.hostname):
             log.warning("%s is plain http: the API token travels unencrypted", self._display_url)
 
     def __repr__(self) -> str:
@@ -210,12 +204,12 @@ class RedcapClient:
         repeat_instance: int | None = None,
     ) -> ExportedFile:
         """Export File, in memory. For large files prefer `download_file`, which streams to disk."""
-        params = _file_params("export", record, field, event, repeat_instance)
+        params = file_params("export", record, field, event, repeat_instance)
 
         def read(resp: requests.Response) -> ExportedFile:
             body = io.BytesIO()
             self._copy_body(resp, body.write, None)
-            meta = _file_headers(resp)
+            meta = file_headers(resp)
             return ExportedFile(
                 content=body.getvalue(),
                 filename=meta.filename,
@@ -247,7 +241,7 @@ class RedcapClient:
         An existing destination raises `FileExistsError` unless `overwrite=True`; with a file path
         this is checked before any request.
         """
-        params = _file_params("export", record, field, event, repeat_instance)
+        params = file_params("export", record, field, event, repeat_instance)
         dest_path = Path(dest)
         if dest_path.is_dir():
             folder, fixed_target = dest_path, None
@@ -261,7 +255,7 @@ class RedcapClient:
                 raise FileExistsError(f"{str(dest_path)!r} exists; pass overwrite=True to replace it")
 
         def read(resp: requests.Response) -> tuple[Path, Path]:
-            meta = _file_headers(resp)
+            meta = file_headers(resp)
             if fixed_target is not None:
                 target = fixed_target
             else:
@@ -305,7 +299,7 @@ class RedcapClient:
         stores the name given here (`filename`, else the path's or file object's base name; bytes need
         `filename`). Never retried.
         """
-        params = _file_params("import", record, field, event, repeat_instance)
+        params = file_params("import", record, field, event, repeat_instance)
         with upload_source(file, filename) as (stream, size, name):
             body = MultipartBody([*params, ("returnFormat", "json")], name, stream, size)
             self._post(params, retry=False, on_ok=self._expect_empty, multipart=body)
@@ -319,7 +313,7 @@ class RedcapClient:
         repeat_instance: int | None = None,
     ) -> None:
         """Delete File. Never retried."""
-        params = _file_params("delete", record, field, event, repeat_instance)
+        params = file_params("delete", record, field, event, repeat_instance)
         self._post(params, retry=False, on_ok=self._expect_empty)
 
     def export_content(self, content: str, params: Mapping[str, str] | None = None) -> bytes:
@@ -369,10 +363,10 @@ class RedcapClient:
     ) -> FileType:
         """Export File's name and MIME type from its headers; the body is not read (the connection is
         closed after the headers)."""
-        params = _file_params("export", record, field, event, repeat_instance)
+        params = file_params("export", record, field, event, repeat_instance)
 
         def read(resp: requests.Response) -> FileType:
-            meta = _file_headers(resp)
+            meta = file_headers(resp)
             return FileType(meta.filename, meta.mime_type)
 
         return self._post(params, retry=True, on_ok=read)
@@ -482,13 +476,13 @@ class RedcapClient:
     def _expect_empty(self, resp: requests.Response) -> None:
         body = io.BytesIO()
         self._copy_body(resp, body.write, None)
-        _empty_body_check(body.getvalue(), resp)
+        empty_body_check(body.getvalue(), resp)
 
     def _copy_body(
         self, resp: requests.Response, write: Callable[[bytes], object], progress: Progress | None
     ) -> int:
         """Copy the body to `write`; a transport failure or a short body raises `_BodyFailure`."""
-        expected = _expected_length(resp)
+        expected = expected_length(resp)
         done = 0
         chunks: Iterator[bytes] = resp.iter_content(CHUNK_SIZE)
         while True:
@@ -538,85 +532,3 @@ class RedcapClient:
             unlink_quietly(temp)
             raise
         return temp
-
-
-# --------------------------------------------------------------------- helpers
-
-
-def _file_params(
-    action: str, record: str | int, field: str, event: str | None, repeat_instance: int | None
-) -> list[tuple[str, str]]:
-    """Validate the arguments (before any request) and build the form fields REDCap reads."""
-    if isinstance(record, bool) or not isinstance(record, str | int):
-        raise ValueError(f"record must be a string or an integer, not {type(record).__name__}")
-    record_text = str(record)
-    if not record_text:
-        raise ValueError("record must not be empty")
-    if not isinstance(field, str) or not field or field.strip() != field:
-        raise ValueError(f"field must be a non-empty field name without surrounding spaces, not {field!r}")
-    params = [("content", "file"), ("action", action), ("record", record_text), ("field", field)]
-    if event is not None:
-        if not isinstance(event, str) or not event or event.strip() != event:
-            raise ValueError(f"event must be a unique event name without surrounding spaces, not {event!r}")
-        params.append(("event", event))
-    if repeat_instance is not None:
-        params.append(("repeat_instance", str(_check_instance(repeat_instance))))
-    return params
-
-
-def _check_instance(value: object) -> int:
-    """A positive integer; 0, negatives, bools, floats and strings are refused (REDCap would silently
-    turn them into instance 1)."""
-    if isinstance(value, bool):
-        raise ValueError("repeat_instance must be a positive integer, not a bool")
-    try:
-        number = operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise ValueError(f"repeat_instance must be a positive integer, not {value!r}") from None
-    if number < 1:
-        raise ValueError(f"repeat_instance must be a positive integer (1 or more), not {number}")
-    return number
-
-
-def _file_headers(resp: requests.Response) -> _FileHeaders:
-    """What an Export File answer says of its file. REDCap always names the file in the Content-Type
-    (RestUtility::sendFile), so a 200 HTML page that names no file is something else (a maintenance or
-    login page a proxy answered with) and raises rather than being saved as the file."""
-    content_type = resp.headers.get("Content-Type")
-    mime = charset = None
-    if content_type:
-        main, params = parse_header_params(repair_latin1(content_type))
-        mime = main.lower() or None
-        charset = params.get("charset") or None
-    filename = filename_from_headers(resp.headers)
-    if filename is None and mime in ("text/html", "application/xhtml+xml"):
-        raw = resp.raw.read(64 * 1024, decode_content=False) if resp.raw is not None else b""
-        message = error_message(resp.reason or "", content_type, raw)
-        raise RedcapError(200, f"the answer names no file (not a REDCap file answer): {message}", raw)
-    return _FileHeaders(filename, mime, charset, content_type)
-
-
-def _expected_length(resp: requests.Response) -> int | None:
-    """Content-Length, when it counts the bytes we will see (no content coding, not chunked)."""
-    length = resp.headers.get("Content-Length")
-    coding = resp.headers.get("Content-Encoding", "identity").strip().lower()
-    chunked = "chunked" in resp.headers.get("Transfer-Encoding", "").lower()
-    if length is None or coding not in ("", "identity") or chunked or not length.strip().isdigit():
-        return None
-    return int(length)
-
-
-def _empty_body_check(raw: bytes, resp: requests.Response) -> None:
-    """Import and delete answer 200 with an empty body; anything else is not REDCap's success."""
-    if raw.strip():
-        message = error_message(resp.reason or "", resp.headers.get("Content-Type"), raw)
-        raise RedcapError(200, f"expected an empty body, got: {message}", raw)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
