@@ -206,6 +206,13 @@ def checklist(plans: Sequence[ProjectPlan], env_of: Callable[[str, str], str]) -
         )
         for record, form in locked_forms:
             lines.append(f"{where}: lock the instrument {form} of record {record} (tick Lock, save)")
+        roles = {r.role_id: r.label for r in project.fixture.roles}
+        for folder in project.fixture.repository.folders:
+            if folder.role_id is not None:
+                lines.append(
+                    f"{where}: restrict the File Repository folder {folder.name} to the role"
+                    f" {roles.get(folder.role_id, folder.role_id)} (File Repository > folder > Edit)"
+                )
         if project.fixture.status == ProjectStatus.ANALYSIS:
             lines.append(f"{where}: move the project to production, then to Analysis/Cleanup status")
     return lines
@@ -285,6 +292,49 @@ def upload_files(api: Api, token: str, project: ProjectPlan) -> int:
     return count
 
 
+def build_repository(api: Api, token: str, project: ProjectPlan) -> int:
+    """The fixture's File Repository through the API: each folder with createFolder (its parent's new
+    folder_id, its DAG's data_access_group_id from the DAG export; V15 Classes/FileRepository.php
+    createFolder:113-121), then each file with import into its folder. A role restriction is left to
+    the checklist: the role export shows no role_id. Returns how many items it made."""
+    repository = project.fixture.repository
+    if not repository.folders and not repository.files:
+        return 0
+    title = project.title
+    group_ids: dict[int, str] = {}
+    if any(f.dag_id is not None for f in repository.folders):
+        dags = api.post(token, f"{title}: export the DAGs", {"content": "dag", "format": "json"}).json()
+        by_name = {str(d["unique_group_name"]): str(d["data_access_group_id"]) for d in dags}
+        group_ids = {
+            d.group_id: by_name[d.unique_name] for d in project.fixture.dags if d.unique_name in by_name
+        }
+    made: dict[int, str] = {}  # the fixture's folder_id -> the server's
+    for folder in repository.folders:
+        params = {
+            "content": "fileRepository",
+            "action": "createFolder",
+            "format": "json",
+            "name": folder.name,
+        }
+        if folder.parent_id is not None:
+            params["folder_id"] = made[folder.parent_id]
+        if folder.dag_id is not None and folder.dag_id in group_ids:
+            params["dag_id"] = group_ids[folder.dag_id]
+        answer = api.post(token, f"{title}: create the repository folder {folder.name}", params).json()
+        made[folder.folder_id] = str(answer[0]["folder_id"])
+    for file in repository.files:
+        params = {"content": "fileRepository", "action": "import", "returnFormat": "json"}
+        if file.folder_id is not None:
+            params["folder_id"] = made[file.folder_id]
+        api.post(
+            token,
+            f"{title}: upload {file.name} to the File Repository",
+            params,
+            files={"file": (file.name, file.stored.read_bytes(), file.stored.mime)},
+        )
+    return len(repository.folders) + len(repository.files)
+
+
 def _stored_files(fixture: Project) -> list[tuple[str, str | None, int, str, Any]]:
     return [
         (row.record, row.event, row.instance, name, stored)
@@ -314,6 +364,9 @@ def provision(
             say(f"{project.title}: {step.what} imported")
         uploaded = upload_files(api, token, project)
         say(f"{project.title}: {uploaded} files uploaded")
+        made = build_repository(api, token, project)
+        if made:
+            say(f"{project.title}: {made} File Repository folders and files made")
         built.append((project, token))
     return built
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fake_redcap.repository import Repository
 from fake_redcap.storage import open_stored
 
 
@@ -328,6 +329,8 @@ class Project:
     roles: tuple[Role, ...] = ()
     # db_key(record) -> group_id: the DAG a record belongs to (REDCap's __GROUPID__ value)
     record_dags: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # The File Repository the fixture declares (`file_repository:`); what a reset brings back
+    repository: Repository = field(default_factory=Repository)
 
     @property
     def is_longitudinal(self) -> bool:

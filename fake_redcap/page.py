@@ -26,7 +26,7 @@ from fake_redcap.dag_names import ordered
 from fake_redcap.fixture import mask_token
 from fake_redcap.journal import JournalEntry
 from fake_redcap.model import ExportRight, Project, User
-from fake_redcap.repository import Repository
+from fake_redcap.repository import Folder, Repository
 from fake_redcap.responses import stream
 from fake_redcap.state import FakeState, Served
 from fake_redcap.storage import StoredFileMissing
@@ -195,7 +195,7 @@ def _project_view(served: Served) -> dict[str, Any]:
         ],
         "files": _downloads(project),
         "records": len({r.record for r in project.records}),
-        "repository": _repository_view(served.repository),
+        "repository": _repository_view(served.repository, project),
         "log_rows": served.log.size if served.log is not None else 0,
     }
 
@@ -203,8 +203,16 @@ def _project_view(served: Served) -> dict[str, Any]:
 _NO_FILE = {"mime": "", "size": ""}
 
 
-def _repository_view(repository: Repository) -> list[dict[str, Any]]:
-    """The File Repository's folders then its files (a deleted file marked so: REDCap keeps its row)."""
+def _repository_view(repository: Repository, project: Project) -> list[dict[str, Any]]:
+    """The File Repository's folders (with their DAG or role restriction) then its files (a deleted file
+    marked so: REDCap keeps its row)."""
+    dags = {d.group_id: d.name for d in project.dags}
+    roles = {r.role_id: r.label for r in project.roles}
+
+    def limits(folder: Folder) -> str:
+        shown = [f"DAG-restricted: {dags.get(folder.dag_id, folder.dag_id)}"] if folder.dag_id else []
+        shown += [f"Role-restricted: {roles.get(folder.role_id, folder.role_id)}"] if folder.role_id else []
+        return f" ({'; '.join(shown)})" if shown else ""
 
     def path(folder_id: int | None) -> str:
         parts: list[str] = []
@@ -216,7 +224,7 @@ def _repository_view(repository: Repository) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [
         {
             "folder": path(f.parent_id),
-            "name": f.name + "/",
+            "name": f.name + "/" + limits(f),
             "id": f"folder_id {f.folder_id}",
             "mime": "",
             "size": "",

@@ -1,6 +1,7 @@
 """A project's File Repository as REDCap's tables hold it: folders (`redcap_docs_folders`) and files
 (`redcap_docs` joined to `redcap_edocs_metadata` and `redcap_docs_folders_files`). Immutable, kept in
-the project's `Served` snapshot and replaced whole (FakeState.replace_repository), emptied by a reset.
+the project's `Served` snapshot and replaced whole (FakeState.replace_repository); a reset brings back
+what the fixture declares (`file_repository:`, fake_redcap/fixture/repository.py; `Project.repository`).
 
 A deleted file keeps its row with `deleted` set: REDCap only sets `delete_date` (V15 API/fileRepository/
 delete.php:22-24), so the list leaves it out while Export and Delete still find its doc_id.
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fake_redcap.model import StoredFile
+if TYPE_CHECKING:  # model.py imports this module (Project.repository)
+    from fake_redcap.model import StoredFile
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,14 @@ class Repository:
 
         key = db_key(name)
         return any(f.folder_id == folder_id and not f.deleted and db_key(f.name) == key for f in self.files)
+
+    def top_ids(self) -> dict[str, int]:
+        """The largest id of each table this repository holds (what new ids must stay above)."""
+        return {
+            "redcap_docs_folders": max((f.folder_id for f in self.folders), default=0),
+            "redcap_edocs_metadata": max((f.doc_id for f in self.files), default=0),
+            "redcap_docs": max((f.docs_id for f in self.files), default=0),
+        }
 
     def with_folder(self, folder: Folder) -> Repository:
         return dataclasses.replace(self, folders=(*self.folders, folder))

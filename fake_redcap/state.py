@@ -86,7 +86,7 @@ class Served:
     changed_rows: dict[tuple[str, str | None], tuple[RecordRow, ...]] = field(
         default_factory=dict, repr=False
     )
-    # The project's File Repository (fake_redcap/repository.py; empty unless the fixture declares one)
+    # The project's File Repository (fake_redcap/repository.py): the fixture's, then as changed
     repository: Repository = field(default_factory=Repository, repr=False)
 
     def changed_at(self, record: str) -> str:
@@ -110,6 +110,7 @@ class Served:
                 for u in project.users
             ),
             file_fields=_file_fields(project),
+            repository=project.repository,
         )
 
     def rows(self, record: str, event: str | None) -> tuple[RecordRow, ...]:
@@ -190,16 +191,21 @@ class FakeState:
         self._origins = itertools.count(1)
         # project_id -> uploads linked into the served world (each normally once), freed when unlinked
         self._links: dict[int, collections.Counter[Path]] = {}
-        self._served: tuple[Served, ...] = self._stamp(self._load(self._fixtures))
         # Auto-increment ids (redcap_edocs_metadata.doc_id for uploads to fields and to the File
-        # Repository alike, redcap_docs.docs_id, redcap_docs_folders.folder_id): one counter per table for
-        # the server, never reused, not even after a reset
-        self._ids: dict[str, itertools.count[int]] = collections.defaultdict(lambda: itertools.count(1))
+        # Repository alike, redcap_docs.docs_id, redcap_docs_folders.folder_id): the last one issued per
+        # table for the server, never reused, not even after a reset, and always above the ids a served
+        # fixture's File Repository holds (`_floors`, raised by every load and reset)
+        self._ids: dict[str, int] = {}
+        self._floors: dict[str, int] = {}
+        self._served: tuple[Served, ...] = self._stamp(self._load(self._fixtures))
 
     def _stamp(self, served: Sequence[Served]) -> tuple[Served, ...]:
         """The projects as served from now on, marked with a new origin."""
         origin = next(self._origins)
         now = log_time()
+        for s in served:
+            for table, top in s.project.repository.top_ids().items():
+                self._floors[table] = max(self._floors.get(table, 0), top)
         return tuple(
             dataclasses.replace(s, origin=origin, loaded_at=now, changed={}, log=None) for s in served
         )
@@ -432,7 +438,9 @@ class FakeState:
     def next_id(self, table: str) -> int:
         """The next auto-increment id of a REDCap table (doc_id, docs_id, folder_id)."""
         with self.lock:
-            return next(self._ids[table])
+            issued = max(self._ids.get(table, 0), self._floors.get(table, 0)) + 1
+            self._ids[table] = issued
+            return issued
 
     def add_log(self, project_id: int, *events: LogEvent, seen: Served | None = None) -> bool:
         """Add `events` (fake_redcap/project_log.py) to the project's log, under the lock. False if the

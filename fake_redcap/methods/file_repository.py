@@ -52,6 +52,7 @@ NOT_SAVED = "ERROR: The file cannot be uploaded."  # docs_1135
 BAD_DOC_ID = "Invalid doc_id or missing doc_id"
 TOP_LEVEL = "[Top-level directory]"  # docs_1131
 DAG_RESTRICTED = "DAG-Restricted:"  # docs_91
+ROLE_RESTRICTED = "Role-Restricted:"  # docs_1085
 _NAME_BYTES = 150  # substr(..., 0, 150)
 _DIGITS = re.compile(r"(\d+)")
 
@@ -80,9 +81,12 @@ def _check_access(call: Call, raw: str, folder_id: int | None) -> None:
 
 
 def _may_see(call: Call, folder: Folder) -> bool:
-    """`dag_id is null or dag_id = <the user's DAG>`, only for a user in a DAG (FileRepository.php:
-    1199-1201, list.php:24). Roles have no numeric role_id in the fake, so no folder is role-restricted."""
-    return call.user.dag is None or folder.dag_id is None or folder.dag_id == call.user.dag
+    """`dag_id is null or dag_id = <the user's DAG>`, only for a user in a DAG, and the same for the
+    user's role_id, only for a user in a role (FileRepository.php:1199-1201, list.php:24-25)."""
+    if call.user.dag is not None and folder.dag_id is not None and folder.dag_id != call.user.dag:
+        return False
+    role = next((r for r in call.project.roles if r.unique_name == call.user.role), None)
+    return role is None or folder.role_id is None or folder.role_id == role.role_id
 
 
 def _folder_label(repository: Repository, folder_id: int | None) -> str:
@@ -143,11 +147,17 @@ def create_folder(call: Call) -> Reply:
         raise ApiError(400, from_bytes(strip_tags(to_bytes(DUPLICATE.format(name=rcview_escape(name))))))
     dags = {str(d.group_id): d for d in call.project.dags}  # isset($dags[$_POST['dag_id']])
     dag = dags.get(params.text("dag_id")) if not params.is_array("dag_id") else None
+    roles = {str(r.role_id): r for r in call.project.roles}  # UserRights::getRoles(), by role_id (:115)
+    role = roles.get(params.text("role_id")) if not params.is_array("role_id") else None
     if params.text("admin_only") == "1" and call.user.super_user:  # admin_only: no DAG, no role
-        dag = None
+        dag = role = None
     new_id = call.state.next_id("redcap_docs_folders")
-    folder = Folder(folder_id=new_id, name=name, parent_id=folder_id, dag_id=dag.group_id if dag else None)
+    folder = Folder(
+        folder_id=new_id, name=name, parent_id=folder_id, dag_id=dag.group_id if dag else None,
+        role_id=role.role_id if role else None,
+    )  # fmt: skip
     shown = name + (f", {DAG_RESTRICTED} {dag.name}" if dag is not None else "")
+    shown += f", {ROLE_RESTRICTED} {role.label}" if role is not None else ""  # FileRepository.php:132-133
     entry = log_event(
         call, "redcap_docs_folders", "MANAGE", str(new_id), shown, "Create folder in File Repository (API)"
     )
