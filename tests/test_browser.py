@@ -84,7 +84,7 @@ def chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[webdri
     )
     driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
     try:
-        driver.set_page_load_timeout(15)
+        driver.set_page_load_timeout(120)  # generous: CI machines are loaded; a wait, not a timing check
         driver.execute_cdp_cmd(
             "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
         )
@@ -104,7 +104,7 @@ def _export(server: FakeServer, token: str, field: str) -> None:
     requests.post(server.url, data={**params, "returnFormat": "json"}, timeout=10)
 
 
-def _wait_for_file(folder: Path, name: str, seconds: float = 10.0) -> Path:
+def _wait_for_file(folder: Path, name: str, seconds: float = 120.0) -> Path:
     """Chromium writes `name.crdownload` first and renames it when the download is complete."""
     deadline = time.monotonic() + seconds
     target = folder / name
@@ -165,7 +165,7 @@ def test_the_page_in_a_real_browser(chromium: webdriver.Chrome, server: FakeServ
 
     # The page refreshes on its own: a request made now shows up without a reload from here.
     _export(server, FULL, "participant_signature")
-    WebDriverWait(chromium, 10).until(
+    WebDriverWait(chromium, 120).until(
         lambda d: "participant_signature" in d.find_element(By.CSS_SELECTOR, "table.requests").text
     )
 
