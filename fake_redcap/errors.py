@@ -36,8 +36,12 @@ def php_json_encode(value: object) -> str:
     Raises UnicodeEncodeError for strings holding invalid UTF-8 (kept as surrogate escapes), where PHP
     returns false.
     """
-    _reject_invalid_utf8(value)
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    # A string holding a surrogate (invalid UTF-8 kept as a surrogate escape) comes out as "\\udXXX":
+    # without that text in the output no string holds one, and the walk below is skipped.
+    if "\\ud" in text:
+        _reject_invalid_utf8(value)
+    return text.replace("/", "\\/")
 
 
 def _reject_invalid_utf8(value: object) -> None:

@@ -65,6 +65,21 @@ def csv_line(values: Iterable[Scalar], delimiter: str = ",") -> str:
     return delimiter.join(csv_field(v, delimiter) for v in values) + "\n"
 
 
+def csv_text_lines(rows: Iterable[Mapping[str, str]], delimiter: str = ",") -> str:
+    """`csv_line` of each row's values, all text: a row none of whose values needs enclosing (the
+    joined line holds no enclosure character and only the delimiters put between the values) is
+    joined as it is, the others value by value with the same rule as `csv_field`."""
+    needs = re.compile(r'["\n\r\t ' + re.escape(delimiter) + "]").search
+    lines = []
+    for row in rows:
+        values = row.values()
+        line = delimiter.join(values)
+        if line.count(delimiter) != len(values) - 1 or _NEEDS_ENCLOSURE_ANY.search(line):
+            line = delimiter.join(['"' + v.replace('"', '""') + '"' if needs(v) else v for v in values])
+        lines.append(line)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def csv_table(header: Sequence[str], rows: Iterable[Mapping[str, Scalar]]) -> str:
     """A header line then one line per row, as REDCap's fputcsv loops write them (not trimmed)."""
     return csv_line(header) + "".join(csv_line(row.values()) for row in rows)

@@ -143,7 +143,7 @@ def _values(row: RecordRow, columns: dict[str, Field], pk: str) -> Iterable[tupl
 
 
 def _sort_key(point: Point, event_order: dict[str, int]) -> tuple[object, ...]:
-    from fake_redcap.methods.record import _natural_key
+    from fake_redcap.methods.record_fast import natural_key as _natural_key
 
     row, order, _, _ = point
     event = event_order.get(row.event, 0) if row.event is not None else 0
