@@ -160,6 +160,10 @@ class Event:
     name: str
     arm: int
     forms: tuple[str, ...]
+    # REDCap's redcap_events_metadata.event_id, an AUTO_INCREMENT that never changes once given (V15
+    # Classes/Event.php create:185 inserts a row, update:210 keeps its id). None: the fixture's synthetic id
+    # (structure.event_id); an event import or delete pins every id first, so no id shifts.
+    event_id: int | None = None
 
 
 @dataclass(frozen=True)

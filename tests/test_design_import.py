@@ -177,6 +177,26 @@ def test_event_delete_counts_what_it_deleted(state: FakeState) -> None:
     assert not [r for r in state.projects[0].records if r.event == "visit_2_arm_1"]
 
 
+def _event_ids(client: FlaskClient) -> dict[str, int]:
+    return {e["unique_event_name"]: e["event_id"] for e in _send(client, "event").get_json()}
+
+
+def test_event_ids_never_shift_and_a_new_event_takes_a_new_one(state: FakeState) -> None:
+    # V15 Classes/Event.php create:185 inserts a row (event_id AUTO_INCREMENT), update:210 and delete:167
+    # touch only their own row: no other event's id changes.
+    client = api(state)
+    before = _event_ids(client)
+    _send(client, "event", [{"event_name": "Early", "arm_num": "1", "day_offset": "0"}])
+    during = _event_ids(client)
+    assert {name: during[name] for name in before} == before
+    assert during["early_arm_1"] == max(before.values()) + 1
+    assert _send(client, "event", action="delete", **{"events[0]": "baseline_arm_1"}).get_data() == b"1"
+    after = _event_ids(client)
+    assert after == {name: i for name, i in during.items() if name != "baseline_arm_1"}
+    _send(client, "event", [{"event_name": "Late", "arm_num": "1"}])
+    assert _event_ids(client)["late_arm_1"] == max(during.values()) + 1
+
+
 def test_event_override_replaces_every_event(state: FakeState) -> None:
     client = api(state)
     answer = _send(client, "event", [{"event_name": "Only", "arm_num": "1"}], override="1")

@@ -26,6 +26,7 @@ from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.messages import Change
 from fake_redcap.methods.export_format import list_param, not_implemented, php_trim, reply
 from fake_redcap.methods.record_import import _parse_csv
+from fake_redcap.methods.structure import event_id
 from fake_redcap.model import Arm, Event, Project, ProjectStatus, Repeating
 from fake_redcap.project_log import log_event
 from fake_redcap.responses import Reply
@@ -158,7 +159,7 @@ def import_arms(call: Call) -> Reply:
     """API/arm/import.php and Arm::addArms: `override=1` deletes every arm (and so every event, its
     designations and data) first; an arm number that exists is renamed; the count of rows taken."""
     _check_design(call)
-    project = call.project
+    project = _pinned(call.project)
     _with_events_checked(project)
     try:
         rows = _rows(call, "arms")
@@ -209,7 +210,7 @@ def delete_arms(call: Call) -> Reply:
     """API/arm/delete.php: `arms` an array of existing arm numbers, or nothing is deleted (api_105 lists
     the others); each arm's events go with it."""
     _check_design(call)
-    project = call.project
+    project = _pinned(call.project)
     _with_events_checked(project)
     wanted, _ = list_param(call.params, "arms")  # API/index.php makes a comma list an array
     if not wanted:
@@ -236,7 +237,7 @@ def import_events(call: Call) -> Reply:
     unique_event_name exists renames that event (its arm stays), another row creates an event at the
     end of its arm. Unique names of new and renamed events as Project::getUniqueEventNames makes them."""
     _check_design(call)
-    project = call.project
+    project = _pinned(call.project)
     _with_events_checked(project)
     try:
         rows = _rows(call, "events")
@@ -247,6 +248,7 @@ def import_events(call: Call) -> Reply:
         suffix = "" if override else ",unique_event_name"
         raise ApiError(400, f"{MISSING} event_name,arm_num{suffix}")
     events = [] if override else list(project.events)
+    next_id = _next_event_id(call)
     renamed: dict[str, str] = {}  # old unique name -> new event name
     errors: list[str] = []
     arm_numbers = {a.number for a in project.arms}
@@ -262,12 +264,31 @@ def import_events(call: Call) -> Reply:
         if found is not None and not override:
             renamed[found.unique_name] = name
             continue
-        events.append(Event(unique_name="", name=name, arm=int(float(row["arm_num"])), forms=()))
+        events.append(
+            Event(unique_name="", name=name, arm=int(float(row["arm_num"])), forms=(), event_id=next_id)
+        )
+        next_id += 1
     if errors:
         raise ApiError(400, "\n".join(errors))
     updated = _renamed_events(project, events, renamed)
     _serve(call, updated, "redcap_events", f"project_id = {project.project_id}", "Import events (API)")
     return _answer(call, len(rows))
+
+
+def _pinned(project: Project) -> Project:
+    """The project with every event's id fixed (Event.event_id): REDCap's event_id never changes when
+    other events come or go (V15 Classes/Event.php create, update, delete touch only their own row)."""
+    if all(e.event_id is not None for e in project.events):
+        return project
+    events = tuple(dataclasses.replace(e, event_id=event_id(project, e)) for e in project.events)
+    return dataclasses.replace(project, events=events)
+
+
+def _next_event_id(call: Call) -> int:
+    """redcap_events_metadata.event_id is AUTO_INCREMENT across the server: one above every id a served
+    project holds."""
+    ids = [event_id(s.project, e) for s in call.state.served for e in s.project.events]
+    return max(ids, default=0) + 1
 
 
 def _event_row_error(row: dict[str, str], position: int, arm_numbers: set[int]) -> str | None:
@@ -295,7 +316,7 @@ def delete_events(call: Call) -> Reply:
     """API/event/delete.php: each of `events` found is deleted (an unknown name deletes nothing and
     is no error); the count deleted."""
     _check_design(call)
-    project = call.project
+    project = _pinned(call.project)
     _with_events_checked(project)
     wanted, _ = list_param(call.params, "events")
     names = {e.unique_name for e in project.events}

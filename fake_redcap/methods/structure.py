@@ -45,7 +45,10 @@ def ordered_events(project: Project) -> tuple[Event, ...]:
 
 def event_id(project: Project, event: Event) -> int:
     """A synthetic `event_id` (REDCap's are database ids the fixture does not hold): the project id
-    times 100 plus the event's position in REDCap's order, so ids are stable across resets."""
+    times 100 plus the event's position in REDCap's order, so ids are stable across resets; an event the
+    API added or kept through an import or delete holds its own (Event.event_id)."""
+    if event.event_id is not None:
+        return event.event_id
     return project.project_id * 100 + ordered_events(project).index(event) + 1
 
 
