@@ -91,6 +91,42 @@ def check_value(field: Field, column: str, value: str, *, overwrite: bool, date_
     return Checked(value, error)
 
 
+# Field types whose values check_value may reformat or refuse (whatever their validation); a text field
+# may too when it has a validation or @FORCE-MINMAX.
+_CHECKED_TYPES = frozenset({"checkbox", "dropdown", "radio", "yesno", "truefalse", "slider"})
+
+
+def takes_any_value(field: Field) -> bool:
+    """True when `check_value` gives every value back as it is, without an error (a notes field, a text
+    field without validation or @FORCE-MINMAX, ...): a record import then need not check its values."""
+    if field.type in _CHECKED_TYPES:
+        return False
+    return field.type != "text" or (not field.validation and "@FORCE-MINMAX" not in field.annotation)
+
+
+class ColumnCheck:
+    """`check_value` for one imported column: nothing for a field that takes any value, else worked
+    out once per distinct value (it depends on nothing else within one import)."""
+
+    __slots__ = ("checks", "date_format", "field", "name", "overwrite")
+
+    def __init__(self, field: Field, name: str, overwrite: bool, date_format: str) -> None:
+        self.field, self.name, self.overwrite, self.date_format = field, name, overwrite, date_format
+        self.checks: dict[str, tuple[str, str | None]] | None = None if takes_any_value(field) else {}
+
+    def check(self, raw: str) -> tuple[str, str | None]:
+        """(the value as stored, its error or None), as `check_value` gives them."""
+        if self.checks is None:
+            return raw, None
+        done = self.checks.get(raw)
+        if done is None:
+            checked = check_value(
+                self.field, self.name, raw, overwrite=self.overwrite, date_format=self.date_format
+            )
+            done = self.checks[raw] = (checked.value, checked.error)
+        return done
+
+
 def _format_error(field: Field, value: str, date_format: str) -> str | None:
     """The text validation's regular expression (Records.php:6449-6520)."""
     validation = field.validation or ""

@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fake_redcap import FakeState, create_app
+from fake_redcap.import_values import ColumnCheck, check_value, takes_any_value
 from fake_redcap.methods import record_fast
+from fake_redcap.model import Field
 from tests.support import write_fixture
 
 TOKEN = "D" * 32
@@ -149,3 +151,46 @@ def test_the_fast_path_is_taken_and_gives_the_rows(tmp_path: Path) -> None:
         ]
     finally:
         state.close()
+
+
+# Import Records: a column's check worked out once per distinct value (import_values.ColumnCheck), and
+# nothing checked for a field that takes any value (import_values.takes_any_value).
+IMPORT_FIELDS = [
+    Field(name="t", form="f", type="text"),
+    Field(name="n", form="f", type="notes"),
+    Field(name="calc", form="f", type="calc", choices="[t] + 1"),
+    Field(name="i", form="f", type="text", validation="integer"),
+    Field(name="d", form="f", type="text", validation="date_ymd"),
+    Field(name="dt", form="f", type="text", validation="datetime_seconds_ymd"),
+    Field(name="tm", form="f", type="text", validation="time"),
+    Field(
+        name="m", form="f", type="text", annotation="@FORCE-MINMAX", validation_min="1", validation_max="5"
+    ),
+    Field(name="dd", form="f", type="dropdown", choices="1, A | 2, B"),
+    Field(name="y", form="f", type="yesno"),
+    Field(name="s", form="f", type="slider"),
+    Field(name="c", form="f", type="checkbox", choices="1, A | 2, B"),
+    Field(name="e", form="f", type="text", validation="email"),
+]
+IMPORT_VALUES = st.one_of(
+    st.sampled_from(["", "0", "1", "2", "7", "-3", "2024-5-7", "5/7/2024", "2024-05-07 1:2", "1:05", "x"]),
+    st.text(alphabet="0123456789-:/ T.a@", max_size=12),
+)
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(IMPORT_FIELDS),
+    st.lists(IMPORT_VALUES, max_size=6),
+    st.booleans(),
+    st.sampled_from(["YMD", "MDY", "DMY"]),
+)
+def test_a_column_check_is_check_value(field: Field, values: list[str], overwrite: bool, fmt: str) -> None:
+    column = f"{field.name}___1" if field.type == "checkbox" else field.name
+    check = ColumnCheck(field, column, overwrite, fmt)
+    for value in [*values, *values]:  # the second time from what the first worked out
+        expected = check_value(field, column, value, overwrite=overwrite, date_format=fmt)
+        assert check.check(value) == (expected.value, expected.error)
+        if takes_any_value(field):
+            assert (expected.value, expected.error) == (value, None)
+    assert (check.checks is None) == takes_any_value(field)

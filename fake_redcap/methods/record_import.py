@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
-from fake_redcap.import_values import check_value
+from fake_redcap.import_values import ColumnCheck
 from fake_redcap.methods.access_log import record_dag_log
 from fake_redcap.methods.export_format import (
     content_format,
@@ -187,11 +187,12 @@ def import_records(call: Call) -> Reply:
     ids = list(dict.fromkeys(row.record for row in placed))
     written = _written(project, placed, overwrite)
     columns = export_columns(project)
+    stored = {name: _stored(found) for name, found in columns.items()}
     log = import_log(
         call,
         written,
         [(row.record, row.event, row.instance, list(row.values)) for row in placed],
-        lambda name: _stored(columns.get(name)),
+        lambda name: stored.get(name, False),
         lambda name: (found := columns.get(name)) is not None and found.type == "checkbox",
     )
     placed_names = {db_key(row.record): row.record for row in placed}
@@ -234,6 +235,12 @@ def _parse_json(data: str) -> list[RowData]:
         raise not_implemented("content=record import of JSON that is not a list of objects")
     rows: list[RowData] = []
     for item in decoded:
+        for v in item.values():
+            if type(v) is not str:
+                break
+        else:  # every value a string (the keys of a JSON object are): the row as it is
+            rows.append(item)
+            continue
         if any(isinstance(v, (list, dict)) for v in item.values()):
             raise not_implemented("content=record import of JSON with nested values")
         rows.append({str(k): _php_string(v) for k, v in item.items()})
@@ -370,7 +377,8 @@ def _record_name(pk: str, values: RowData) -> str:
         raise ApiError(400, PK_MISSING.format(pk=pk))
     if len(record.encode("utf-8")) > 100:
         raise ApiError(400, NAME_TOO_LONG.format(record=record))
-    record = re.sub(r"<br\s*/?>", "\n", record, flags=re.IGNORECASE)  # br2nl
+    if "<" in record:
+        record = re.sub(r"<br\s*/?>", "\n", record, flags=re.IGNORECASE)  # br2nl
     if "\r" in record or "\n" in record:
         raise ApiError(400, NAME_LINE_BREAK.format(record=record))
     if any(ch in record for ch in "+'&#"):
@@ -430,41 +438,55 @@ def _html(text: str) -> str:
 
 
 def _check_values(project: Project, placed: list[_Row], overwrite: bool, date_format: str) -> list[str]:
-    """Every value's error line, `"record","field","value","message"` (Records.php:6840-6870)."""
-    columns = export_columns(project)
+    """Every value's error line, `"record","field","value","message"` (Records.php:6840-6870), row by row
+    and value by value. What depends only on the column is worked out once per column (`_Column`), and
+    a column's check once per distinct value (`ColumnCheck`)."""
     pk = project.record_id_field
     stored = {(db_key(r.record), r.event, r.instance): r for r in project.records}
     locked_whole = {db_key(r.record) for r in project.records if r.record_locked}
+    columns = export_columns(project)
+    plans: dict[str, ColumnCheck | None] = {}  # None: not a stored field
     errors: list[str] = []
     for row in placed:
-        if db_key(row.record) in locked_whole:  # Records.php:6264-6275, before any field
+        key = db_key(row.record)
+        if key in locked_whole:  # Records.php:6264-6275, before any field
             raise not_implemented("content=record import into a record locked whole")
-        target = stored.get((db_key(row.record), row.event, row.instance))
+        target = stored.get((key, row.event, row.instance))
+        # no repeating set-up and a base row: no repeating error (_repeating_error gives None)
+        repeating = row.instrument != "" or bool(project.repeating)
         for name, raw in list(row.values.items()):
-            found = columns.get(name)
             if name == "redcap_repeat_instrument":
                 message = _instrument_error(project, row)
                 if message:
                     errors.append(_error_line(row.record, name, raw, message))
                 continue
             # calc fields: a warning only, skipped (Records.php:6403); file fields: skipped (:5907)
-            if found is None or name == pk or not _stored(found):
+            if name in plans:
+                plan = plans[name]
+            else:
+                of = columns.get(name)
+                plan = (
+                    ColumnCheck(of, name, overwrite, date_format) if of is not None and _stored(of) else None
+                )
+                plans[name] = plan
+            if plan is None or name == pk:
                 continue
-            checked = check_value(found, name, raw, overwrite=overwrite, date_format=date_format)
-            row.values[name] = value = checked.value
+            found = plan.field
+            value, error = (raw, None) if plan.checks is None else plan.check(raw)
+            row.values[name] = value
             message = None
             if _changes(target, found, name, value, overwrite):
                 # Only an added or updated value is checked (:6360); each later check replaces an earlier
                 # message: the lock (:6397), the value checks, the repeating instrument (:6690-6706).
                 locked = target is not None and found.form in target.locked_forms
                 message = (
-                    _repeating_error(project, row, found, name)
-                    or checked.error
+                    (_repeating_error(project, row, found, name) if repeating else None)
+                    or error
                     or (FORM_LOCKED if locked else None)
                 )
             # :6755, whatever the status (an overwrite's unchanged unchecked box excepted, :6773)
             unchanged_box = found.type == "checkbox" and overwrite and value == "0" and message is None
-            if not unchanged_box:
+            if project.events and not unchanged_box:
                 message = _designation_error(project, row, found, name, value) or message
             if message:
                 errors.append(_error_line(row.record, name, value, message))
@@ -540,6 +562,7 @@ def _stored(found: Field | None) -> bool:
 
 def _written(project: Project, placed: list[_Row], overwrite: bool) -> tuple[RecordRow, ...]:
     columns = export_columns(project)
+    stored = {name: _stored(found) for name, found in columns.items()}
     pk = project.record_id_field
     records = list(project.records)
     index = {(db_key(r.record), r.event, r.instance): i for i, r in enumerate(records)}
@@ -551,10 +574,9 @@ def _written(project: Project, placed: list[_Row], overwrite: bool) -> tuple[Rec
         )
         values = dict(current.values)
         for name, value in row.values.items():
-            found = columns.get(name)
-            if name == pk or not _stored(found):
+            if name == pk or not stored.get(name, False):
                 continue
-            assert found is not None
+            found = columns[name]
             # A blank keeps the stored value in normal mode, checkbox or not (saveData :5506 turns a
             # blank checkbox into "0" only in overwrite mode); "0" unchecks a box in either mode.
             if value == "" and not overwrite:

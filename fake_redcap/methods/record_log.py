@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from fake_redcap.call import Call
-from fake_redcap.model import Project, RecordRow
+from fake_redcap.model import EMPTY_MAPPING, Project, RecordRow
 from fake_redcap.project_log import LogEvent, log_event
 from fake_redcap.state import db_key
 
@@ -42,6 +42,9 @@ def _display(column: str, old: str, new: str, checkbox: bool) -> str:
     return f"{column} = '{new}'"
 
 
+_VALUE, _CHECKBOX, _RECORD_ID = 0, 1, 2
+
+
 def import_log(
     call: Call,
     after: Iterable[RecordRow],
@@ -53,42 +56,48 @@ def import_log(
     names them), the imported values that changed, in the order the data gives them."""
     project = call.project
     pk = project.record_id_field
-    before = {_key(r.record, r.event, r.instance): r for r in project.records}
+    before = {(db_key(r.record), r.event, r.instance): r for r in project.records}
     arms = {(db_key(r.record), _arm_of(project, r.event)) for r in project.records}
-    now = {_key(r.record, r.event, r.instance): r for r in after}
+    now = {(db_key(r.record), r.event, r.instance): r for r in after}
     columns: dict[RowKey, list[str]] = {}
-    names: dict[RowKey, str] = {}
     for record, event, instance, imported in placed:
-        key = _key(record, event, instance)
-        names.setdefault(key, record)
-        seen = columns.setdefault(key, [])
+        seen = columns.setdefault(_key(record, event, instance), [])
         seen.extend(c for c in imported if c not in seen)
+    # per list of imported columns: the record ID field and the stored ones, in order, and what each is
+    plans: dict[tuple[str, ...], list[tuple[str, int]]] = {}
     events: list[LogEvent] = []
     for key, imported in columns.items():
         old_row, new_row = before.get(key), now.get(key)
         if new_row is None:
             continue
+        shape = tuple(imported)
+        plan = plans.get(shape)
+        if plan is None:
+            plan = plans[shape] = [
+                (c, _RECORD_ID if c == pk else _CHECKBOX if checkbox(c) else _VALUE)
+                for c in imported
+                if c == pk or stored(c)
+            ]
         lines: list[str] = []
-        for column in imported:
-            if column == pk:
+        old_values = old_row.values if old_row is not None else EMPTY_MAPPING
+        new_values = new_row.values
+        for column, kind in plan:
+            if kind == _RECORD_ID:
                 if old_row is None:
                     lines.append(f"{pk} = '{new_row.record}'")
                 continue
-            if not stored(column):
-                continue
-            old = old_row.values.get(column, "") if old_row is not None else ""
-            new = new_row.values.get(column, "")
+            old, new = old_values.get(column, ""), new_values.get(column, "")
             if old != new:
-                lines.append(_display(column, old, new, checkbox(column)))
+                lines.append(f"{column} = '{new}'" if kind == _VALUE else _display(column, old, new, True))
         if not lines:
             continue
         arm_key = (key[0], _arm_of(project, key[1]))
         created = arm_key not in arms
         arms.add(arm_key)
-        kind, text = ("INSERT", "Create record (API)") if created else ("UPDATE", "Update record (API)")
+        action, text = ("INSERT", "Create record (API)") if created else ("UPDATE", "Update record (API)")
         events.append(
             log_event(
-                call, "redcap_data", kind, new_row.record, ",\n".join(lines), text,
+                call, "redcap_data", action, new_row.record, ",\n".join(lines), text,
                 event_name=key[1], instance=key[2],
             )
         )  # fmt: skip
