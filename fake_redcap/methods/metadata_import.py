@@ -20,87 +20,56 @@ import dataclasses
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from types import MappingProxyType
 from xml.etree import ElementTree
 
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
-from fake_redcap.fixture import FixtureError
-from fake_redcap.fixture.validate import Builder
 from fake_redcap.methods.design_import import DESIGN_RIGHTS, PRODUCTION
-from fake_redcap.methods.export_format import not_implemented, reply
+from fake_redcap.methods.export_format import not_implemented, php_trim, reply
+from fake_redcap.methods.metadata_checks import (
+    BAD_TYPE,
+    DUPLICATED,
+    NOT_SEQUENTIAL,
+    RESERVED,
+    STARTS_WITH_NUMBER,
+    STATUS_NAME,
+    TRIPLE_UNDERSCORE,
+    TYPE_MISSING,
+    Found,
+    check_names,
+    check_types,
+)
+from fake_redcap.methods.metadata_columns import (
+    add_renderers,
+    check_branching,
+    check_flags,
+    check_matrix,
+    check_validations,
+)
 from fake_redcap.methods.project_info import DATA_DICTIONARY_COLUMNS
 from fake_redcap.methods.record_import import RESERVED as RESERVED_FIELD_NAMES
 from fake_redcap.methods.record_import import _parse_csv
 from fake_redcap.methods.structure import export_columns
 from fake_redcap.model import Field, Project, ProjectStatus, RecordRow
+from fake_redcap.php import to_bytes
 from fake_redcap.project_log import log_event
 from fake_redcap.responses import Reply
 
-# English.ini (V15) database_mods_*, tags removed as strip_tags removes them.
-DUPLICATED = (
-    "The following variable/field names were duplicated. Please rename these field names so that they only "
-    "appear once."
-)
-NAME_MISSING = "Each row MUST have a variable/field name, but the following cells have a field name missing: "
-STARTS_WITH_NUMBER = (
-    "Variables/field names cannot begin with a number. Remove the numeral from the beginning of the "
-    "following field names:"
-)
-TRIPLE_UNDERSCORE = (
-    "Variables/field names cannot have a triple underscore (___). Remove the triple underscore from the "
-    "following field names:"
-)
-STARTS_WITH_UNDERSCORE = (
-    "Variables/field names cannot begin with an underscore character. Remove the underscore character from "
-    "the beginning of the  following field names:"
-)
-ENDS_WITH_UNDERSCORE = (
-    "Variables/field names cannot end with an underscore character. Remove all underscores from the end of "
-    "the following field names:"
-)
-TOO_LONG = "Variables/field names cannot be more than 100 characters in length. " + (
-    "Shorten the following variable names:"
-)
-RESERVED = (
-    "This is an illegal variable name and cannot be used. Please change the variable name in the following "
-    "cells: "
-)
-FORM_MISSING = "Each row MUST have a form name, but the following cells have a form name missing: "
-NOT_SEQUENTIAL = (
-    "Form names must be sequential and cannot repeat again after being used for another form. Rename the "
-    "following form names  beginning with the values listed below:"
-)
-FORM_TOO_LONG = "Form names cannot be more than 64 characters in length. Shorten the following form names:"
-STATUS_NAME = (
-    "Variables/field names cannot be named [form_name]+'_complete', in which [form_name] corresponds to an "
-    "existing Form Name  in column B. Please change the following variable names:"
-)
-TYPES = (
-    "text",
-    "notes",
-    "radio",
-    "dropdown",
-    "calc",
-    "file",
-    "checkbox",
-    "yesno",
-    "truefalse",
-    "descriptive",
-)
-BAD_TYPE = (
-    "The only valid field types are "
-    + ", ".join((*TYPES, "slider"))
-    + " and must all be lower-case. The following are invalid field types listed in your data dictionary:"
-)
-TYPE_MISSING = "Each row MUST have a field type, but the following cells have a field type missing: "
-
 # Project::$reserved_field_names (V15 Classes/Project.php:13-25), as record_import keeps them.
 RESERVED_NAMES = RESERVED_FIELD_NAMES
-_ALL_TYPES = (*TYPES, "slider", "sql", "advcheckbox")
-_LEGACY = {"textarea": "notes", "select": "dropdown"}
-_NO_CHOICES = ("notes", "file", "yesno", "truefalse", "descriptive")
+__all__ = [
+    "BAD_TYPE",
+    "DUPLICATED",
+    "NOT_SEQUENTIAL",
+    "RESERVED",
+    "RESERVED_NAMES",
+    "STARTS_WITH_NUMBER",
+    "STATUS_NAME",
+    "TRIPLE_UNDERSCORE",
+    "TYPE_MISSING",
+    "import_metadata",
+]
 
 
 def import_metadata(call: Call) -> Reply:
@@ -115,7 +84,7 @@ def import_metadata(call: Call) -> Reply:
         # putMetaData returns `$lang[...]` without `global $lang`: null, sent as an empty 200.
         return reply("", _format(call), call)
     table = _columns(rows)
-    errors = _check(table, project)
+    errors = _check(table, project, call.user.super_user)
     if errors:
         raise ApiError(400, "\n".join(errors))
     fields = _fields(table)
@@ -190,127 +159,60 @@ def _columns(rows: list[list[str]]) -> list[dict[str, str]]:
     ]
 
 
-def _check(table: list[dict[str, str]], project: Project) -> list[str]:
-    """MetaData::error_checking's field name, form name and field type checks, corrections applied in
-    place (names lower-cased, spaces made underscores, other characters dropped), errors in the order
-    REDCap first meets each kind (row numbers start at 2, as in the spreadsheet)."""
-    found: dict[str, list[str]] = {}
-    suffixed: list[tuple[int, str]] = []
-    first_name = ""
-    for row, line in enumerate(table, start=2):
-        name = line["field_name"]
-        if name and not first_name:
-            first_name = name
-            line["section_header"] = ""
-        elif not name:
-            found.setdefault("missing", []).append(f"A{row}")
-        if (name != re.sub(r"[^a-z_0-9]", "", name) or "__" in name) and "___" not in name:
-            name = re.sub(r"[^a-z_0-9]", "", name.lower().replace(" ", "_").replace("__", "_"))
-            line["field_name"] = name
-        _name_errors(found, name, row)
-        if name.endswith("_complete"):
-            suffixed.append((row, name[:-9]))
-    names = [line["field_name"] for line in table]
-    duplicated = [f"{n} (A{i})" for i, n in enumerate(names, start=2) if n in names[: i - 2]]
-    forms = _form_errors(found, table)
-    status = [f"{form}_complete (A{row})" for row, form in suffixed if form in forms]
-    messages = {
-        "missing": lambda v: NAME_MISSING + ", ".join(v) + ".",
-        "number": lambda v: STARTS_WITH_NUMBER + "".join(v),
-        "underscore": lambda v: STARTS_WITH_UNDERSCORE + "".join(v),
-        "triple": lambda v: TRIPLE_UNDERSCORE + "".join(v),
-        "end": lambda v: ENDS_WITH_UNDERSCORE + "".join(v),
-        "long": lambda v: TOO_LONG + "".join(v),
-        "reserved": lambda v: RESERVED + ", ".join(v),
-        "form_missing": lambda v: FORM_MISSING + ", ".join(v) + ".",
-        "form_long": lambda v: FORM_TOO_LONG + "".join(v),
-        "sequence": lambda v: NOT_SEQUENTIAL + "".join(v),
-        "type": lambda v: BAD_TYPE + "".join(v),
-        "type_missing": lambda v: TYPE_MISSING + ", ".join(v) + ".",
-    }
-    if duplicated:
-        found["duplicated"] = duplicated
-        messages["duplicated"] = lambda v: DUPLICATED + "".join(v)
-    if status:
-        found["status"] = status
-        messages["status"] = lambda v: STATUS_NAME + "".join(v)
-    _type_errors(found, table)
-    del project
-    return [messages[kind](values) for kind, values in found.items()]
-
-
-def _name_errors(found: dict[str, list[str]], name: str, row: int) -> None:
-    if name[:1].isdigit():
-        found.setdefault("number", []).append(f"{name} (A{row})")
-    if name.startswith("_"):
-        found.setdefault("underscore", []).append(f"{name} (A{row})")
-    if "___" in name:
-        found.setdefault("triple", []).append(f"{name} (A{row})")
-    if name.endswith("_"):
-        found.setdefault("end", []).append(f"{name} (A{row})")
-    if len(name.encode("utf-8", "surrogateescape")) > 100:
-        found.setdefault("long", []).append(f"{name} (A{row})")
-    if name in RESERVED_NAMES:
-        found.setdefault("reserved", []).append(f"A{row}")
-
-
-def _form_errors(found: dict[str, list[str]], table: list[dict[str, str]]) -> dict[str, None]:
-    """Column B: blank names, over 64 characters, names corrected as REDCap corrects them, forms that
-    come back after another form. The forms, in order."""
-    forms: dict[str, None] = {}
-    previous = ""
-    for row, line in enumerate(table, start=2):
-        form = line["form_name"]
-        if form == "":
-            found.setdefault("form_missing", []).append(f"B{row}")
-        if len(form.encode("utf-8", "surrogateescape")) > 64:
-            found.setdefault("form_long", []).append(f"{form} (A{row})")
-        squeezed = form.replace(" ", "").replace("_", "").strip()
-        if form != re.sub(r"[^a-z_0-9]", "", form) or form[:1].isdigit() or (squeezed.isdigit()):
-            form = _corrected_form(form)
-            line["form_name"] = form
-        if previous and previous != form and form in forms:
-            found.setdefault("sequence", []).append(f"{form} (B{row})")
-        forms[form] = None
-        previous = form
-    return forms
-
-
-def _corrected_form(form: str) -> str:
-    text = re.sub(r"[^a-z_0-9]", "", form.lower().replace(" ", "_"))
-    while "__" in text:
-        text = text.replace("__", "_")
-    text = text.strip("_").lstrip("0123456789").lstrip("_")
-    if text == "" or text[:1].isdigit():
-        raise not_implemented("content=metadata import with a form name REDCap renames with an MD5 prefix")
-    return text
-
-
-def _type_errors(found: dict[str, list[str]], table: list[dict[str, str]]) -> None:
-    """Column D: the first field made text, legacy types renamed, blank and unknown types refused;
-    choices cleared for the types that have none."""
-    if table and table[0]["field_type"] != "text":
-        table[0]["field_type"] = "text"
-    for row, line in enumerate(table, start=2):
-        ftype = line["field_type"]
-        if ftype == "":
-            found.setdefault("type_missing", []).append(f"D{row}")
-        if ftype in ("textarea", *_NO_CHOICES):
-            line["select_choices_or_calculations"] = ""
-        if ftype in _LEGACY:
-            line["field_type"] = _LEGACY[ftype]
-        elif ftype not in _ALL_TYPES:
-            found.setdefault("type", []).append(f"{ftype} (D{row})")
+def _check(table: list[dict[str, str]], project: Project, super_user: bool) -> list[str]:
+    """MetaData::error_checking in its order (see metadata_checks and metadata_columns): corrections
+    made in place, REDCap's messages in the order its keys were first set."""
+    found = Found()
+    add_renderers(found)
+    check_names(found, table, project.forms)
+    check_types(found, table, project, super_user)
+    check_validations(found, table)
+    check_flags(found, table)
+    check_branching(found, table)
+    check_matrix(found, table)
+    return found.messages()
 
 
 def _fields(table: list[dict[str, str]]) -> tuple[Field, ...]:
-    """The lines as the fixture reads a data dictionary; what its rules refuse is not implemented."""
-    builder = Builder("the data dictionary sent (data)", Path("data"))
-    lines = [{k: v for k, v in line.items() if v != ""} for line in table]
-    try:
-        return builder.read_fields(lines)
-    except FixtureError as problem:
-        raise not_implemented(f"content=metadata import of this dictionary ({problem.problem})") from None
+    """The checked lines as save_metadata stores them (V15 MetaData.php:2086-2130) and the metadata export
+    then shows them (getDataDictionary :514-580): choices without leading or trailing pipes, a slider's
+    validation other than "number" dropped, question numbers cut to 10 bytes, a slider's blank
+    alignment shown as RV."""
+    return tuple(_field(line) for line in table)
+
+
+def _field(line: dict[str, str]) -> Field:
+    ftype = line["field_type"]
+    choices = re.sub(r"(^\|\s*)|(\s*\|$)", "", line["select_choices_or_calculations"])
+    if choices != "" and ftype not in ("calc", "slider", "sql"):
+        choices = choices.replace("|", "\\n").replace("\n", " \\n ")
+    choices = choices.replace("\r\r", "\n\n")
+    if ftype != "sql":  # the export: trimmed, each stored "\n" shown as "|"
+        choices = php_trim(choices).replace("\\n", "|")
+    validation = line["text_validation_type_or_show_slider_number"]
+    if ftype == "slider" and validation not in ("", "number"):
+        validation = ""
+    alignment = line["custom_alignment"]
+    return Field(
+        name=line["field_name"],
+        form=line["form_name"],
+        type=ftype,
+        validation=validation or None,
+        identifier=line["identifier"] != "",
+        label=line["field_label"].replace("\r\r", "\n\n"),
+        section_header=line["section_header"].replace("\r\r", "\n\n"),
+        choices=choices,
+        note=line["field_note"],
+        validation_min=line["text_validation_min"],
+        validation_max=line["text_validation_max"],
+        branching_logic=line["branching_logic"],
+        required=line["required_field"] != "",
+        alignment="RV" if ftype == "slider" and alignment == "" else alignment,
+        question_number=to_bytes(line["question_number"])[:10].decode("utf-8", "ignore"),
+        matrix_group=line["matrix_group_name"],
+        matrix_ranking=line["matrix_ranking"] != "",
+        annotation=line["field_annotation"],
+    )
 
 
 def _with_fields(project: Project, fields: tuple[Field, ...]) -> Project:
