@@ -6,7 +6,8 @@ reason. The preflight finds such reasons first and lists each plainly; the run s
 
 What it reads, per project: the REDCap version (`content=version`), the project's shape
 (`content=project`, `metadata`, `arm`, `event`, `formEventMapping`, `repeatingFormsEvents`), every
-configured token (`content=version` again), and every stored file's name and size (`content=fileinfo`).
+configured token (`content=version` again), every stored file's name and size (`content=fileinfo`),
+and the rights of the user the writing clauses call as (`designer_user`, from its own `content=user`).
 A method the server does not implement (the fake answers such requests with the header
 `X-Fake-REDCap-Not-Implemented`) makes that part "not checkable", not a difference.
 """
@@ -23,6 +24,7 @@ import requests
 
 from fake_redcap.model import ExportRight, Project, ProjectStatus, User
 
+from .restore import WRITER
 from .targets import ProjectUnderTest, Target
 from .versions import Version
 
@@ -76,6 +78,7 @@ def run_preflight(target: Target) -> Preflight:
         result.version = _read_version(target, version_check)
         for project in target.projects:
             result.checks.append(_check_tokens(project))
+            result.checks.extend(_check_writer(project))
             result.checks.append(_check_project_info(project))
             result.checks.append(_check_metadata(project))
             if project.fixture.is_longitudinal:
@@ -381,6 +384,53 @@ def _check_files(project: ProjectUnderTest) -> Check:
     if needs_upload:
         check.details.append(upload_hint)
     return check
+
+
+# -- the writer's rights ------------------------------------------------------------------------------
+
+WRITER_RIGHTS = (  # the user export's column, the right's name on REDCap's User Rights page
+    ("api_export", "API Export"),
+    ("api_import", "API Import/Update"),
+    ("design", "Project Design and Setup"),
+    ("user_rights", "User Rights (Full Access)"),
+    ("data_access_groups", "Data Access Groups"),
+    ("record_delete", "Delete Records"),
+)
+
+
+def _check_writer(project: ProjectUnderTest) -> list[Check]:
+    """Where the fixture gives `designer_user` the User Rights right and the target its token: its own row
+    of the user export holds every right the fixture gives it (a right missing on the server would fail
+    each writing clause with one refusal)."""
+    user = next((u for u in project.fixture.users if u.username == WRITER), None)
+    if user is None or not user.user_rights or not project.configured(WRITER):
+        return []
+    check = Check(project.name, f"{WRITER}'s rights (content=user)")
+    response = project.post(WRITER, {"content": "user", "format": "json", "returnFormat": "json"})
+    if response.headers.get(NOT_IMPLEMENTED_HEADER) or response.status_code != 200:
+        check.cannot(f"{WRITER}'s content=user answered HTTP {response.status_code}: {_message(response)}")
+        return [check]
+    try:
+        rows = json.loads(response.content)
+    except ValueError:
+        check.cannot(f"content=user did not answer JSON: {response.content[:120]!r}")
+        return [check]
+    row = next((r for r in rows if isinstance(r, dict) and str(r.get("username")).lower() == WRITER), None)
+    if row is None:
+        check.differ(f"the server's user export has no row for {WRITER}")
+        return [check]
+    wanted = {
+        "api_export": user.api_export,
+        "api_import": user.api_import,
+        "design": user.design,
+        "user_rights": user.user_rights,
+        "data_access_groups": user.rights.get("data_access_groups", 0) == 1,
+        "record_delete": user.record_delete,
+    }
+    for column, name in WRITER_RIGHTS:
+        if wanted[column] and str(row.get(column, "")) != "1":
+            check.differ(f"{WRITER} lacks the {name} right on the server ({column} is {row.get(column)!r})")
+    return [check]
 
 
 def _message(response: requests.Response) -> str:
