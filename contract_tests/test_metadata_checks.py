@@ -179,3 +179,25 @@ def test_a_matrix_holds_only_radios_and_checkboxes(classic: ProjectUnderTest) ->
         "need to "
         f"be changed  so that the field is either of those field types.dropdown (D{row})"
     )
+
+
+@pytest.mark.source(
+    f"{src.V15} API/formEventMapping/import.php and Classes/Event.php saveEventMapping: the rows of a "
+    "classic project are checked like any other (its one event is hidden, not absent); V13.6.1 and V14.5.11 "
+    "the same"
+)
+@pytest.mark.redcap_version(">=13.6.1")
+def test_a_classic_projects_designations_are_checked(classic: ProjectUnderTest) -> None:
+    rows = [{"arm_num": "1", "unique_event_name": "mc_nowhere_arm_1", "form": "mc_no_form"}]
+    params = {
+        "content": "formEventMapping",
+        "format": "json",
+        "returnFormat": "json",
+        "data": json.dumps(rows),
+    }
+    response = classic.post(DESIGNER, params)
+    assert (response.status_code, json_message(response)) == (
+        400,
+        'The unique event name "mc_nowhere_arm_1" does not exist in the project.\n'
+        'The instrument name (i.e., the unique form name) "mc_no_form" does not exist in the project.',
+    )

@@ -164,6 +164,9 @@ class Event:
     # Classes/Event.php create:185 inserts a row, update:210 keeps its id). None: the fixture's synthetic id
     # (structure.event_id); an event import or delete pins every id first, so no id shifts.
     event_id: int | None = None
+    # redcap_events_metadata.custom_event_label, set by an event import (V15 Classes/Event.php create,
+    # update) and shown by the event export; not part of an event's identity.
+    custom_label: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,9 @@ class Repeating:
 
     event: str | None  # None in classic projects
     form: str | None  # None: the whole event repeats
+    # redcap_events_repeat.custom_repeat_form_label (a repeating import's custom_form_label), shown by
+    # the repeating export; not part of the rule's identity (membership tests compare event and form).
+    label: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from types import MappingProxyType
 from xml.etree import ElementTree
 
 from fake_redcap.call import Call
@@ -135,9 +136,21 @@ def _check_design(call: Call, *, repeating: bool = False) -> None:
         raise ApiError(400, DESIGN_RIGHTS_REPEATING if repeating else DESIGN_RIGHTS)
 
 
-def _with_events_checked(project: Project) -> None:
-    if not project.is_longitudinal and not project.arms:
-        raise not_implemented("arm, event and designation set-up in a classic project")
+def _classic(project: Project) -> bool:
+    """A classic project: no events, and not a longitudinal project whose set-up imports took every
+    event away (`_serve` marks those: REDCap's repeatforms stays 1, so content=project shows
+    is_longitudinal 1). REDCap keeps a classic project's one arm 1 "Arm 1" and event "Event 1" (unique
+    name event_1_arm_1) hidden: Project::loadEvents reads only the first when repeatforms is 0 (V15
+    Project.php:951-952), and the arm and event exports refuse the project (:1949)."""
+    return not project.is_longitudinal and str(project.info.get("is_longitudinal", "")) != "1"
+
+
+def _with_events_checked(project: Project, what: str) -> None:
+    if _classic(project):
+        raise not_implemented(
+            f"{what} in a classic project (REDCap changes the hidden arm and event the project keeps, and "
+            "later imports see them; the fake does not model them)"
+        )
 
 
 def _answer(call: Call, count: int, fmt: ReturnFormat | None = None) -> Reply:
@@ -146,6 +159,8 @@ def _answer(call: Call, count: int, fmt: ReturnFormat | None = None) -> Reply:
 
 
 def _serve(call: Call, project: Project, table: str, display: str, descrip: str) -> None:
+    if not _classic(call.project) and not project.events:
+        project = dataclasses.replace(project, info=MappingProxyType({**project.info, "is_longitudinal": 1}))
     entry = log_event(call, table, "MANAGE", str(project.project_id), display, descrip)
     if not call.state.replace_project(project, seen=call.served, log=(entry,)):
         raise ApiError(400, "The project was reset while the change was made; nothing was changed.")
@@ -160,12 +175,13 @@ def import_arms(call: Call) -> Reply:
     designations and data) first; an arm number that exists is renamed; the count of rows taken."""
     _check_design(call)
     project = _pinned(call.project)
-    _with_events_checked(project)
+    override = _php_int(call.params.text("override")) != 0
+    if override:
+        _with_events_checked(project, "content=arm import with override=1")
     try:
         rows = _rows(call, "arms")
     except _NotInFormat:
         return reply(NOT_IN_FORMAT, _content_format(call), call)
-    override = _php_int(call.params.text("override")) != 0
     if not rows or "name" not in rows[0] or "arm_num" not in rows[0]:
         raise ApiError(400, f"{MISSING} arm_num, name")
     arms = {} if override else {a.number: a for a in project.arms}
@@ -189,6 +205,11 @@ def import_arms(call: Call) -> Reply:
             count += 1
     if errors:
         raise ApiError(400, "\n".join(errors))
+    if _classic(project):
+        # Arm::addArms changes the hidden arms of a classic project: nothing any export shows (the arm
+        # and event exports refuse a classic project), the count answered all the same.
+        _serve(call, project, "redcap_arms", f"project_id = {project.project_id}", "Import arms (API)")
+        return _answer(call, count)
     kept_events = () if override else project.events
     updated = _restructured(project, tuple(arms.values()), kept_events)
     _serve(call, updated, "redcap_arms", f"project_id = {project.project_id}", "Import arms (API)")
@@ -211,7 +232,7 @@ def delete_arms(call: Call) -> Reply:
     the others); each arm's events go with it."""
     _check_design(call)
     project = _pinned(call.project)
-    _with_events_checked(project)
+    _with_events_checked(project, "content=arm delete")
     wanted, _ = list_param(call.params, "arms")  # API/index.php makes a comma list an array
     if not wanted:
         raise ApiError(400, ARMS_PARAM)
@@ -238,7 +259,7 @@ def import_events(call: Call) -> Reply:
     end of its arm. Unique names of new and renamed events as Project::getUniqueEventNames makes them."""
     _check_design(call)
     project = _pinned(call.project)
-    _with_events_checked(project)
+    _with_events_checked(project, "content=event import")
     try:
         rows = _rows(call, "events")
     except _NotInFormat:
@@ -257,15 +278,23 @@ def import_events(call: Call) -> Reply:
         if problem:
             errors.append(problem)
             continue
-        if row.get("custom_event_label", ""):
-            raise not_implemented("content=event import with a custom_event_label")
         name = row.get("event_name", "")
+        # Event::create and Event::update write custom_event_label (an update without it blanks it).
+        label = row.get("custom_event_label", "")
         found = next((e for e in events if e.unique_name == row.get("unique_event_name")), None)
         if found is not None and not override:
             renamed[found.unique_name] = name
+            events = [dataclasses.replace(e, custom_label=label) if e is found else e for e in events]
             continue
         events.append(
-            Event(unique_name="", name=name, arm=int(float(row["arm_num"])), forms=(), event_id=next_id)
+            Event(
+                unique_name="",
+                name=name,
+                arm=int(float(row["arm_num"])),
+                forms=(),
+                event_id=next_id,
+                custom_label=label,
+            )
         )
         next_id += 1
     if errors:
@@ -317,7 +346,7 @@ def delete_events(call: Call) -> Reply:
     is no error); the count deleted."""
     _check_design(call)
     project = _pinned(call.project)
-    _with_events_checked(project)
+    _with_events_checked(project, "content=event delete")
     wanted, _ = list_param(call.params, "events")
     names = {e.unique_name for e in project.events}
     gone = {w for w in wanted if w in names}
@@ -397,7 +426,6 @@ def import_form_event_mapping(call: Call) -> Reply:
     event name, form), then every designation replaced by the rows given; the count of rows taken."""
     _check_design(call)
     project = call.project
-    _with_events_checked(project)
     try:
         rows = _rows(call, "items")
     except _NotInFormat:
@@ -407,6 +435,8 @@ def import_form_event_mapping(call: Call) -> Reply:
         raise ApiError(400, f"{MISSING} arm_num,unique_event_name,form")
     arms = {a.number for a in project.arms if any(e.arm == a.number for e in project.events)}
     events = {e.unique_name for e in project.events}
+    if _classic(project):  # the hidden arm 1 and its event "Event 1"
+        arms, events = {1}, {"event_1_arm_1"}
     errors: list[str] = []
     for row in rows:
         arm, event, form = row.get("arm_num", ""), row.get("unique_event_name", ""), row.get("form", "")
@@ -420,6 +450,12 @@ def import_form_event_mapping(call: Call) -> Reply:
             errors.append(FORM_MISSING.format(value=form))
     if errors:
         raise ApiError(400, "\n".join(errors))
+    display = f"project_id = {project.project_id}"
+    if _classic(project):
+        # Event::saveEventMapping writes the hidden event's designations, which a classic project
+        # ignores (Project::loadEventsForms gives its one event every form): the count, nothing shown.
+        _serve(call, project, "redcap_event_forms", display, "Import instrument-event mappings (API)")
+        return _answer(call, len(rows))
     designated = {(row["unique_event_name"], row["form"]) for row in rows}
     updated = dataclasses.replace(
         project,
@@ -428,7 +464,6 @@ def import_form_event_mapping(call: Call) -> Reply:
             for e in project.events
         ),
     )
-    display = f"project_id = {project.project_id}"
     _serve(call, updated, "redcap_event_forms", display, "Import instrument-event mappings (API)")
     return _answer(call, len(rows))
 
@@ -457,8 +492,6 @@ def import_repeating_forms_events(call: Call) -> Reply:
         if (project.is_longitudinal and "event_name" not in row) or "form_name" not in row:
             errors.append(KEY_MISSING)
             continue
-        if row.get("custom_form_label", ""):
-            raise not_implemented("content=repeatingFormsEvents import with a custom_form_label")
         event = row.get("event_name", "") if project.is_longitudinal else None
         form = row["form_name"]
         if event is not None and project.event(event) is None:
@@ -466,13 +499,16 @@ def import_repeating_forms_events(call: Call) -> Reply:
         if form != "" and form not in project.forms:
             errors.append(FORM_NOT_AVAILABLE.format(form=form, title=title))
         if not errors:
-            rules.append(Repeating(event=event, form=form or None))
+            # custom_repeat_form_label: the row's custom_form_label (none: NULL, exported as "")
+            rules.append(Repeating(event=event, form=form or None, label=row.get("custom_form_label", "")))
     if errors:
         raise ApiError(400, "; ".join(errors))
-    if any(r.form is None for r in rules) and not project.is_longitudinal:
-        raise not_implemented("content=repeatingFormsEvents import repeating the event of a classic project")
     unique = tuple(dict.fromkeys(rules))  # a second insert of the same key fails and is not counted
-    updated = dataclasses.replace(project, repeating=unique)
+    # A classic project's row without a form (its one event repeated) is stored and counted, but
+    # Project::setRepeatingFormsEvents (V15 Project.php:2056-2066) reads a form-less row only in a
+    # longitudinal project: it repeats nothing and no export shows it.
+    held = tuple(r for r in unique if project.is_longitudinal or r.form is not None)
+    updated = dataclasses.replace(project, repeating=held)
     descrip = "Set up repeating instruments" + ("/events" if project.is_longitudinal else "")
     _serve(call, updated, "redcap_events_repeat", "", descrip)
     return _answer(call, len(unique), call.return_format)

@@ -296,7 +296,7 @@ def export_events(call: Call) -> Reply:
             "event_name": event.name,
             "arm_num": event.arm,
             "unique_event_name": event.unique_name,
-            "custom_event_label": "",  # the fixture has no custom event labels
+            "custom_event_label": event.custom_label,
         }
         if with_id:
             row["event_id"] = event_id(project, event)
@@ -384,14 +384,14 @@ def export_repeating_forms_events(call: Call) -> Reply:
                         {
                             "event_name": event.unique_name,
                             "form_name": rule.form or "",
-                            "custom_form_label": "",
+                            "custom_form_label": rule.label,
                         }
                     )
     else:
-        repeating = {rule.form for rule in project.repeating if rule.form is not None}
+        repeating = {rule.form: rule.label for rule in project.repeating if rule.form is not None}
         for form in project.forms:
             if form in repeating:
-                rows.append({"form_name": form, "custom_form_label": ""})
+                rows.append({"form_name": form, "custom_form_label": repeating[form]})
 
     def xml(rows: list[dict[str, Scalar]]) -> str:
         items = "".join(
