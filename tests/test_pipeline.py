@@ -3,12 +3,15 @@ choice (§1.2). Every answer is checked whole: status, body bytes and Content-ty
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.parse
+from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
 
+from fake_redcap import routing
 from tests.support import (
     ACTION_INVALID,
     CONTENT_INVALID,
@@ -191,11 +194,26 @@ def test_rights_expired_in_the_past_is_403_with_the_date(classic: FlaskClient) -
     assert_error(post(classic, export_params(T["expired"])), 403, xml_error(message))
 
 
+@pytest.fixture
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake's today is the day the fixtures were written (tests.support.TODAY): a run that crosses
+    midnight between the two would otherwise see "tomorrow" expire (a CI run at 00:00 UTC did)."""
+
+    class PinnedDate(dt.date):
+        @classmethod
+        def today(cls) -> PinnedDate:
+            return cls.fromordinal(TODAY.toordinal())
+
+    monkeypatch.setattr(routing, "dt", SimpleNamespace(date=PinnedDate))
+
+
+@pytest.mark.usefixtures("pinned_today")
 def test_rights_expiring_today_count_as_expired(classic: FlaskClient) -> None:
     message = EXPIRED.format(expiration=TODAY.isoformat())
     assert_error(post(classic, export_params(T["expires_today"])), 403, xml_error(message))
 
 
+@pytest.mark.usefixtures("pinned_today")
 def test_rights_expiring_tomorrow_still_work(classic: FlaskClient) -> None:
     ok_export(classic, **export_params(T["expires_tomorrow"]))
 
