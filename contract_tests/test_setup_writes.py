@@ -21,6 +21,10 @@ from .targets import ProjectUnderTest
 
 V15 = "REDCap 15.7.6"
 RIGHTS = f"{V15} Classes/RestUtility.php:159-162 (design_rights, user_rights, dag_rights: the user's rights)"
+SAME_IN_13 = (
+    "REDCap 13.6.1: the same API files and Classes/Event.php, Arm.php (14 added the design right to the "
+    "repeating set-up and project information imports)"
+)
 NOTES_FIELD = "enrollment_notes"
 
 
@@ -32,6 +36,7 @@ def _metadata_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Un
     f"{V15} API/metadata/import.php:14-26 and Classes/MetaData.php saveMetadataFlat:694-711: a development "
     "project's dictionary replaced whole, the answer the count of fields",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_the_projects_own_dictionary_imports_back_unchanged(classic: ProjectUnderTest) -> None:
@@ -47,6 +52,7 @@ def test_the_projects_own_dictionary_imports_back_unchanged(classic: ProjectUnde
     f"{V15} API/metadata/import.php:14-26, Classes/MetaData.php saveMetadataFlat: the imported dictionary "
     "replaces the project's, so a changed label is the field's label from then on",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_a_changed_field_label_shows_in_the_dictionary_and_is_put_back(classic: ProjectUnderTest) -> None:
@@ -71,6 +77,7 @@ def _arms_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Undo]:
     f"{V15} API/arm/import.php:25-31 and Classes/Arm.php addArms:50-55: an arm number that exists is renamed "
     "(no override), the answer the count of rows",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_the_arms_import_back_unchanged(longitudinal: ProjectUnderTest) -> None:
@@ -120,6 +127,7 @@ def _events_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Undo
     f"{V15} API/event/import.php:23-29 and Classes/Event.php addEvents:124-131, update:210: a row whose "
     "unique_event_name exists updates that event (name, offsets, custom label; its id stays); the count",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_the_events_import_back_unchanged(longitudinal: ProjectUnderTest) -> None:
@@ -136,6 +144,7 @@ def test_the_events_import_back_unchanged(longitudinal: ProjectUnderTest) -> Non
     "name lower-cased, spaces as _, then _arm_N); API/event/delete.php:33-40 (Event::delete: the count)",
     f"{V15} API/index.php:435-438: an event delete needs Delete Records",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_an_imported_event_is_added_and_deleted_again(longitudinal: ProjectUnderTest) -> None:
@@ -172,6 +181,7 @@ def _mapping_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Und
     f"{V15} API/formEventMapping/import.php and Classes/Event.php saveEventMapping:43-46: every designation "
     "cleared and the rows given added, the answer the count of rows",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_the_designations_import_back_unchanged(longitudinal: ProjectUnderTest) -> None:
@@ -192,6 +202,7 @@ def _repeating_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[U
     f"{V15} API/repeatingFormsEvents/import.php:137-205: the set-up deleted and each row inserted, the "
     "answer the count of rows inserted",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_the_repeating_setup_imports_back_unchanged(classic: ProjectUnderTest) -> None:
@@ -219,6 +230,7 @@ def _settings_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Un
     "Classes/Project.php setProjectValues:495-510, getAttributesApiExportProjectInfo (project_note as "
     "project_notes)",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_project_information_import_changes_the_notes_and_irb_number(classic: ProjectUnderTest) -> None:

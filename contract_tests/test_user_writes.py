@@ -20,6 +20,10 @@ from .targets import ProjectUnderTest
 
 V15 = "REDCap 15.7.6"
 RIGHTS = f"{V15} Classes/RestUtility.php:159-162 (user_rights, dag_rights: the user's rights)"
+SAME_IN_13 = (
+    "REDCap 13.6.1: the same API files (14 added the Data Access Groups right to the dag and userDagMapping "
+    "methods)"
+)
 CHANGED_USER = "deid_user"  # its calendar right (0 in the fixture) is changed and put back
 ROLE_USER = "deid_user"  # mapped to the new role and back to none
 DAG_USER = "dag_user"  # moved from contract_site to the new DAG and back
@@ -40,6 +44,7 @@ def _user_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Undo]:
     f"{V15} API/user/import.php:5-15 and Classes/UserRights.php uploadUsers:3329-3480, updatePrivileges:"
     "640-680: an existing user is updated with the rights sent, the answer the count of users",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_a_users_changed_right_shows_in_the_export_and_the_row_is_put_back(classic: ProjectUnderTest) -> None:
@@ -77,6 +82,7 @@ def _roles_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Undo]
     "3985 (role_id only: the user's own rights stay)",
     f"{V15} API/userRole/delete.php (removeRole:3055; the count), API/index.php:435-438 (Delete Records)",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_a_new_role_takes_a_user_gives_it_back_and_is_deleted(classic: ProjectUnderTest) -> None:
@@ -122,6 +128,7 @@ def _dags_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Undo]:
     f"{V15} API/userDagMapping/import.php, uploadUserDAGMappings:576-650 (the count of users mapped)",
     f"{V15} API/dag/delete.php (delGroup:496; the count); API/index.php:435 asks no Delete Records of a dag",
     RIGHTS,
+    SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_a_new_dag_takes_a_user_gives_it_back_and_is_deleted(classic: ProjectUnderTest) -> None:

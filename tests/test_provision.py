@@ -63,6 +63,25 @@ def test_a_user_row_gives_the_fixtures_rights_per_instrument() -> None:
     assert "token" not in json.dumps([mixed, importer, expired]).lower()
 
 
+def test_the_designer_gets_every_right_the_writing_clauses_need_and_a_token_variable() -> None:
+    # docs/contract-suite.md: designer_user writes set-up (classic and longitudinal), users, roles and
+    # DAGs (classic); Delete Records because API/index.php:435-438 asks it of event and role deletes.
+    plans = [provision.plan(p) for p in REFERENCE_FIXTURES[:2]]
+    for project in plans:
+        forms = list(dict.fromkeys(f.form for f in project.fixture.fields))
+        user = next(u for u in project.fixture.users if u.username == "designer_user")
+        row = provision.user_row(user, forms)
+        wanted = {"api_export": 1, "api_import": 1, "design": 1, "record_delete": 1}
+        if project.kind == "classic":
+            wanted |= {"user_rights": 1, "data_access_groups": 1}
+        assert {key: row[key] for key in wanted} == wanted, project.kind
+    document = provision.target_document("https://x/api/", plans, provision.env_name("RC"))
+    tokens = [entry["tokens"]["designer_user"] for entry in document["fixtures"]]
+    assert tokens == ["RC_CLASSIC_DESIGNER_USER", "RC_LONGITUDINAL_DESIGNER_USER"]
+    text = "\n".join(provision.checklist(plans, provision.env_name("RC")))
+    assert "designer_user -> $RC_CLASSIC_DESIGNER_USER" in text
+
+
 def test_the_checklist_names_only_what_the_api_cannot_do() -> None:
     plans = [provision.plan(p) for p in REFERENCE_FIXTURES]
     lines = provision.checklist(plans, provision.env_name("RC"))
