@@ -25,7 +25,12 @@ from fake_redcap.methods.dag import (
     SWITCH_NOT_PERMITTED,
     UNIQUE_UNKNOWN,
 )
-from fake_redcap.methods.record_dags import DAG_COLUMN_REFUSED, INVALID_DAG_NAMES, OTHER_DAGS_RECORDS
+from fake_redcap.methods.record_dags import (
+    DAG_COLUMN_REFUSED,
+    INVALID_DAG_NAMES,
+    NOT_IN_YOUR_DAG,
+    OTHER_DAGS_RECORDS,
+)
 from fake_redcap.model import Dag
 from tests.support import CLASSIC_EXTRA_FILES, MakeState, api, classic_fixture, json_error, post, tok
 from tests.support import CLASSIC_TOKENS as T
@@ -207,6 +212,26 @@ def test_dag_membership_restricts_the_record_import(client: FlaskClient) -> None
     assert _call(client, "record", [{"record_id": "77", "age": "1"}], token=T["full"]).status_code == 200
     mine = json.loads(_call(client, "record", token=T["full"]).text)
     assert {r["record_id"] for r in mine} == {"1", "77"}  # the new record joined the user's DAG
+
+
+def test_a_dag_member_may_not_import_a_record_in_no_dag(client: FlaskClient, state: FakeState) -> None:
+    """V15 Records.php:6300-6306: a record that exists and is not among the caller's DAG's records gets
+    data_import_tool_307 on its record ID, one line per row, even when no DAG holds it (:5865-5885 lists
+    only records of another DAG); a new record joins the DAG, logged before the record's own row
+    (:7250-7270, then :7274-7300)."""
+    _two_dags_and_records(client)
+    assert _call(client, "record", [{"record_id": "3", "age": "3"}]).status_code == 200  # in no DAG
+    member = [{"username": "full", "api_import": 1, "api_export": 1, "data_access_group": "site_a"}]
+    assert _call(client, "user", member).text == "1"
+    answer = _call(client, "record", [{"record_id": "3", "age": "4"}], token=T["full"], returnFormat="json")
+    line = f'"3","record_id","3","{NOT_IN_YOUR_DAG}"'
+    assert (answer.status_code, answer.data) == (400, json_error(line))
+    before = len(_log(state))
+    assert _call(client, "record", [{"record_id": "78", "age": "1"}], token=T["full"]).status_code == 200
+    assert [(e, d) for e, d, _ in _log(state)[before:]] == [
+        ("UPDATE", "redcap_data_access_group = 'site_a'"),
+        ("INSERT", "record_id = '78',\nage = '1'"),
+    ]
 
 
 def test_record_import_dag_names_checked(client: FlaskClient) -> None:

@@ -1,11 +1,24 @@
 """Model-based test: random sequences of Import, Export, Delete File, fileinfo, Import and Delete Records
-(whole records, their files with them) and reset, sent to the fake
+(whole records, their files with them), Import Users, Import User Roles and User-Role Assignments,
+Import DAGs and User-DAG Assignments, and reset, sent to the fake
 and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
 (`docs/evidence/file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
 answer must match the model exactly: status, Content-type and every byte of the body (REDCap's texts
 come from `tests.support`, that is `fake_redcap.messages`). After every step
 the fake's stored files must equal the model's, and so must the record rows of its log (what each
 import, delete and file change logs, in order).
+
+User roles (V15 UserRights::getPrivileges, RestUtility.php:115-159): a user in a role has the role's
+API, Delete Records, User Rights and export rights, not their own; a role's edit writes every right left
+out as 0 (uploadUserRoles/editRole); an assignment moves a user in or out of a role, and their next
+request meets the other rights; Import Users refuses a user in a role (api_112).
+
+Data access groups: DAGs added and renamed (the unique name follows the name, members and records stay),
+users put in and out of them (Import Users takes a user out, as it writes a left-out DAG empty). A DAG
+member's Import Records: a new record joins the DAG (logged before its row, Records.php:7250-7300), a
+record of another DAG is refused with REDCap's list (:5865-5885), one in no DAG with data_import_tool_307
+on its record ID (:6300-6306); Delete Records and the file methods ignore DAGs (API/record/delete.php,
+API/file/*.php check none). DAG and assignment imports refuse a caller in a DAG (api_183, api_184).
 
 The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
 bad tokens, missing and oddly spelled records, bogus events, instances 0/-1/x/1.5/2.0, non-file,
@@ -122,7 +135,7 @@ CLASSIC: dict[str, Any] = {
     "repeating": [{"form": "labs"}],
     "users": [
         _user("admin", 1, "full", api_import=True, record_delete=True),
-        _user("importer", 2, "full", api_import=True),
+        _user("importer", 2, "full", api_import=True, dag="site_a"),
         _user("deleter", 3, "no_access", api_export=False, record_delete=True),
         _user("deid", 4, "deidentified"),
         _user("remover", 5, "remove_identifiers", api_import=True, record_delete=True),
@@ -133,7 +146,34 @@ CLASSIC: dict[str, Any] = {
         _user("super", 10, "no_access", api_export=False, expiration=PAST, super_user=True),
         _user("mixed", 11, {"enrollment": "deidentified", "labs": "remove_identifiers"}),
         _user("all_deid", 12, {"enrollment": "deidentified", "labs": "deidentified"}),
-        _user("rights_admin", 13, "no_access", api_export=False, api_import=True, user_rights=True),
+        _user(
+            "rights_admin",
+            13,
+            "no_access",
+            api_export=False,
+            api_import=True,
+            user_rights=True,
+            rights={"data_access_groups": 1},
+        ),
+        # In a role from the start: the role's rights (De-Identified, API Export only), not her own.
+        _user("member", 14, "full", api_import=True, record_delete=True, role="U-READER01"),
+    ],
+    "dags": [{"name": "Site A"}, {"name": "Site B"}],
+    "roles": [
+        {
+            "unique_role_name": "U-LOADER01",
+            "label": "Loader",
+            "data_export": "full",
+            "api_export": True,
+            "api_import": True,
+            "record_delete": True,
+        },
+        {
+            "unique_role_name": "U-READER01",
+            "label": "Reader",
+            "data_export": "deidentified",
+            "api_export": True,
+        },
     ],
     "records": [
         {
@@ -150,7 +190,7 @@ CLASSIC: dict[str, Any] = {
             "instance": 2,
             "files": {"lab_file": {"base64": "JVBERi0xLjQK", "name": "lab2.pdf", "mime": "application/pdf"}},
         },
-        {"record": "A7", "values": {"age": "7"}},
+        {"record": "A7", "values": {"age": "7"}, "dag": "site_a"},
         {
             "record": "L1",
             "locked": True,
@@ -179,8 +219,28 @@ LONGITUDINAL: dict[str, Any] = {
     "users": [
         _user("l_admin", 21, "full", api_import=True, record_delete=True),
         _user("l_reader", 22, "full"),
-        _user("l_deid", 23, "deidentified", api_import=True, record_delete=True),
-        _user("l_rights_admin", 24, "no_access", api_export=False, api_import=True, user_rights=True),
+        _user("l_deid", 23, "deidentified", api_import=True, record_delete=True, dag="north"),
+        _user(
+            "l_rights_admin",
+            24,
+            "no_access",
+            api_export=False,
+            api_import=True,
+            user_rights=True,
+            rights={"data_access_groups": 1},
+        ),
+        _user("l_member", 25, "no_access", api_export=False, role="U-LLOADER1"),
+    ],
+    "dags": [{"name": "North"}],
+    "roles": [
+        {
+            "unique_role_name": "U-LLOADER1",
+            "label": "Loader",
+            "data_export": "full",
+            "api_export": True,
+            "api_import": True,
+            "record_delete": True,
+        },
     ],
     "records": [
         {
@@ -206,6 +266,7 @@ LONGITUDINAL: dict[str, Any] = {
         {
             "record": "2",
             "event": "followup_arm_1",
+            "dag": "north",
             "files": {"lab_file": {"text": "f1\n", "name": "f1.txt", "mime": "text/plain"}},
         },
         {
@@ -269,6 +330,22 @@ class UserModel:
     suspended: bool
     super_user: bool
     rights_admin: bool = False  # User Rights (Full Access)
+    role: str | None = None  # the unique name of the user's role
+    dag: int | None = None  # the group_id of the user's data access group (redcap_user_rights.group_id)
+    dag_rights: bool = False  # Data Access Groups
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    """A user role's rights that the methods here read. A role holds no expiration, suspension or DAG
+    (V15 install.sql `redcap_user_roles` has no such columns): those stay the user's own."""
+
+    export_rights: int
+    api_export: bool
+    api_import: bool
+    record_delete: bool
+    rights_admin: bool
+    dag_rights: bool = False
 
 
 _RIGHTS = {"no_access": 0, "full": 1, "deidentified": 2, "remove_identifiers": 3}
@@ -288,6 +365,14 @@ def aggregate_export_rights(data_export: object, forms: list[str]) -> int:
     return 1
 
 
+def unique_dag_name(name: str) -> str:
+    """V15 Project::getUniqueGroupNames (Project.php:1409-1450): letters, digits, `_` and spaces kept,
+    spaces as `_`, 18 characters, lower case, no trailing `_` (the names used here never collide, so no
+    "b", "c" suffix)."""
+    text = re.sub(r"[^0-9a-z_ ]", "", name.strip(), flags=re.IGNORECASE)
+    return text.replace(" ", "_")[:18].lower().removesuffix("_")
+
+
 FileKey = tuple[int, str, str | None, float, str]  # project, record key, event, instance, field
 
 
@@ -303,11 +388,40 @@ class ProjectModel:
     users: list[UserModel]
     locked_records: set[str]
     locked_forms: set[tuple[str, str | None, float, str]]  # record key, event, instance, form
+    roles: dict[str, RoleModel] = field(default_factory=dict)
+    dags: dict[int, str] = field(default_factory=dict)  # group_id: the DAG's name
+
+    def dag_names(self) -> dict[int, str]:
+        """group_id: unique group name."""
+        return {group_id: unique_dag_name(name) for group_id, name in self.dags.items()}
+
+    def dag_id(self, unique_name: str) -> int | None:
+        return next((i for i, n in self.dag_names().items() if n == unique_name), None)
+
+    def effective(self, user: UserModel) -> UserModel:
+        """The rights REDCap checks: V15 UserRights::getPrivileges (UserRights.php:751-783) joins the
+        user's row to their role's and lets every role column override the user's own (the loop stops
+        only when the role's project_id is NULL, i.e. no role), and RestUtility.php:115-159 takes the
+        API rights from that array; super users get every right regardless (RestUtility.php:141-159)."""
+        role = self.roles.get(user.role) if user.role is not None else None
+        if role is None or user.super_user:
+            return user
+        return dataclasses.replace(
+            user,
+            export_rights=role.export_rights,
+            api_export=role.api_export,
+            api_import=role.api_import,
+            record_delete=role.record_delete,
+            rights_admin=role.rights_admin,
+            dag_rights=role.dag_rights,
+        )
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ProjectModel:
         fields = {f["name"]: f for f in doc["fields"]}
         forms = list(dict.fromkeys(f["form"] for f in doc["fields"]))
+        dags = {i + 1: d["name"] for i, d in enumerate(doc.get("dags", []))}  # ids by position
+        dag_ids = {unique_dag_name(name): group_id for group_id, name in dags.items()}
         users = [
             UserModel(
                 username=u["username"],
@@ -321,9 +435,22 @@ class ProjectModel:
                 suspended=u.get("suspended", False),
                 super_user=u.get("super_user", False),
                 rights_admin=u.get("user_rights", False),
+                role=u.get("role"),
+                dag_rights=u.get("rights", {}).get("data_access_groups") == 1,
+                dag=dag_ids.get(u.get("dag", "")),
             )
             for u in doc["users"]
         ]
+        roles = {
+            r["unique_role_name"]: RoleModel(
+                export_rights=aggregate_export_rights(r.get("data_export", "no_access"), forms),
+                api_export=r.get("api_export", False),
+                api_import=r.get("api_import", False),
+                record_delete=r.get("record_delete", False),
+                rights_admin=r.get("user_rights", False),
+            )
+            for r in doc.get("roles", [])
+        }
         rules = doc.get("repeating", [])
         return cls(
             project_id=doc["project"]["project_id"],
@@ -340,6 +467,8 @@ class ProjectModel:
                 for r in doc["records"]
                 for form in r.get("locked_forms", [])
             },
+            roles=roles,
+            dags=dags,
         )
 
 
@@ -416,7 +545,8 @@ class Request:
     action: str | None = None
     upload: tuple[str, bytes] | None = None
     value: str = ""  # record_import: the age imported
-    user_row: str = ""  # user_import: the JSON of one user's row (content=user)
+    user_row: str = ""  # user_import, role_import, ...: the JSON of the rows (`data`)
+    label: str = ""  # what the tally counts it as (default: op)
 
     @property
     def action_param(self) -> str:
@@ -427,8 +557,9 @@ class Request:
     def params(self) -> list[tuple[str, str]]:
         if self.op in ("record_import", "record_delete"):
             return self.record_params()
-        if self.op == "user_import":
-            pairs = [("token", self.token), ("content", "user"), ("format", "json"), ("returnFormat", "json")]
+        if content := SETUP_CONTENTS.get(self.op):
+            pairs = [("token", self.token), ("content", content), ("format", "json")]
+            pairs += [("returnFormat", "json")] + ([("action", "import")] if content == "dag" else [])
             return [(k, v) for k, v in [*pairs, ("data", self.user_row)] if v is not None]
         content = "fileinfo" if self.op == "fileinfo" else "file"
         pairs = [("token", self.token), ("content", content), ("action", self.action_param)]
@@ -466,6 +597,7 @@ class RedcapModel:
     # Records.php:7584-7606 aligns imported names with the back-end value, case-insensitively).
     names: dict[tuple[int, str], str] = field(default_factory=dict)
     ages: dict[tuple[int, str, str | None], str] = field(default_factory=dict)  # the stored age per row
+    record_dags: dict[tuple[int, str], int] = field(default_factory=dict)  # (project, record key): group_id
     # The record rows of each project's log, oldest first (V15 Logging::logEvent calls in saveData,
     # deleteRecordByProject, API/file/import.php:165 and delete.php:122): (event, record key,
     # description, data values; None where they name a doc_id)
@@ -480,6 +612,9 @@ class RedcapModel:
                 rec, event, inst = key(row["record"]), row.get("event"), float(row.get("instance", 1))
                 model.rows.add((pid, rec, event))
                 model.names.setdefault((pid, rec), row["record"])
+                if row.get("dag"):
+                    project = next(p for p in model.projects if p.project_id == pid)
+                    model.record_dags[(pid, rec)] = project.dag_id(row["dag"]) or 0
                 model.instances.add((pid, rec, event, inst))
                 if row.get("values", {}).get("age"):
                     model.ages[(pid, rec, event)] = row["values"]["age"]
@@ -487,6 +622,17 @@ class RedcapModel:
                     data = spec["text"].encode() if "text" in spec else base64.b64decode(spec["base64"])
                     model.files[(pid, rec, event, inst, name)] = Stored(spec["name"], spec["mime"], data)
         return model
+
+    def user_of(self, tok: str | None) -> UserModel | None:
+        """The user a token names (as the token column compares), or None."""
+        for project in self.projects:
+            for user in project.users:
+                if tok is not None and user.token.upper() == tok.strip().upper():
+                    return user
+        return None
+
+    def project_of(self, tok: str) -> ProjectModel:
+        return next(p for p in self.projects for u in p.users if u.token.upper() == tok.upper())
 
     def records(self, pid: int) -> set[str]:
         return {rec for p, rec, _event in self.rows if p == pid}
@@ -504,6 +650,10 @@ class RedcapModel:
         project, user = who
         if req.op == "user_import":
             return self._user_import(project, user, req)
+        if req.op in ("role_import", "role_mapping"):
+            return self._roles(project, user, req)
+        if req.op in ("dag_import", "dag_mapping"):
+            return self._dags(project, user, req)
         if req.op == "record_import":
             return self._record_import(project, user, req)
         if req.op == "record_delete":
@@ -539,7 +689,7 @@ class RedcapModel:
                     expired = user.expiration is not None and dt.date.fromisoformat(user.expiration) <= TODAY
                     if expired and not user.super_user:
                         return error(403, EXPIRED.format(expiration=user.expiration), fmt)
-                    return project, user
+                    return project, project.effective(user)
         return error(403, NO_PERMISSION, fmt)
 
     # -- helpers -----------------------------------------------------------------------------------------
@@ -655,10 +805,27 @@ class RedcapModel:
         if key(record) in project.locked_records:  # REDCap refuses it too; the fake does not say how
             what = "content=record import into a record locked whole"
             return error(400, messages.NOT_IMPLEMENTED_BY_FAKE.format(what=what), "json")
-        if req.value != "" and (key(record), event, 1.0, "enrollment") in project.locked_forms:
-            line = f'"{record}","age","{req.value}","{FORM_LOCKED_IMPORT}"'  # the stored age is never 30
-            return error(400, line, "json")
         pid = project.project_id
+        stored = self.names.get((pid, key(record)), record)  # Records.php:7584-7606 aligns the case
+        lines = []
+        # Records.php:6300-6306: a DAG member may not import a record that exists outside their DAG
+        exists = key(record) in self.records(pid)
+        held_by = self.record_dags.get((pid, key(record)))
+        if user.dag is not None and exists and held_by is not None and held_by != user.dag:
+            return error(400, f"{OTHER_DAGS_RECORDS} {stored}", "json")  # Records.php:5865-5885, thrown
+        if user.dag is not None and exists and self.record_dags.get((pid, key(record))) != user.dag:
+            lines.append(f'"{stored}","record_id","{stored}","{OTHER_DAG_IMPORT}"')
+        if req.value != "" and (key(record), event, 1.0, "enrollment") in project.locked_forms:
+            # the stored age is never 30
+            lines.append(f'"{stored}","age","{req.value}","{FORM_LOCKED_IMPORT}"')
+        if lines:
+            return error(400, "\n".join(lines), "json")
+        if user.dag is not None and key(record) not in self.records(pid):
+            # Records.php:7250-7270: a DAG member's new record goes into their DAG, logged before the
+            # record's own row
+            self.record_dags[(pid, key(record))] = user.dag
+            shown = f"redcap_data_access_group = '{project.dag_names()[user.dag]}'"
+            self.logged(pid, ("UPDATE", key(record), "Assign record to Data Access Group (API)", shown))
         self._log_import(pid, record, event, req.value)
         self.rows.add((pid, key(record), event))
         self.instances.add((pid, key(record), event, 1.0))
@@ -692,7 +859,10 @@ class RedcapModel:
         (row,) = json.loads(req.user_row)
         index = next(i for i, u in enumerate(project.users) if u.username == row["username"])
         target = project.users[index]
-        changes: dict[str, Any] = {"expiration": None}
+        if target.role is not None:  # V15 UserRights.php:3459-3466, api_112
+            return error(400, f'The user "{target.username}" {USER_IN_ROLE}', "json")
+        # an expiration and a DAG left out are written empty (UserRights.php:3467-3470 and updatePrivileges)
+        changes: dict[str, Any] = {"expiration": None, "dag": None}
         for flag in ("api_export", "api_import", "record_delete"):
             if flag in row:
                 changes[flag] = row[flag] == 1
@@ -700,6 +870,64 @@ class RedcapModel:
             words = {form: list(_RIGHTS)[level] for form, level in row["forms_export"].items()}
             changes["export_rights"] = aggregate_export_rights(words, project.forms)
         project.users[index] = dataclasses.replace(target, **changes)
+        return Expected(200, JSON_TYPE, b"1")
+
+    def _roles(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
+        """Import User Roles and User-Role Assignments (V15 API/userRole/import.php,
+        API/userRoleMapping/import.php): `data` makes the action import (API/index.php:332-335), so API
+        Import/Update first (index.php:422-427), then User Rights (api_171); unknown unique role names
+        refused (UserRights.php:3793, rights_406), a blank label too (rights_411), nothing written."""
+        if not user.super_user and not user.api_import:
+            return error(403, NO_API_IMPORT, "json")
+        if not user.super_user and not user.rights_admin:
+            return error(400, ROLE_IMPORT_RIGHTS, "json")
+        (row,) = json.loads(req.user_row)
+        name = row["unique_role_name"]
+        errors = []
+        if req.op == "role_import" and not row.get("role_label"):
+            errors.append("The Role Label is blank.")
+        if name and name not in project.roles:
+            errors.append(f"Invalid Unique Role Names: {name}")
+        if errors:
+            return error(400, "\n".join(errors), "json")
+        if req.op == "role_mapping":  # UserRights::updateUserRoleMapping: role_id set, or NULL for ""
+            index = next(i for i, u in enumerate(project.users) if u.username == row["username"])
+            project.users[index] = dataclasses.replace(project.users[index], role=name or None)
+        else:
+            project.roles[name] = edited_role(project, project.roles[name], row)
+        return Expected(200, JSON_TYPE, b"1")
+
+    def _dags(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
+        """Import DAGs (`action=import`) and User-DAG Assignments (V15 API/dag/import.php,
+        API/userDagMapping/import.php, DataAccessGroups::uploadDAGs and uploadUserDAGMappings)."""
+        if req.op == "dag_import" and user.dag is not None and not user.super_user:
+            return error(403, DAG_MEMBER, "json")  # API/index.php:406-414, before the API rights
+        if not user.super_user and not user.api_import:
+            return error(403, NO_API_IMPORT, "json")
+        if not user.super_user and not user.dag_rights:
+            return error(400, DAG_RIGHTS, "json")  # api_222
+        (row,) = json.loads(req.user_row)
+        if req.op == "dag_mapping":
+            return self._dag_mapping(project, user, row)
+        unique = row["unique_group_name"]
+        group_id = project.dag_id(unique)
+        if unique and group_id is None:  # DataAccessGroups.php:541-544
+            return error(400, f'Unique group name "{unique}" {DAG_MISSING} {DAG_NOTE}', "json")
+        if group_id is None:  # addGroupName: a new group, the next id
+            group_id = max(project.dags, default=0) + 1
+        project.dags[group_id] = row["data_access_group_name"]  # updateGroupName renames it
+        return Expected(200, JSON_TYPE, b"1")
+
+    def _dag_mapping(self, project: ProjectModel, user: UserModel, row: dict[str, str]) -> Expected:
+        """uploadUserDAGMappings (DataAccessGroups.php:576-655): a caller in a DAG refused (api_184), an
+        unknown unique group name too; then the user's group_id set, or NULL for ""."""
+        if user.dag is not None and not user.super_user:
+            return error(400, DAG_MAPPING_MEMBER, "json")
+        unique = row["redcap_data_access_group"]
+        if unique and project.dag_id(unique) is None:
+            return error(400, f'Unique group name "{unique}" {DAG_MISSING}', "json")
+        index = next(i for i, u in enumerate(project.users) if u.username == row["username"])
+        project.users[index] = dataclasses.replace(project.users[index], dag=project.dag_id(unique))
         return Expected(200, JSON_TYPE, b"1")
 
     def _record_delete(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
@@ -715,6 +943,7 @@ class RedcapModel:
         self.files = {k: v for k, v in self.files.items() if k[:2] != (pid, key(record))}
         self.ages = {k: v for k, v in self.ages.items() if k[:2] != (pid, key(record))}
         self.names.pop((pid, key(record)), None)
+        self.record_dags.pop((pid, key(record)), None)
         self.logged(pid, ("DELETE", key(record), "Delete record (API)", f"record_id = '{record}'"))
         # its locks go with it (redcap_locking_data rows of the record are deleted)
         project.locked_records.discard(key(record))
@@ -759,12 +988,70 @@ class RedcapModel:
         return empty_success(fmt)
 
 
+def edited_role(project: ProjectModel, role: RoleModel, row: dict[str, Any]) -> RoleModel:
+    """UserRights::uploadUserRoles and editRole (V15 UserRights.php:3690-3860, 3603-3650): every right of
+    the list left out is posted as '0' and so written 0; `forms_export` given sets the forms left out to
+    0, left out keeps the role's stored export rights."""
+    export_rights = role.export_rights
+    if "forms_export" in row:
+        words = {form: list(_RIGHTS)[level] for form, level in row["forms_export"].items()}
+        export_rights = aggregate_export_rights(words, project.forms)
+    return RoleModel(
+        export_rights=export_rights,
+        api_export=row.get("api_export", 0) == 1,
+        api_import=row.get("api_import", 0) == 1,
+        record_delete=row.get("record_delete", 0) == 1,
+        rights_admin=row.get("user_rights", 0) == 1,
+        dag_rights=row.get("data_access_groups", 0) == 1,
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Strategies
 
 ALL_USERS = [u for doc in (CLASSIC, LONGITUDINAL) for u in doc["users"]]
 ADMINS = [token(0x5EED01, 1), token(0x5EED01, 21)]
 LONGITUDINAL_TOKENS = frozenset(u["token"].upper() for u in LONGITUDINAL["users"])
+SETUP_CONTENTS = {
+    "user_import": "user",
+    "role_import": "userRole",
+    "role_mapping": "userRoleMapping",
+    "dag_import": "dag",
+    "dag_mapping": "userDagMapping",
+}
+USER_IN_ROLE = (  # V15 English.ini api_112
+    "cannot have their user privileges modified because the user belongs to a user role. Users in roles "
+    "cannot have their privileges modified via the 'Import User' API method."
+)
+OTHER_DAG_IMPORT = (  # V15 English.ini data_import_tool_307
+    "This record cannot be imported because it already exists in the project and belongs to another Data "
+    "Access Group."
+)
+OTHER_DAGS_RECORDS = (  # V15 English.ini data_import_tool_251
+    "The following records cannot be modified because they do not belong to your Data Access Group:"
+)
+DAG_MEMBER = (  # V15 English.ini api_183
+    "You do not have permission to export/import/delete Data Access Groups because you have been assigned to "
+    "a Data Access Group."
+)
+DAG_MAPPING_MEMBER = (  # V15 English.ini api_184
+    "You do not have permission to import User-DAG Assignment because you have been assigned to a Data "
+    "Access Group."
+)
+DAG_RIGHTS = (  # V15 English.ini api_222
+    "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Data Access Groups' "
+    "privileges in the project."
+)
+DAG_MISSING = "does not exist in the project."  # V15 English.ini design_643
+DAG_NOTE = (  # V15 English.ini design_1113, as PHP reads the two-line value (the newline and indent kept)
+    "NOTE: The unique group name is auto-generated from the name of the data access group, so there is no "
+    "way to set the unique group name manually.\n              If you are attempting to create a new DAG, "
+    "you should leave the unique_group_name and data_access_group_id fields blank in your upload file."
+)
+ROLE_IMPORT_RIGHTS = (  # V15 English.ini api_171
+    "Insufficient user privileges: You must have 'API Import/Update' privileges and 'User Rights' privileges "
+    "in the project in order to import/update user roles via the API Import User Roles method."
+)
 USER_IMPORT_RIGHTS = (  # V15 English.ini api_103
     "Insufficient user privileges: You must have 'API Import/Update' privileges and 'User Rights' privileges "
     "in the project in order to import/update users via the API Import Users method."
@@ -817,7 +1104,19 @@ numeric_instances = st.sampled_from([None, "1", "2", "2", "3", "0", "-1", "x", "
 integer_instances = st.sampled_from([None, "1", "2", "2", "3", "0", "-1", "x", "1.5"])
 formats = st.sampled_from([None, "json", "xml", "csv", "JSON"])
 # Mostly valid requests, so that files are written, read back, replaced and deleted often.
-able_tokens = st.sampled_from(ADMINS + [token(0x5EED01, n) for n in (2, 3, 5, 10, 23)])
+able_tokens = st.sampled_from(ADMINS + [token(0x5EED01, n) for n in (2, 3, 5, 10, 14, 23, 25)])
+# Who imports roles and assignments: the two User Rights holders (never put in a role here, so they keep
+# that right), the super user, and an admin without User Rights (refused).
+ROLE_ADMINS = [token(0x5EED01, n) for n in (13, 13, 24, 24, 10, 1)]
+# Who imports DAGs and assignments: the DAG right holders, the super user, an admin without it (refused).
+DAG_ADMINS = [token(0x5EED01, n) for n in (13, 13, 24, 24, 10, 1)]
+# Whom the assignments move in and out of DAGs (never those who import them).
+DAG_CANDIDATES = {601: ["importer", "remover", "admin", "member"], 602: ["l_admin", "l_deid"]}
+# Whom the assignments move in and out of roles (never the User Rights holders).
+ROLE_CANDIDATES = {
+    601: ["importer", "deleter", "remover", "member", "no_api", "mixed"],
+    602: ["l_reader", "l_deid", "l_member"],
+}
 known_records = st.sampled_from(["1", "2", "A7", "5", "L2"])
 file_fields = st.sampled_from(["consent", "lab_file", "signature"])
 known_events = st.sampled_from(["baseline_arm_1", "visit_arm_1", "followup_arm_1"])
@@ -863,10 +1162,15 @@ class FileApiMachine(RuleBasedStateMachine):
         self.state.reset()
 
     def check(self, req: Request) -> None:
+        actor = self.model.user_of(req.token)
         expected = self.model.answer(req)
         got = self.send(req)
         self.tally.requests += 1
-        self.tally.outcomes[(req.op, got.status)] += 1
+        self.tally.outcomes[(req.label or req.op, got.status)] += 1
+        if actor is not None and actor.role is not None and req.op not in SETUP_CONTENTS:
+            self.tally.outcomes[("by_role_member", got.status)] += 1
+        if actor is not None and actor.dag is not None and req.op not in SETUP_CONTENTS:
+            self.tally.outcomes[("by_dag_member", got.status)] += 1
         if got.status != 200:
             self.tally.messages.add(got.body)
         assert got == expected, f"{req}\n fake:  {got}\n model: {expected}"
@@ -1054,6 +1358,125 @@ class FileApiMachine(RuleBasedStateMachine):
             row["forms_export"] = exports
         self.check(Request("user_import", tok, None, None, None, None, "json", user_row=json.dumps([row])))
 
+    @rule(
+        data=st.data(),
+        tok=st.sampled_from(ROLE_ADMINS),
+        label=st.sampled_from(["Role", "Role", "Role", ""]),
+        flags=st.fixed_dictionaries(
+            {},
+            optional={
+                "api_export": st.sampled_from([0, 1]),
+                "api_import": st.sampled_from([0, 1]),
+                "record_delete": st.sampled_from([0, 1]),
+                "user_rights": st.sampled_from([0, 0, 1]),
+            },
+        ),
+        exports=st.none()
+        | st.dictionaries(st.sampled_from(["enrollment", "labs"]), st.integers(0, 3), min_size=1),
+    )
+    def import_role(
+        self,
+        data: st.DataObject,
+        tok: str,
+        label: str,
+        flags: dict[str, int],
+        exports: dict[str, int] | None,
+    ) -> None:
+        """Import User Roles: an existing role's rights replaced (now and then an unknown role or a
+        blank label, refused); its members' next requests meet the new rights."""
+        project = self.model.project_of(tok)
+        known = st.sampled_from(sorted(project.roles))
+        name = data.draw(known if data.draw(st.integers(0, 9)) else st.just("U-NOSUCH999"))
+        row: dict[str, Any] = {"unique_role_name": name, "role_label": label, **flags}
+        if exports is not None:
+            row["forms_export"] = exports
+        self.check(Request("role_import", tok, None, None, None, None, "json", user_row=json.dumps([row])))
+
+    @rule(data=st.data(), tok=st.sampled_from(ROLE_ADMINS))
+    def map_role(self, data: st.DataObject, tok: str) -> None:
+        """Import User-Role Assignments: a user put into a role, moved to another or taken out of it."""
+        project = self.model.project_of(tok)
+        who = data.draw(st.sampled_from(ROLE_CANDIDATES[project.project_id]))
+        names = ["", *sorted(project.roles)]
+        name = data.draw(st.sampled_from(names) if data.draw(st.integers(0, 9)) else st.just("U-NOSUCH999"))
+        row = {"username": who, "unique_role_name": name}
+        self.check(Request("role_mapping", tok, None, None, None, None, "json", user_row=json.dumps([row])))
+
+    @precondition(lambda self: any(u.role for p in self.model.projects for u in p.users))
+    @rule(data=st.data(), name=st.sampled_from(["report.txt", "a+b.txt"]))
+    def role_member_acts(self, data: st.DataObject, name: str) -> None:
+        """A user in a role uses what the role grants now: an import where a record is (API Import), else
+        an export of a stored file the role may read (API Export; identifier fields only with Full Data
+        Set), else any stored file (refused), so that every run sees a role's rights applied."""
+        members = sorted(((p, u) for p in self.model.projects for u in p.users if u.role), key=repr)
+        project, user = data.draw(st.sampled_from(members))
+        rights, pid = project.effective(user), project.project_id
+        rows = sorted((r for r in self.model.rows if r[0] == pid), key=repr)
+        if rights.api_import and rows:
+            _pid, record, event = data.draw(st.sampled_from(rows))
+            upload = (name, b"by a role member\n")
+            self.check(Request("import", user.token, record, "lab_file", event, "1", "json", upload=upload))
+            return
+        stored = sorted((k for k in self.model.files if k[0] == pid), key=repr)
+        readable = [k for k in stored if rights.export_rights == 1 or k[4] != "consent"]
+        if rights.api_export and rights.export_rights and readable:
+            stored = readable
+        if stored:
+            _pid, record, event, inst, field_name = data.draw(st.sampled_from(stored))
+            self.check(Request("export", user.token, record, field_name, event, str(int(inst)), "json"))
+
+    @rule(
+        data=st.data(),
+        tok=st.sampled_from(DAG_ADMINS),
+        name=st.sampled_from(["Site A", "Site B", "Site C", "East", "West side", "North", "South"]),
+    )
+    def import_dag(self, data: st.DataObject, tok: str, name: str) -> None:
+        """Import DAGs: a new DAG, or an existing one renamed (its unique name follows the name; its
+        members and records stay in it); now and then an unknown unique group name, refused."""
+        project = self.model.project_of(tok)
+        taken = project.dag_names()
+        target = data.draw(st.sampled_from(["", *sorted(taken.values())]) | st.just("nosuch_group"))
+        owner = project.dag_id(target)
+        if any(n == unique_dag_name(name) and i != owner for i, n in taken.items()):
+            name = f"{name} {len(taken) + 1}"  # a name no other DAG's unique name has
+        row = {"data_access_group_name": name, "unique_group_name": target}
+        self.check(Request("dag_import", tok, None, None, None, None, "json", user_row=json.dumps([row])))
+
+    @rule(data=st.data(), tok=st.sampled_from(DAG_ADMINS))
+    def map_dag(self, data: st.DataObject, tok: str) -> None:
+        """Import User-DAG Assignments: a user put into a DAG, moved, or taken out of it."""
+        project = self.model.project_of(tok)
+        who = data.draw(st.sampled_from(DAG_CANDIDATES[project.project_id]))
+        names = ["", *sorted(project.dag_names().values())]
+        dag = data.draw(st.sampled_from(names) if data.draw(st.integers(0, 9)) else st.just("nosuch_group"))
+        row = {"username": who, "redcap_data_access_group": dag}
+        self.check(Request("dag_mapping", tok, None, None, None, None, "json", user_row=json.dumps([row])))
+
+    @precondition(lambda self: any(u.dag for p in self.model.projects for u in p.users if u.api_import))
+    @rule(data=st.data(), fresh=st.booleans(), value=st.sampled_from(["30", "31", ""]))
+    def dag_member_imports(self, data: st.DataObject, fresh: bool, value: str) -> None:
+        """Import Records by a DAG member with API Import: a new record (it joins their DAG) or a record
+        that exists (refused unless it is in their DAG), so that every run sees both."""
+        members = [(p, u) for p in self.model.projects for u in p.users if u.dag and u.api_import]
+        project, user = data.draw(st.sampled_from(sorted(members, key=repr)))
+        pid = project.project_id
+        existing = sorted(self.model.names.get((pid, r), r) for r in self.model.records(pid))
+        record = data.draw(st.sampled_from(["D1", "D2", "d2", "D3"]) if fresh else st.sampled_from(existing))
+        event = "baseline_arm_1" if project.longitudinal else None
+        req = Request("record_import", user.token, record, None, event, None, "json", value=value)
+        self.check(dataclasses.replace(req, label="dag_member_import"))
+
+    @precondition(lambda self: bool(self.model.rows))
+    @rule(data=st.data(), dice=st.integers(0, 2))
+    def delete_a_record_that_is(self, data: st.DataObject, dice: int) -> None:
+        """Delete Records by an owner, of a record that exists now (one in three times this rule is
+        picked, so that records and their files do not vanish too fast)."""
+        if dice:
+            return
+        pid, record, _event = data.draw(st.sampled_from(sorted(self.model.rows, key=repr)))
+        tok = ADMINS[0] if pid == CLASSIC["project"]["project_id"] else ADMINS[1]
+        self.check(Request("record_delete", tok, record, None, None, None, "json"))
+
     @rule(tok=tokens | able_tokens, record=records)
     def delete_record(self, tok: str | None, record: str) -> None:
         """Delete Records: the whole record, its files with it."""
@@ -1169,8 +1592,30 @@ def run_machine(
     return tally
 
 
-_SUCCESSES = ("export", "fileinfo", "import", "delete", "record_import", "record_delete", "user_import")
-_REFUSALS = [("export", 400), ("export", 403), ("import", 400), ("delete", 400), ("action", 400)]
+_SUCCESSES = (
+    "export",
+    "fileinfo",
+    "import",
+    "delete",
+    "record_import",
+    "record_delete",
+    "user_import",
+    "role_import",
+    "role_mapping",
+    "by_role_member",  # a request by a user in a role that succeeded (the role's rights applied)
+    "dag_import",
+    "dag_mapping",
+    "dag_member_import",
+    "by_dag_member",  # a request by a DAG member that succeeded
+)
+_REFUSALS = [
+    ("export", 400),
+    ("export", 403),
+    ("import", 400),
+    ("delete", 400),
+    ("action", 400),
+    ("dag_member_import", 400),  # a record of another DAG or of none
+]
 
 
 def run_mattered(tally: Tally) -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError
 from fake_redcap.model import Project, User
+from fake_redcap.project_log import LogEvent
 from fake_redcap.state import db_key
 
 
@@ -68,6 +69,10 @@ DAG_COLUMN_REFUSED = (  # global_01, colon, data_import_tool_171, _172 (double s
     "attribute a record to a group can ONLY be done by someone that is NOT in a Data Access Group. Please "
     "remove that column  from your data import file and try again."
 )
+NOT_IN_YOUR_DAG = (  # data_import_tool_307
+    "This record cannot be imported because it already exists in the project and belongs to another Data "
+    "Access Group."
+)
 OTHER_DAGS_RECORDS = (  # data_import_tool_251
     "The following records cannot be modified because they do not belong to your Data Access Group:"
 )
@@ -81,8 +86,8 @@ def imported_dags(call: Call, rows: list[tuple[str, dict[str, str]]], overwrite:
     * not in a DAG, with a `redcap_data_access_group` column: unknown names refused (data_import_tool_220);
       a name puts the record in that DAG, a blank one takes it out only with overwriteBehavior=overwrite;
     * in a DAG, with the column (whatever its values): refused (data_import_tool_171/172);
-    * in a DAG: an existing record of another DAG refused (data_import_tool_251); a new record, or one in
-      no DAG, joins the user's DAG.
+    * in a DAG: an existing record of another DAG refused (data_import_tool_251); a new record joins the
+      user's DAG (an existing record in no DAG is refused later, row by row: `outside_dag`).
 
     Returns the records' DAGs after the import (db_key(record) -> group_id)."""
     project = call.project
@@ -118,3 +123,33 @@ def imported_dags(call: Call, rows: list[tuple[str, dict[str, str]]], overwrite:
     for record, _ in rows:
         dags.setdefault(db_key(record), group)
     return dags
+
+
+def outside_dag(call: Call, records: Iterable[str]) -> set[str]:
+    """The records (db keys) a caller in a DAG may not import into although no other DAG holds them:
+    those that exist outside the caller's DAG (V15 Records.php:6300-6306: the record ID of a record that
+    exists and is not among the DAG's records gets data_import_tool_307, one line per row; :5865-5885 has
+    already refused records of another DAG). V14.5.11 Records.php:6086 and V13.6.1 :5870 the same."""
+    group = call.user.dag
+    if group is None:
+        return set()
+    existing = call.served.records
+    return {
+        db_key(r)
+        for r in records
+        if db_key(r) in existing and call.project.record_dags.get(db_key(r)) != group
+    }
+
+
+def dag_log_first(call: Call, log: list[LogEvent], dag_log: list[LogEvent]) -> list[LogEvent]:
+    """Where saveData logs a record's DAG assignment: for a caller in a DAG, before the record's own row
+    (V15 Records.php:7250-7270 inside the record loop, then :7274-7300 "Create record"); for a caller in
+    no DAG with a `redcap_data_access_group` column, after every record (:7356-7405, after the loop)."""
+    if call.user.dag is None:
+        return [*log, *dag_log]
+    pending = {db_key(e.pk or ""): e for e in dag_log}
+    ordered: list[LogEvent] = []
+    for entry in log:
+        first = pending.pop(db_key(entry.pk or ""), None)
+        ordered += [first, entry] if first is not None else [entry]
+    return [*ordered, *pending.values()]

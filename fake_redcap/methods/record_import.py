@@ -30,7 +30,7 @@ from fake_redcap.methods.export_format import (
     not_implemented,
 )
 from fake_redcap.methods.record_answer import import_answer
-from fake_redcap.methods.record_dags import imported_dags
+from fake_redcap.methods.record_dags import NOT_IN_YOUR_DAG, dag_log_first, imported_dags, outside_dag
 from fake_redcap.methods.record_log import import_log
 from fake_redcap.methods.structure import (
     event_forms,
@@ -181,7 +181,8 @@ def import_records(call: Call) -> Reply:
         rows = _eav_rows(project, rows)
     placed = _place(project, call.served.records, rows)
     dags = imported_dags(call, [(r.record, r.values) for r in placed], overwrite)
-    errors = _check_values(project, placed, overwrite, date_format)
+    refused = outside_dag(call, [r.record for r in placed])
+    errors = _check_values(project, placed, overwrite, date_format, refused)
     if errors:
         raise ApiError(400, "\n".join(errors))
     ids = list(dict.fromkeys(row.record for row in placed))
@@ -196,7 +197,7 @@ def import_records(call: Call) -> Reply:
         lambda name: (found := columns.get(name)) is not None and found.type == "checkbox",
     )
     placed_names = {db_key(row.record): row.record for row in placed}
-    log = [*log, *record_dag_log(call, dict(project.record_dags), dags, placed_names)]
+    log = dag_log_first(call, log, record_dag_log(call, dict(project.record_dags), dags, placed_names))
     call.state.replace_records(project.project_id, written, seen=call.served, log=log, record_dags=dags)
     return import_answer(call, ids)
 
@@ -437,10 +438,13 @@ def _html(text: str) -> str:
 # Values
 
 
-def _check_values(project: Project, placed: list[_Row], overwrite: bool, date_format: str) -> list[str]:
+def _check_values(
+    project: Project, placed: list[_Row], overwrite: bool, date_format: str, refused: set[str]
+) -> list[str]:
     """Every value's error line, `"record","field","value","message"` (Records.php:6840-6870), row by row
     and value by value. What depends only on the column is worked out once per column (`_Column`), and
-    a column's check once per distinct value (`ColumnCheck`)."""
+    a column's check once per distinct value (`ColumnCheck`). The record ID of a record in `refused` (db
+    keys: outside the caller's DAG) gets data_import_tool_307."""
     pk = project.record_id_field
     stored = {(db_key(r.record), r.event, r.instance): r for r in project.records}
     locked_whole = {db_key(r.record) for r in project.records if r.record_locked}
@@ -461,6 +465,8 @@ def _check_values(project: Project, placed: list[_Row], overwrite: bool, date_fo
                     errors.append(_error_line(row.record, name, raw, message))
                 continue
             # calc fields: a warning only, skipped (Records.php:6403); file fields: skipped (:5907)
+            if name == pk and key in refused:  # :6300-6306
+                errors.append(_error_line(row.record, name, row.record, NOT_IN_YOUR_DAG))  # aligned name
             if name in plans:
                 plan = plans[name]
             else:
