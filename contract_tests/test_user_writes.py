@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from .helpers import json_message
 from .restore import Undo, current, export, json_import, listed, loose, restored, send
 from .targets import ProjectUnderTest
 
@@ -77,9 +78,12 @@ def _roles_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Undo]
 
 @pytest.mark.source(
     f"{V15} API/userRole/import.php and Classes/UserRights.php uploadUserRoles:3690-3870 (a row without "
-    "unique_role_name adds a role; addUniqueUserRoleName:3520: U- then 3 digits 1-9 and 7 characters)",
+    "unique_role_name adds a role; addUniqueUserRoleName:3520-3522: U-, 3 digits 1-9, then 7 of "
+    "generateRandomHash's hand-enterable characters, Config/init_functions.php:3374-3378)",
     f"{V15} API/userRoleMapping/import.php, uploadUserRoleMappings:3876-3960 and updateUserRoleMapping:3972-"
     "3985 (role_id only: the user's own rights stay)",
+    f"{V15} UserRights.php getPrivileges (a user in a role holds the role's rights), read by getUserDetails:"
+    "3209-3210 for the user export and RestUtility.php:115 for every request (API/index.php:420: 403)",
     f"{V15} API/userRole/delete.php (removeRole:3055; the count), API/index.php:435-438 (Delete Records)",
     RIGHTS,
     SAME_IN_13,
@@ -94,10 +98,14 @@ def test_a_new_role_takes_a_user_gives_it_back_and_is_deleted(classic: ProjectUn
         made = [r for r in export(classic, "userRole") if r["role_label"] == ROLE_LABEL]
         assert len(made) == 1
         role = str(made[0]["unique_role_name"])
-        assert re.fullmatch(r"U-[1-9]{3}[0-9A-Za-z]{7}", role), role
+        assert re.fullmatch(r"U-[1-9]{3}[34789ACDEFHJKLMNPRTWXY]{7}", role), role
         mapping = [{"username": ROLE_USER, "unique_role_name": role}]
         assert send(classic, json_import("userRoleMapping", mapping)) == (200, "1")
         assert _row(export(classic, "userRoleMapping"), ROLE_USER)["unique_role_name"] == role
+        # The role holds no right: the user's rights are the role's at once, its own API Export gone.
+        assert _row(export(classic, "user"), ROLE_USER)["api_export"] in (0, "0")
+        refused = classic.post(ROLE_USER, {"content": "version", "returnFormat": "json"})
+        assert (refused.status_code, json_message(refused)) == (403, "You do not have API Export privileges")
         mapping = [{"username": ROLE_USER, "unique_role_name": ""}]
         assert send(classic, json_import("userRoleMapping", mapping)) == (200, "1")
         assert loose(export(classic, "userRoleMapping")) == loose(before["userRoleMapping"])
