@@ -91,7 +91,10 @@ VISIBLE = (
         ),
         (
             [ID, _row("bmi", "calc", select_choices_or_calculations="([record_id] * 2")],
-            "There is a syntactical error in the 'calc' field equation for the following cells: F3",
+            "There is a syntactical error in the 'calc' field equation for the following cells: F3\nThere "
+            "are syntax errors in some calc field equations. This may occur if illegal characters or "
+            "illegal functions are used in the calc field equation. Please remove all syntax errors. Below "
+            "are the calc fields that contain syntax errors in their equation.bmi (F3)",
         ),
         (
             [ID, _row("bmi", "calc", select_choices_or_calculations="[weight] / [record_id]")],
@@ -139,7 +142,10 @@ VISIBLE = (
         ),
         (
             [ID, _row("n", branching_logic="[record_id] = '1")],
-            "There is a syntactical error in the branching logic for the following cells: L3",
+            "There is a syntactical error in the branching logic for the following cells: L3\nThere are "
+            "syntax errors in some branching logic. This may occur if illegal characters or illegal "
+            "functions are used in the branching logic. Please remove all syntax errors. Below are the "
+            "fields that contain syntax errors in their branching logic.n (L3)",
         ),
         (
             [ID, _row("n", branching_logic="[enrollment_complete] = '2' and [weight(1)] = '1'")],
@@ -294,3 +300,35 @@ def test_a_date_bound_in_ymd_is_not_checked_and_other_types_accept_numbers(state
     assert _import(client, rows).status_code == 200
     shown = {f["field_name"]: f["text_validation_min"] for f in _metadata(client)}
     assert (shown["d"], shown["x"], shown["t"], shown["e"]) == ("not a date", "1", "09:30", "[age]")
+
+
+def test_a_user_who_is_not_a_super_user_gets_logicparsers_refusals(state: FakeState) -> None:
+    rows = [
+        ID,
+        _row("age"),
+        _row("bmi", "calc", select_choices_or_calculations="[age] 2"),
+        _row("note", branching_logic="[age] ="),
+    ]
+    answer = _import(api(state), rows)
+    assert (answer.status_code, answer.data) == (
+        400,
+        json_error(
+            "There are syntax errors in some calc field equations. This may occur if illegal characters or "
+            "illegal functions are used in the calc field equation. Please remove all syntax errors. Below "
+            "are the calc fields that contain syntax errors in their equation.bmi (F4)\nThere are syntax "
+            "errors in some branching logic. This may occur if illegal characters or illegal functions are "
+            "used in the branching logic. Please remove all syntax errors. Below are the fields that "
+            "contain syntax errors in their branching logic.note (L5)"
+        ),
+    )
+    assert _import(api(state), rows, ADMIN).status_code == 200  # a super user only gets warnings
+
+
+def test_logic_the_fake_cannot_decide_is_not_implemented_unless_unchanged(state: FakeState) -> None:
+    rows = [ID, _row("age"), _row("note", branching_logic="[user-name] = 'x'")]
+    client = api(state)
+    answer = _import(client, rows)
+    assert answer.status_code == 400
+    assert "[user-name]" in answer.headers["X-Fake-REDCap-Not-Implemented"]
+    assert _import(client, rows, ADMIN).status_code == 200
+    assert _import(client, rows).status_code == 200  # the field's logic from before: a warning only

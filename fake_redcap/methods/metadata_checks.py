@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from fake_redcap import logic_syntax
 from fake_redcap.escape import rcview_escape
 from fake_redcap.methods.export_format import not_implemented, php_trim
 from fake_redcap.methods.record_import import RESERVED as RESERVED_NAMES
@@ -292,6 +293,8 @@ def check_types(found: Found, table: Table, project: Project, super_user: bool) 
             found.add(9, f"<b>{rcview_escape(ftype)} (D{row})</b>")
         elif ftype == "calc":
             _check_calc(found, line, row, (names, status_fields))
+            if not super_user:
+                check_parses(found, (38, "F", row), line, _old_equation(project, line["field_name"]))
         elif ftype == "advcheckbox":
             raise not_implemented("content=metadata import with an advcheckbox field")
         elif ftype == "sql":
@@ -307,7 +310,7 @@ def _check_calc(found: Found, line: dict[str, str], row: int, known: tuple[list[
     """A calc needs an equation (14); brackets and parentheses must pair up (15), else the equation is
     cleaned of spaces and other characters inside [] (cleanBranchingOrCalc); every [field] must be a
     field of column A or a form status field (21). The equation is then stored trimmed, line breaks as
-    "\\n". (LogicParser's syntax check, 37/38, is `metadata_columns.check_logic_syntax`.)"""
+    "\\n". (LogicParser's syntax check, 38, follows for users who are not super users.)"""
     equation = line["select_choices_or_calculations"]
     formatted = remove_comments(equation)
     if php_trim(formatted) == "":
@@ -320,6 +323,33 @@ def _check_calc(found: Found, line: dict[str, str], row: int, known: tuple[list[
         if name not in known[0] and name not in known[1]:
             found.add(21, f"<b>{name} (F{row})</b>")
     line["select_choices_or_calculations"] = php_trim(equation.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _old_equation(project: Project, name: str) -> str:
+    """The field's equation before the import ($Proj->metadata element_enum; a new field has none)."""
+    existing = project.field(name)
+    return existing.choices if existing is not None and existing.type == "calc" else ""
+
+
+def check_parses(found: Found, where: tuple[int, str, int], line: dict[str, str], old: str) -> None:
+    """LogicParser's check for a user who is not a super user (:1092-1123 calc, :1640-1672 branching):
+    logic it cannot parse is refused (38, 36) unless it is the field's logic from before (warning 25,
+    22). Logic the fake cannot decide on answers not implemented, unless it is unchanged."""
+    key, cell, row = where
+    column = "select_choices_or_calculations" if cell == "F" else "branching_logic"
+    logic = line[column]
+    if logic == php_trim(old.replace("\r\n", "\n").replace("\r", "\n")):
+        return
+    try:
+        fine = logic_syntax.parses(remove_comments(logic))
+    except logic_syntax.Unsupported as problem:
+        what = "calc equation" if cell == "F" else "branching logic"
+        raise not_implemented(
+            f"content=metadata import by a user who is not a super user of a {what} with {problem} (cell "
+            f"{cell}{row}: REDCap's LogicParser check is not modelled for it)"
+        ) from None
+    if not fine:
+        found.add(key, f"<b>{line['field_name']} ({cell}{row})</b>")
 
 
 def _check_sql(found: Found, line: dict[str, str], row: int, project: Project, super_user: bool) -> None:

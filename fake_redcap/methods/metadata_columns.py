@@ -19,9 +19,11 @@ from fake_redcap.methods.metadata_checks import (
     Table,
     balanced,
     bracketed_fields,
+    check_parses,
     clean_logic,
     remove_comments,
 )
+from fake_redcap.model import Project
 from fake_redcap.php import is_numeric, to_bytes
 from fake_redcap.validation_types import LEGACY_VAL_TYPES, VAL_TYPES, VISIBLE_VAL_TYPES
 
@@ -254,13 +256,12 @@ def check_flags(found: Found, table: Table) -> None:
             line["custom_alignment"] = ""
 
 
-def check_branching(found: Found, table: Table) -> list[tuple[int, str]]:
+def check_branching(found: Found, table: Table, project: Project, super_user: bool) -> None:
     """Blank-looking logic made blank; unbalanced (), [], ' or " refused (19), else cleaned inside [];
-    every [field] must be in column A or a form status field (20). The rows whose logic the
-    LogicParser would then parse."""
+    every [field] must be in column A or a form status field (20); then, for a user who is not a super
+    user, LogicParser's check (36)."""
     names = [line["field_name"] for line in table]
     status_fields = [f"{form}_complete" for form in dict.fromkeys(line["form_name"] for line in table)]
-    parsed: list[tuple[int, str]] = []
     for row, line in enumerate(table, start=2):
         logic = line["branching_logic"]
         if logic == "":
@@ -275,8 +276,9 @@ def check_branching(found: Found, table: Table) -> list[tuple[int, str]]:
         for name in bracketed_fields(clean_logic(logic)):
             if name not in names and name not in status_fields:
                 found.add(20, f"<b>{name} (L{row})</b>")
-        parsed.append((row, logic))
-    return parsed
+        if not super_user:
+            existing = project.field(line["field_name"])
+            check_parses(found, (36, "L", row), line, existing.branching_logic if existing else "")
 
 
 # ---------------------------------------------------------------------------------------------------

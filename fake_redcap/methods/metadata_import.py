@@ -168,7 +168,7 @@ def _check(table: list[dict[str, str]], project: Project, super_user: bool) -> l
     check_types(found, table, project, super_user)
     check_validations(found, table)
     check_flags(found, table)
-    check_branching(found, table)
+    check_branching(found, table, project, super_user)
     check_matrix(found, table)
     return found.messages()
 
