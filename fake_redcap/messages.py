@@ -287,6 +287,7 @@ class Change(enum.StrEnum):
     USER_RIGHTS_COLUMNS_14 = "user_rights_columns_14"
     DATA_VIEWING_RIGHTS_BITMASK = "data_viewing_rights_bitmask"
     ACCESS_METHOD_PRIVILEGES = "access_method_privileges"
+    RECORD_RENAME_ACTION = "record_rename_action"
 
 
 # Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
@@ -421,6 +422,12 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         Version(10, 0, 0),
         "deleted (api_11) and completed (api_150) projects answer 400 after the rights check (V10.0.13 "
         "API/index.php:290-298; absent in V7.1.2). Changed in (7.1.2, 10.0.13].",
+    ),
+    Change.RECORD_RENAME_ACTION: (
+        Version(13, 0, 0),
+        "content=record&action=rename is Rename Record (V13.6.1 API/index.php:329-331 and API/record/"
+        "rename.php); V10.0.13 API/index.php:253-257 knows only delete, so rename is an export (an import "
+        "with data), and V10.0.13 and V7.1.2 have no API/record/rename.php. Changed in (10.0.13, 13.6.1].",
     ),
     Change.PROJECT_OFFLINE_CHECK: (
         Version(13, 0, 0),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html.entities
 import re
+import urllib.parse
 
 _HTML401_ENTITIES = {name.encode("ascii"): cp for name, cp in html.entities.name2codepoint.items()}
 _ENTITY_NAME = re.compile(rb"[A-Za-z0-9]+")
@@ -30,6 +31,16 @@ def from_bytes(data: bytes) -> str:
 
 def trim(data: bytes, chars: bytes = TRIM_CHARS) -> bytes:
     return data.strip(chars)
+
+
+def urldecode(data: bytes) -> bytes:
+    """`urldecode`: `+` is a space, `%XX` (two hex digits) its byte, any other `%` stays."""
+    return urllib.parse.unquote_to_bytes(data.replace(b"+", b" "))
+
+
+def rawurldecode(data: bytes) -> bytes:
+    """`rawurldecode`: `%XX` its byte, `+` stays."""
+    return urllib.parse.unquote_to_bytes(data)
 
 
 def stripslashes(data: bytes) -> bytes:

@@ -173,7 +173,8 @@ def derive_action(params: Params, content: str, profile: Profile) -> str:
         if action not in msg.API_ACTIONS:
             raise ApiError(400, msg.ACTION_INVALID)
         return action
-    if content == "record" and action in ("delete", "rename", "randomize"):
+    renames = action == "rename" and profile.has(Change.RECORD_RENAME_ACTION)  # before 13: an export
+    if content == "record" and (action in ("delete", "randomize") or renames):
         return action
     if content in ("tableau", "mycap"):
         return "display"

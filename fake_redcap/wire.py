@@ -213,6 +213,15 @@ class _PhpPartHeaders(MultipartDecoder):
         headers: list[tuple[str, str]] = []
         for raw in bytes(data).split(b"\n"):
             line = (raw[:-1] if raw.endswith(b"\r") else raw).decode("utf-8", "surrogateescape")
+            if "\0" in line:
+                # rfc1867.c multipart_buffer_headers reads each line as a C string (strchr, estrdup,
+                # smart_string_appends): it ends at its first NUL, so `filename="a\0b.txt"` is "a" and
+                # `filename="\0b.txt"` no file (error 4); observed with php-cli 8.2. A line that starts
+                # with NUL ends PHP's headers (`line[0] != '\0'`) and PHP reads what follows it as the
+                # part's data; the fake ends the headers there but keeps werkzeug's data (a difference).
+                line = line.split("\0", 1)[0]
+                if not line:
+                    break
             if not line:
                 continue
             if (line[0] in _PHP_SPACE or ":" not in line) and headers:
@@ -238,7 +247,28 @@ _EXTENDED_PARAM = re.compile(r';[ \t]*[^;=\s]+\*[ \t]*=[ \t]*(?:"(?:[^"\\]|\\.)*
 
 
 def _drop_extended_params(disposition: str) -> str:
-    return _EXTENDED_PARAM.sub("", disposition)
+    return _close_quote(_EXTENDED_PARAM.sub("", disposition))
+
+
+def _close_quote(disposition: str) -> str:
+    """A quoted value left open runs to the end of the header, as rfc1867.c's php_ap_getword and
+    substring_conf read it (observed with php-cli 8.2: `filename="a.txt` is a.txt); werkzeug would drop
+    the parameter, so the quote is closed for it."""
+    if disposition.count('"') % 2 == 0 and "\\" not in disposition:
+        return disposition  # every quote closed (the usual case)
+    quote = ""
+    i = 0
+    while i < len(disposition):
+        ch = disposition[i]
+        if quote and ch == "\\" and disposition[i + 1 : i + 2] == quote:
+            i += 2
+            continue
+        if ch == quote:
+            quote = ""
+        elif not quote and ch == '"':
+            quote = ch
+        i += 1
+    return disposition + quote
 
 
 _PHP_SPACE = " \t\n\r\v\f"  # C isspace()

@@ -213,3 +213,32 @@ def test_rename_moves_every_row_and_its_files(client: FlaskClient, state: FakeSt
     assert _rename(client, "", "x") == (200, "Current record name must be provided.")
     assert _rename(client, "2", "") == (200, "New record name must be provided.")
     assert _rename(client, "2", "x", token=T["importer"])[0] == 403
+
+
+def test_rename_url_decodes_both_names_twice_as_redcap_does(client: FlaskClient, state: FakeState) -> None:
+    """V15 Classes/REDCap.php renameRecord:2381-2382: once the record is found as sent, both names are
+    `trim(rawurldecode(urldecode(...)))`; the log keeps them as sent (API/record/rename.php:7-9)."""
+    assert _rename(client, "1", "a%2520b+c%2B") == (200, "1")
+    assert {r.record for r in state.projects[0].records} >= {"a b c+"}
+    assert state.project_log(101)[0].data_values == "old_record = '1',\nnew_record = 'a%2520b+c%2B'"
+    taken = _rename(client, "2", "a+b%20c%2B")
+    assert taken == (
+        200,
+        'Record ID "2" could not be changed to "a b c+" because that record already exists!'
+        " Please try again.",
+    )
+
+
+def test_rename_before_redcap_13_is_a_record_export(make_state: MakeState) -> None:
+    """V10.0.13 API/index.php:253-257 knows only action=delete for records: `action=rename` is an
+    export (an import with data), and nothing is renamed; REDCap 13.6.1 has API/record/rename.php."""
+    state = make_state(_classic(), CLASSIC_EXTRA_FILES, redcap_version="10.0.13")
+    client = api(state)
+    params = {"token": DELETER, "content": "record", "action": "rename", "format": "json"}
+    response = post(client, {**params, "record": "1", "new_record_name": "uno"})
+    assert response.status_code == 200
+    assert {row["record_id"] for row in response.get_json()} >= {"1", "2"}
+    assert {r.record for r in state.projects[0].records} >= {"1"}
+    newer = api(make_state(_classic(), CLASSIC_EXTRA_FILES, redcap_version="13.6.1"))
+    renamed = post(newer, {**params, "record": "1", "new_record_name": "uno"})
+    assert renamed.get_data(as_text=True) == "1"

@@ -317,3 +317,30 @@ def test_filename_wins_over_an_extended_filename_whatever_their_order() -> None:
 
 def test_an_extended_name_parameter_is_ignored_so_the_part_has_no_name() -> None:
     assert _parsed("form-data; name*=UTF-8''token") == ([], {})
+
+
+def test_a_nul_in_a_part_header_line_ends_it_as_phps_c_strings_do() -> None:
+    """rfc1867.c reads each header line as a C string: the upload name ends at its first NUL
+    (observed with php-cli 8.2: `a\\0b.txt` is `a`, `\\0b.txt` no file at all, error 4), the quote it
+    leaves open runs to the line's end, and a part name cut before its `filename` is a text value."""
+    assert _parsed('form-data; name="file"; filename="a\0b.txt"')[1] == {"file": "a"}
+    assert _parsed('form-data; name="file"; filename="ab.txt\0"')[1] == {"file": "ab.txt"}
+    body = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="\0b.txt"\r\n\r\nX\r\n'
+    environ = EnvironBuilder(
+        method="POST", data=(body + f"--{BOUNDARY}--\r\n").encode(), content_type=MULTIPART_TYPE
+    ).get_environ()
+    req = PhpSizedRequest(environ)
+    try:
+        read_params(req)
+        uploads = read_uploads(req)
+        assert (uploads["file"].filename, uploads["file"].error) == ("", 4)
+    finally:
+        discard_spooled_uploads(req)
+    assert _parsed('form-data; name="fi\0le"; filename="x.txt"') == ([("fi", "PART BYTES")], {})
+    assert _parsed('form-data; name="file"; file\0name="a.txt"') == ([("file", "PART BYTES")], {})
+
+
+def test_a_quoted_value_left_open_runs_to_the_end_of_the_header() -> None:
+    """php_ap_getword / substring_conf: `filename="a;b.txt` (no closing quote) is `a;b.txt` (php-cli 8.2)."""
+    assert _parsed('form-data; name="file"; filename="a;b.txt')[1] == {"file": "a;b.txt"}
+    assert _parsed('form-data; name="file"; filename="a\\"b.txt')[1] == {"file": 'a"b.txt'}

@@ -21,6 +21,7 @@ from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.methods.export_format import content_format, list_param, not_implemented, reply
 from fake_redcap.methods.record_log import delete_record_log, erased_values, partial_delete_log, rename_log
 from fake_redcap.model import ExportRight, Project, RecordRow
+from fake_redcap.php import from_bytes, rawurldecode, to_bytes, trim, urldecode
 from fake_redcap.project_log import LogEvent
 from fake_redcap.responses import Reply
 from fake_redcap.state import db_key
@@ -192,6 +193,10 @@ def _refused(call: Call, text: str, fmt: ReturnFormat) -> Reply:
     return reply(text, fmt, call)
 
 
+def _decoded(name: str) -> str:
+    return from_bytes(trim(rawurldecode(urldecode(to_bytes(name)))))
+
+
 def rename_record(call: Call) -> Reply:
     """content=record&action=rename: every row of the record (in the arm, with several arms) renamed."""
     project, params = call.project, call.params
@@ -207,18 +212,24 @@ def rename_record(call: Call) -> Reply:
     mine = [r for r in project.records if db_key(r.record) == key and (arm is None or r.event in arm_events)]
     if not mine:
         return _refused(call, RENAME_MISSING, fmt)
-    new_name = new.strip()  # changeRecordId trims the new name
+    # Once the record is found as sent, both names are url-decoded twice and trimmed before the rest
+    # (V15 Classes/REDCap.php renameRecord:2381-2382, `trim(rawurldecode(urldecode(...)))`; the same in
+    # V13.6.1 and V14.5.11): `a%2Bb` renames to `a+b`, `a+b` to `a b`. The log keeps the names as sent.
+    record, new_name = _decoded(record), _decoded(new)
     if any(
         db_key(r.record) == db_key(new_name) for r in project.records if arm is None or r.event in arm_events
     ):
         label = re.sub(r"<[^>]*>", "", project.fields[0].label)
-        return _refused(call, RENAME_TAKEN.format(label=label, record=record.strip(), new=new_name), fmt)
+        return _refused(call, RENAME_TAKEN.format(label=label, record=record, new=new_name), fmt)
+    # changeRecordId renames the decoded name's rows (nothing, when it names no record; still "1")
+    key = db_key(record)
+    mine = [r for r in project.records if db_key(r.record) == key and (arm is None or r.event in arm_events)]
     ids = {id(r) for r in mine}
     rows = tuple(dataclasses.replace(r, record=new_name) if id(r) in ids else r for r in project.records)
     # The record's DAG (its __GROUPID__ row in redcap_data) is renamed with its data.
     dags = dict(project.record_dags)
     if key in dags and not any(db_key(r.record) == key for r in rows):
         dags[db_key(new_name)] = dags.pop(key)
-    entry = rename_log(call, record, new)
+    entry = rename_log(call, params.text("record"), new)
     call.state.replace_records(project.project_id, rows, seen=call.served, log=(entry,), record_dags=dags)
     return reply("1", fmt, call)

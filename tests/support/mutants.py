@@ -476,8 +476,8 @@ WRITES = [
         "W03",
         "record import/delete/rename",
         DELETE,
-        "new_name = new.strip()",
-        "new_name = new",
+        "return from_bytes(trim(rawurldecode(urldecode(to_bytes(name)))))",
+        "return from_bytes(rawurldecode(urldecode(to_bytes(name))))",
         "a new record name not trimmed",
     ),
     Mutant(
