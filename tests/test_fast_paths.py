@@ -7,12 +7,15 @@ import datetime as dt
 import json
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fake_redcap import FakeState
+from fake_redcap.fixture import yaml_json
 from fake_redcap.fixture.values import VALIDATIONS, column_check, column_problem
 from fake_redcap.model import Field, StoredFile
 from fake_redcap.params import _unquote
@@ -116,3 +119,79 @@ def test_a_file_change_overlays_the_loaded_index_instead_of_copying_it(tmp_path:
         assert state.served[0].rows("4", None) == ()
     finally:
         state.close()
+
+
+# Fixture YAML: the composed nodes turned into values without PyYAML's constructor (yaml_json._plain),
+# PyYAML's own load for anything else: the same values and the same errors as yaml.load.
+_SCALARS = st.one_of(
+    st.text(max_size=8),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.dates(),
+    st.sampled_from(
+        ["0x1F", "0o17", "1:30", "1_000", "~", "yes", "No", "2024-05-17 10:30:00", ".inf", "=", "<<"]
+    ),
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=5), st.integers(), st.booleans()), inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+_ODD_YAML = [
+    "",
+    "# only a comment\n",
+    "a: 1\na: 2\n",
+    "a: 1\nb: {c: 1, c: 2}\n",
+    "<<: {a: 1}\nb: 2\n",
+    "b: 2\n<<: [{a: 1}, {c: 3}]\n",
+    "=: x\n",
+    "!!set {a, b}\n",
+    "!!omap [a: 1, b: 2]\n",
+    "? [1, 2]\n: x\n",
+    "? {a: 1}\n: x\n",
+    "x: !!binary aGVsbG8=\n",
+    "x: !!float 1\ny: !!str 2\nz: !!int '3'\n",
+    "x: !!int abc\n",
+    "x: !custom 1\n",
+    "x: !!python/name:os.system\n",
+    "--- a\n--- b\n",
+    "x: 2001-12-14t21:59:43.10-05:00\ny: 2002-12-14\n",
+    "[1, 2, {a: [3, {b: null}]}]\n",
+    "x: [1, 2\n",
+    "~: 1\nnull: 2\n",
+    "1: a\n'1': b\n",
+    "true: a\nyes: b\n",
+]
+
+
+def _outcome(load: Any) -> tuple[str, object]:
+    try:
+        return "value", load()
+    except yaml.YAMLError as exc:
+        return type(exc).__name__, str(exc)
+    except Exception as exc:  # what PyYAML itself lets through (e.g. an unhashable key's TypeError)
+        return type(exc).__name__, str(exc)
+
+
+def _same_as_yaml_load(text: str) -> None:
+    loader = yaml_json._FastFixtureLoader
+    assert loader is not None
+    fast = _outcome(lambda: yaml_json._load_fast(text, loader))
+    general = _outcome(lambda: yaml.load(text, Loader=loader))
+    assert fast == general
+
+
+@pytest.mark.parametrize("text", _ODD_YAML)
+def test_the_fast_yaml_load_is_yaml_load_on_odd_documents(text: str) -> None:
+    _same_as_yaml_load(text)
+
+
+@settings(max_examples=300)
+@given(_DOCUMENTS, st.sampled_from([None, True, False]))
+def test_the_fast_yaml_load_is_yaml_load(document: Any, flow: bool | None) -> None:
+    _same_as_yaml_load(yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True))
