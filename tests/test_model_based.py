@@ -1,6 +1,8 @@
 """Model-based test: random sequences of Import, Export, Delete File, fileinfo, Import and Delete Records
 (whole records, their files with them), Import Users, Import User Roles and User-Role Assignments,
-Import DAGs and User-DAG Assignments, and reset, sent to the fake
+Import DAGs and User-DAG Assignments, an event of the longitudinal project deleted and set up again
+(Delete and Import Events, Instrument-Event Mappings, Repeating Instruments and Events), and reset, sent
+to the fake
 and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
 (`docs/evidence/file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
 answer must match the model exactly: status, Content-type and every byte of the body (REDCap's texts
@@ -19,6 +21,13 @@ member's Import Records: a new record joins the DAG (logged before its row, Reco
 record of another DAG is refused with REDCap's list (:5865-5885), one in no DAG with data_import_tool_307
 on its record ID (:6300-6306); Delete Records and the file methods ignore DAGs (API/record/delete.php,
 API/file/*.php check none). DAG and assignment imports refuse a caller in a DAG (api_183, api_184).
+
+Project set-up: an event deleted (Event::delete; its designations, repeating set-up and locks go by
+foreign key) and imported again under its name takes a new event_id, so its data, instances and files are
+gone for good while every other event's stay; the designations and repeating set-up are imported back,
+so later requests meet the project as before. Only events where every record also has data elsewhere are
+deleted (see `rebuild_an_event`). Not covered: metadata import (REDCap leaves a removed file field's
+values and edocs in place, so the file comes back with the field; the fake frees it) and arms.
 
 The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
 bad tokens, missing and oddly spelled records, bogus events, instances 0/-1/x/1.5/2.0, non-file,
@@ -230,6 +239,10 @@ LONGITUDINAL: dict[str, Any] = {
             rights={"data_access_groups": 1},
         ),
         _user("l_member", 25, "no_access", api_export=False, role="U-LLOADER1"),
+        # Project Design and Setup: deletes and imports events, designations and the repeating set-up
+        _user(
+            "l_designer", 26, "no_access", api_export=False, api_import=True, record_delete=True, design=True
+        ),
     ],
     "dags": [{"name": "North"}],
     "roles": [
@@ -333,6 +346,7 @@ class UserModel:
     role: str | None = None  # the unique name of the user's role
     dag: int | None = None  # the group_id of the user's data access group (redcap_user_rights.group_id)
     dag_rights: bool = False  # Data Access Groups
+    design: bool = False  # Project Design and Setup
 
 
 @dataclass(frozen=True)
@@ -437,6 +451,7 @@ class ProjectModel:
                 rights_admin=u.get("user_rights", False),
                 role=u.get("role"),
                 dag_rights=u.get("rights", {}).get("data_access_groups") == 1,
+                design=u.get("design", False),
                 dag=dag_ids.get(u.get("dag", "")),
             )
             for u in doc["users"]
@@ -557,6 +572,18 @@ class Request:
     def params(self) -> list[tuple[str, str]]:
         if self.op in ("record_import", "record_delete"):
             return self.record_params()
+        if self.op in DESIGN_CONTENTS:
+            what, action = DESIGN_CONTENTS[self.op]
+            pairs = [
+                ("token", self.token),
+                ("content", what),
+                ("format", "json"),
+                ("returnFormat", "json"),
+            ]
+            pairs += [("action", action)] if action else []
+            if self.op == "event_delete":
+                return [(k, v) for k, v in [*pairs, ("events[0]", self.event)] if v is not None]
+            return [(k, v) for k, v in [*pairs, ("data", self.user_row)] if v is not None]
         if content := SETUP_CONTENTS.get(self.op):
             pairs = [("token", self.token), ("content", content), ("format", "json")]
             pairs += [("returnFormat", "json")] + ([("action", "import")] if content == "dag" else [])
@@ -631,6 +658,16 @@ class RedcapModel:
                     return user
         return None
 
+    def rebuildable_events(self) -> list[str]:
+        """The longitudinal project's events in which every record with data also has data in another."""
+        pid = LONGITUDINAL["project"]["project_id"]
+        project = next(p for p in self.projects if p.project_id == pid)
+        where: dict[str, set[str | None]] = {}
+        for p, rec, event in self.rows:
+            if p == pid:
+                where.setdefault(rec, set()).add(event)
+        return [e for e in project.events if all(events - {e} for events in where.values() if e in events)]
+
     def project_of(self, tok: str) -> ProjectModel:
         return next(p for p in self.projects for u in p.users if u.token.upper() == tok.upper())
 
@@ -654,6 +691,8 @@ class RedcapModel:
             return self._roles(project, user, req)
         if req.op in ("dag_import", "dag_mapping"):
             return self._dags(project, user, req)
+        if req.op in DESIGN_CONTENTS:
+            return self._design(project, user, req)
         if req.op == "record_import":
             return self._record_import(project, user, req)
         if req.op == "record_delete":
@@ -930,6 +969,45 @@ class RedcapModel:
         project.users[index] = dataclasses.replace(project.users[index], dag=project.dag_id(unique))
         return Expected(200, JSON_TYPE, b"1")
 
+    def _design(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
+        """Delete Events, Import Events, Instrument-Event Mappings and the repeating set-up (V15
+        API/event/delete.php, event/import.php, formEventMapping/import.php, repeatingFormsEvents/import.php)
+        in a development project: the action's right first (a delete needs Delete Records, API/index.php:
+        434-438; an import API Import), then Project Design (api_124; api_228 for the repeating set-up)."""
+        if not user.super_user and req.op == "event_delete" and not user.record_delete:
+            return error(403, NO_RECORD_DELETE, "json")
+        if not user.super_user and req.op != "event_delete" and not user.api_import:
+            return error(403, NO_API_IMPORT, "json")
+        if not user.super_user and not user.design:
+            return error(
+                400, DESIGN_RIGHTS_REPEATING if req.op == "repeating_import" else DESIGN_RIGHTS, "json"
+            )
+        if req.op == "event_delete":
+            return self._delete_event(project, req.event or "")
+        rows = json.loads(req.user_row)
+        if req.op == "event_import":  # new events at the end of their arm, named by getUniqueEventNames
+            project.events += [f"{unique_dag_name(r['event_name'])}_arm_{r['arm_num']}" for r in rows]
+        elif req.op == "repeating_import":  # the set-up replaced whole
+            project.repeating_events = {r["event_name"] for r in rows if not r["form_name"]}
+            project.repeating_forms = {(r["event_name"], r["form_name"]) for r in rows if r["form_name"]}
+        return Expected(200, JSON_TYPE, str(len(rows)).encode())
+
+    def _delete_event(self, project: ProjectModel, event: str) -> Expected:
+        """Event::delete (V15 Event.php:167-183) deletes the event's redcap_events_metadata row; its
+        designations, repeating set-up and locks go with it (foreign keys ON DELETE CASCADE, install.sql),
+        and its data can never be reached again (a new event gets a new event_id): no row, instance or
+        file of it is left, and nothing is logged against the records."""
+        pid = project.project_id
+        project.events.remove(event)
+        project.repeating_events.discard(event)
+        project.repeating_forms = {r for r in project.repeating_forms if r[0] != event}
+        project.locked_forms = {lock for lock in project.locked_forms if lock[1] != event}
+        self.rows = {r for r in self.rows if r[0] != pid or r[2] != event}
+        self.instances = {i for i in self.instances if i[0] != pid or i[2] != event}
+        self.files = {k: v for k, v in self.files.items() if k[0] != pid or k[2] != event}
+        self.ages = {k: v for k, v in self.ages.items() if k[0] != pid or k[2] != event}
+        return Expected(200, JSON_TYPE, b"1")
+
     def _record_delete(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
         if not user.super_user and not user.record_delete:
             return error(403, NO_RECORD_DELETE, "json")
@@ -1019,6 +1097,20 @@ SETUP_CONTENTS = {
     "dag_import": "dag",
     "dag_mapping": "userDagMapping",
 }
+DESIGN_CONTENTS = {
+    "event_delete": ("event", "delete"),
+    "event_import": ("event", "import"),
+    "mapping_import": ("formEventMapping", ""),
+    "repeating_import": ("repeatingFormsEvents", ""),
+}
+DESIGN_RIGHTS = (  # V15 English.ini api_124
+    "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Project Design and "
+    "Setup' privileges in the project in order to utilize this API method."
+)
+DESIGN_RIGHTS_REPEATING = (  # V15 English.ini api_228
+    "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Project Setup/Design' "
+    "privileges in the project."
+)
 USER_IN_ROLE = (  # V15 English.ini api_112
     "cannot have their user privileges modified because the user belongs to a user role. Users in roles "
     "cannot have their privileges modified via the 'Import User' API method."
@@ -1361,7 +1453,7 @@ class FileApiMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         tok=st.sampled_from(ROLE_ADMINS),
-        label=st.sampled_from(["Role", "Role", "Role", ""]),
+        label=st.sampled_from(["Role", "Role", "Role", "Role", "Role", ""]),
         flags=st.fixed_dictionaries(
             {},
             optional={
@@ -1476,6 +1568,32 @@ class FileApiMachine(RuleBasedStateMachine):
         pid, record, _event = data.draw(st.sampled_from(sorted(self.model.rows, key=repr)))
         tok = ADMINS[0] if pid == CLASSIC["project"]["project_id"] else ADMINS[1]
         self.check(Request("record_delete", tok, record, None, None, None, "json"))
+
+    @precondition(lambda self: bool(self.model.rebuildable_events()))
+    @rule(data=st.data(), who=st.sampled_from([26, 26, 26, 26, 21]))
+    def rebuild_an_event(self, data: st.DataObject, who: int) -> None:
+        """Delete Events, then Import Events, Instrument-Event Mappings and the repeating set-up bring the
+        event back as it was set up: its data, files and locks are gone (the new event has a new
+        event_id), every other event's stay. Only events where every record also has data in another
+        event: a record left with data in no event is one REDCap answers for by the state of its record
+        list cache (Records::getArmsForAllRecords), not by anything the API shows."""
+        tok = token(0x5EED01, who)
+        event = data.draw(st.sampled_from(self.model.rebuildable_events()))
+        self.check(Request("event_delete", tok, None, None, event, None, "json"))
+        label = event.removesuffix("_arm_1").capitalize()
+        rows: list[dict[str, str]] = [{"event_name": label, "arm_num": "1"}]
+        self.check(Request("event_import", tok, None, None, None, None, "json", user_row=json.dumps(rows)))
+        events = [e["unique_name"] for e in LONGITUDINAL["events"]]
+        rows = [
+            {"arm_num": "1", "unique_event_name": e, "form": f}
+            for e in events
+            for f in ("enrollment", "labs")
+        ]
+        self.check(Request("mapping_import", tok, None, None, None, None, "json", user_row=json.dumps(rows)))
+        rows = [{"event_name": r["event"], "form_name": r.get("form", "")} for r in LONGITUDINAL["repeating"]]
+        self.check(
+            Request("repeating_import", tok, None, None, None, None, "json", user_row=json.dumps(rows))
+        )
 
     @rule(tok=tokens | able_tokens, record=records)
     def delete_record(self, tok: str | None, record: str) -> None:
@@ -1607,6 +1725,10 @@ _SUCCESSES = (
     "dag_mapping",
     "dag_member_import",
     "by_dag_member",  # a request by a DAG member that succeeded
+    "event_delete",
+    "event_import",
+    "mapping_import",
+    "repeating_import",
 )
 _REFUSALS = [
     ("export", 400),
