@@ -2,8 +2,7 @@
 (whole records, their files with them), Import Users, Import User Roles and User-Role Assignments,
 Import DAGs and User-DAG Assignments, an event of the longitudinal project deleted and set up again
 (Delete and Import Events, Instrument-Event Mappings, Repeating Instruments and Events), and reset, sent
-to the fake
-and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
+to the fake and to `RedcapModel`, a plain model of REDCap 15.7.6's rules written here from the reference
 (`docs/evidence/file-api-behaviour.md` §1.1, §1.2, §1.3, §2, §3, §4, §5, §6), not from the fake's code. Every
 answer must match the model exactly: status, Content-type and every byte of the body (REDCap's texts
 come from `tests.support`, that is `fake_redcap.messages`). After every step
@@ -26,8 +25,11 @@ Project set-up: an event deleted (Event::delete; its designations, repeating set
 foreign key) and imported again under its name takes a new event_id, so its data, instances and files are
 gone for good while every other event's stay; the designations and repeating set-up are imported back,
 so later requests meet the project as before. Only events where every record also has data elsewhere are
-deleted (see `rebuild_an_event`). Not covered: metadata import (REDCap leaves a removed file field's
-values and edocs in place, so the file comes back with the field; the fake frees it) and arms.
+deleted (see `rebuild_an_event`). The repeating set-up is also replaced by another (an event or
+instrument that stops or starts repeating): stored instances stay, later requests meet the new set-up
+(instances forced to 1, new instances written, Import Records refused for a repeating event).
+Not covered: metadata import (REDCap leaves a removed file field's values and edocs in place, so the
+file comes back with the field; the fake frees it) and arms.
 
 The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
 bad tokens, missing and oddly spelled records, bogus events, instances 0/-1/x/1.5/2.0, non-file,
@@ -40,7 +42,7 @@ Where the reference is silent the model states its reading (see `RedcapModel`):
 * Import's instrument-lock check looks the field up case-sensitively, like the repeating-form lookup (§6).
 * Upload MIME types are libmagic's answers for the fixed payloads used here (§3.1, open question 9).
 
-`make test` runs 80 examples of up to 30 steps on the Flask test client and a few on a real server;
+`make test` runs 100 examples of up to 30 steps on the Flask test client and a few on a real server;
 `SOAK=1` (`make soak`) runs 10 rounds of 150 examples of up to 100 steps, and 100 over a real socket.
 """
 
@@ -109,7 +111,7 @@ from tests.support import (
 SOAK = os.environ.get("SOAK") == "1"
 # A soak runs rounds of 150 examples: Hypothesis keeps per-run bookkeeping that grows with the examples
 # of one run (about 0.5 MiB each here), the fake does not.
-ROUNDS, EXAMPLES, STEPS = (10, 150, 100) if SOAK else (1, 80, 30)
+ROUNDS, EXAMPLES, STEPS = (10, 150, 100) if SOAK else (1, 100, 30)
 EXTRA_ROUNDS = 4
 WIRE_EXAMPLES, WIRE_STEPS = (100, 60) if SOAK else (10, 25)
 
@@ -1097,6 +1099,9 @@ SETUP_CONTENTS = {
     "dag_import": "dag",
     "dag_mapping": "userDagMapping",
 }
+
+# Repeating set-ups to choose from (event, form; "" repeats the event): the fixture's two and one more
+REPEATING_CHOICES = [("visit_arm_1", ""), ("followup_arm_1", "labs"), ("baseline_arm_1", "labs")]
 DESIGN_CONTENTS = {
     "event_delete": ("event", "delete"),
     "event_import": ("event", "import"),
@@ -1552,7 +1557,11 @@ class FileApiMachine(RuleBasedStateMachine):
         members = [(p, u) for p in self.model.projects for u in p.users if u.dag and u.api_import]
         project, user = data.draw(st.sampled_from(sorted(members, key=repr)))
         pid = project.project_id
-        existing = sorted(self.model.names.get((pid, r), r) for r in self.model.records(pid))
+        # mostly records outside the member's DAG (refused), so that every run sees the refusal
+        outside = [r for r in self.model.records(pid) if self.model.record_dags.get((pid, r)) != user.dag]
+        mostly = bool(data.draw(st.integers(0, 3)))
+        pool = outside if outside and mostly else sorted(self.model.records(pid))
+        existing = sorted(self.model.names.get((pid, r), r) for r in pool)
         record = data.draw(st.sampled_from(["D1", "D2", "d2", "D3"]) if fresh else st.sampled_from(existing))
         event = "baseline_arm_1" if project.longitudinal else None
         req = Request("record_import", user.token, record, None, event, None, "json", value=value)
@@ -1591,6 +1600,21 @@ class FileApiMachine(RuleBasedStateMachine):
         ]
         self.check(Request("mapping_import", tok, None, None, None, None, "json", user_row=json.dumps(rows)))
         rows = [{"event_name": r["event"], "form_name": r.get("form", "")} for r in LONGITUDINAL["repeating"]]
+        self.check(
+            Request("repeating_import", tok, None, None, None, None, "json", user_row=json.dumps(rows))
+        )
+
+    @rule(
+        who=st.sampled_from([26, 26, 26, 21]),
+        chosen=st.sets(st.sampled_from(REPEATING_CHOICES)),
+    )
+    def change_repeating_setup(self, who: int, chosen: set[tuple[str, str]]) -> None:
+        """Import Repeating Instruments and Events with another set-up (a repeating event or instrument
+        dropped or added): later requests meet it (instances forced to 1 where nothing repeats, a new
+        instance of an instrument that now repeats, Import Records refused for a repeating event without
+        redcap_repeat_instance), while the stored instances stay (REDCap leaves redcap_data alone)."""
+        rows = [{"event_name": e, "form_name": f} for e, f in sorted(chosen)]
+        tok = token(0x5EED01, who)
         self.check(
             Request("repeating_import", tok, None, None, None, None, "json", user_row=json.dumps(rows))
         )
