@@ -9,7 +9,8 @@ import json
 import tempfile
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from fake_redcap import FakeState, create_app
 from fake_redcap.import_values import ColumnCheck, check_value, takes_any_value
 from fake_redcap.methods import record_fast
-from fake_redcap.model import Field
+from fake_redcap.model import Field, Project
 from tests.support import write_fixture
 
 TOKEN = "D" * 32
@@ -194,3 +195,16 @@ def test_a_column_check_is_check_value(field: Field, values: list[str], overwrit
         if takes_any_value(field):
             assert (expected.value, expected.error) == (value, None)
     assert (check.checks is None) == takes_any_value(field)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet="aAbB0129 _-", min_size=1, max_size=5), min_size=1, max_size=12))
+def test_records_sorted_by_their_cached_rank_as_by_their_natural_key(names: list[str]) -> None:
+    """The export sorts records by each one's place among the project's natural keys once most of them
+    are sorted (record_fast.Known.order_key): the same order as sorting by the natural key itself."""
+    project = cast(Project, SimpleNamespace(records=[SimpleNamespace(record=n) for n in names]))
+    by_rank = record_fast.Known(project).order_key(project, len(names))
+    assert by_rank is not record_fast.natural_key
+    assert sorted(names, key=by_rank) == sorted(names, key=record_fast.natural_key)
+    few = record_fast.Known(project).order_key(project, len(names) // 5)
+    assert sorted(names, key=few) == sorted(names, key=record_fast.natural_key)

@@ -263,8 +263,8 @@ def _fast_export(
     defaults = _defaults(project, by_column, fetched, None)
     chosen = dag_records(call, _chosen_records(project, records))
     rows = record_fast.classic_rows(call, by_column, fetched, defaults, chosen)
-    rank = record_fast.known(project).rank
-    formatted = [rows[record] for record in sorted(rows, key=rank.__getitem__)]  # as _order: stable
+    order = record_fast.known(project).order_key(project, len(rows))
+    formatted = [rows[record] for record in sorted(rows, key=order)]  # as _order: stable
     if fmt is ReturnFormat.JSON:
         return reply(json_body(formatted), fmt, call)
     sep = csv_delimiter(call.params)
@@ -446,11 +446,11 @@ def _zero_default(field: Field) -> bool:
 def _order(project: Project, rows: list[_Row]) -> list[_Row]:
     events = {e.unique_name: i for i, e in enumerate(ordered_events(project))}
     forms = {f: i for i, f in enumerate(project.forms)}
-    rank = record_fast.known(project).rank  # the records' natural order (natcasesort)
+    order = record_fast.known(project).order_key(project, len(rows))  # natural order (natcasesort)
 
     def key(row: _Row) -> tuple[object, ...]:
         return (
-            rank[row.record],
+            order(row.record),
             row.repeating,
             events.get(row.event, 0) if row.event is not None else 0,
             forms.get(row.instrument, -1),

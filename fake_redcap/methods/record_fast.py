@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
@@ -58,10 +59,19 @@ class Known:
     def __init__(self, project: Project) -> None:
         # db_key -> record name, the last row's name for names MySQL holds equal (record._chosen_records)
         self.by_key = {db_key(r.record): r.record for r in project.records}
-        # each record's place in natural order; names natcasesort holds equal share one
-        keys = {r.record: natural_key(r.record) for r in project.records}
-        places = {key: i for i, key in enumerate(sorted(set(keys.values())))}
-        self.rank = {record: places[key] for record, key in keys.items()}
+        self.rank: dict[str, int] | None = None  # made by `order_key` when most records are sorted
+
+    def order_key(self, project: Project, count: int) -> Callable[[str], Any]:
+        """The sort key of record names in natural order for sorting `count` of the project's records:
+        each record's place among the project's natural keys (names natcasesort holds equal share one;
+        worked out once, when most records are sorted), else `natural_key` itself (the same order)."""
+        if self.rank is None:
+            if count * 4 < len(project.records):
+                return natural_key
+            keys = {r.record: natural_key(r.record) for r in project.records}
+            places = {key: i for i, key in enumerate(sorted(set(keys.values())))}
+            self.rank = {record: places[key] for record, key in keys.items()}
+        return self.rank.__getitem__
 
 
 _KNOWN: dict[int, tuple[weakref.ref[Project], Known]] = {}
