@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from fake_redcap import FakeState
+from fake_redcap import FakeState, messages
 from fake_redcap.methods.user_import import IN_ROLE
 from fake_redcap.methods.user_role import (
     BAD_ROLE_RIGHT,
@@ -220,6 +220,15 @@ def test_a_new_role_before_15_gets_0_and_the_forms_given(make_state: MakeState) 
     assert "alerts" in _roles(client)[0]
 
 
-def test_a_new_role_with_forms_in_15_is_not_implemented(client: FlaskClient) -> None:
-    answer = _call(client, "userRole", [{"role_label": "R", "forms": {"labs": "1"}}])
-    assert answer.status_code == 400 and "X-Fake-REDCap-Not-Implemented" in answer.headers
+def test_a_new_role_with_forms_in_15_is_a_php_fatal_error_and_writes_nothing(
+    client: FlaskClient, state: FakeState
+) -> None:
+    """V15 addRole hands each form's right, a number, to encodeDataViewingRights, which throws
+    (UserRights.php:3032, :4163-4167): System::fatalErrorShutdownHandler's answer, the import's
+    transaction never committed (an earlier role of the same import is not kept either)."""
+    data = [{"role_label": "Kept?"}, {"role_label": "R", "forms": {"labs": "0"}}]
+    answer = _call(client, "userRole", data)
+    assert (answer.status_code, answer.get_json()) == (400, {"error": messages.UNKNOWN_ERROR_PARAMETERS})
+    assert "X-Fake-REDCap-Not-Implemented" not in answer.headers
+    assert state.projects[0].roles == () and _roles(client) == []
+    assert _call(client, "userRole", [{"role_label": "R", "forms": {}}]).text == "1"  # empty: no rights

@@ -292,13 +292,18 @@ def _role_rights(call: Call, held: User, item: Item, *, new: bool) -> User:
     """addRole / editRole with uploadUserRoles' $_POST: every checked right the value given or 0 ("" on
     an edit keeps the stored one); email_logging only on a new role (0); the forms given, the others 0
     (new) or as stored (edit). REDCap 15's addRole encodes a new role's form rights as a bitmask
-    (UserRights.php:3022-3033, encodeDataViewingRights :4158): a form left out is 128 (no access), and a
-    number given throws "Invalid data viewing right", which the fake does not reproduce."""
+    (UserRights.php:3022-3033, encodeDataViewingRights :4158): a form left out is 128 (no access)."""
     project = call.project
     forms = item.get("forms")
     bitmask = new and call.profile.has(Change.DATA_VIEWING_RIGHTS_BITMASK)
     if bitmask and isinstance(forms, dict) and forms:
-        raise not_implemented("content=userRole import of a new role with forms (REDCap 15 throws)")
+        # uploadUserRoles gives every form a right once `forms` is not empty (missing ones 0, UserRights.php
+        # uploadUserRoles: $_POST["form-<form>"]), and addRole passes each, a number, to
+        # encodeDataViewingRights, which throws "Invalid data viewing right" (:4163-4167; "0" == '' is
+        # false in PHP 8). The uncaught exception is a fatal error: System::fatalErrorShutdownHandler's
+        # answer, and nothing imported (the transaction API/userRole/import.php began is never
+        # committed); the log row import.php:8 wrote before it stays.
+        raise ApiError(400, msg.UNKNOWN_ERROR_PARAMETERS)
     if bitmask:
         held = dataclasses.replace(held, data_entry=tuple((f, 128) for f in project.forms))
     values: dict[str, int] = {}
