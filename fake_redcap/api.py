@@ -63,6 +63,7 @@ from fake_redcap.methods.project_info import (
     export_version,
 )
 from fake_redcap.methods.project_settings import import_project_settings
+from fake_redcap.methods.project_xml import export_project_xml
 from fake_redcap.methods.record import export_records
 from fake_redcap.methods.record_delete import delete_records, generate_next_record_name, rename_record
 from fake_redcap.methods.record_import import import_records
@@ -108,6 +109,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("project", "export"): export_project,
     ("project", "import"): create_project,  # only with a Super API Token (routing.authenticate)
     ("project_settings", "import"): import_project_settings,
+    ("project_xml", "export"): export_project_xml,
     ("metadata", "export"): export_metadata,
     ("metadata", "import"): import_metadata,
     ("instrument", "export"): export_instruments,

@@ -57,6 +57,7 @@ import io
 import json
 import os
 import re
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -1623,6 +1624,52 @@ class FileApiMachine(RuleBasedStateMachine):
     def delete_record(self, tok: str | None, record: str) -> None:
         """Delete Records: the whole record, its files with it."""
         self.check(Request("record_delete", tok, record, None, None, None, "json"))
+
+    @rule(which=st.sampled_from([0, 1]))
+    def export_project_xml(self, which: int) -> None:
+        """Export Project XML with exportFiles (V15 API/project_xml/export.php, ODM.php
+        getOdmClinicalData) agrees with the model: a SubjectData per record, and exactly the model's
+        files (name, MIME type, bytes) in their record, event and instance (StudyEventRepeatKey in a
+        repeating event, else FormRepeatKey)."""
+        project = self.model.projects[which]
+        able = [
+            u
+            for u in project.users
+            if project.effective(u).api_export and not (u.suspended or u.super_user) and u.expiration is None
+        ]
+        if not able:
+            return
+        user = able[0]
+        if not hasattr(self, "xml_client"):
+            self.xml_client = create_app(self.state).test_client()
+        answer = self.xml_client.post(
+            "/api/", data={"token": user.token, "content": "project_xml", "exportFiles": "1"}
+        )
+        assert answer.status_code == 200, answer.data[:300]
+        odm, rc = "{http://www.cdisc.org/ns/odm/v1.3}", "{https://projectredcap.org}"
+        pid = project.project_id
+        subjects, files = set(), {}
+        for subject in ET.fromstring(answer.data).iter(f"{odm}SubjectData"):
+            record = key(subject.get("SubjectKey", ""))
+            subjects.add(record)
+            for visit in subject.findall(f"{odm}StudyEventData") or [subject]:
+                event = visit.get(f"{rc}UniqueEventName")
+                for form in visit.findall(f"{odm}FormData"):
+                    repeat = visit.get("StudyEventRepeatKey") if event in project.repeating_events else None
+                    instance = float(repeat or form.get("FormRepeatKey") or "1")
+                    for item in form.iter(f"{odm}ItemDataBase64Binary"):
+                        data = base64.b64decode(item.text or "")
+                        stored = Stored(item.get(f"{rc}DocName", ""), item.get(f"{rc}MimeType", ""), data)
+                        files[(pid, record, event, instance, item.get("ItemOID", ""))] = stored
+        # A DAG member exports its DAG's records only (API/project_xml/export.php:15, the user's group_id).
+        mine = {
+            r
+            for r in self.model.records(pid)
+            if user.dag is None or self.model.record_dags.get((pid, r)) == user.dag
+        }
+        assert subjects == mine
+        assert files == {k: v for k, v in self.model.files.items() if k[0] == pid and k[1] in mine}
+        self.tally.outcomes[("project_xml", 200)] += 1
 
     @rule(dice=st.integers(0, 4))
     def reset(self, dice: int) -> None:

@@ -38,7 +38,6 @@ SHA256 = {
 # redcaplite's user tests run against its authors' test project, which holds a DAG `first_group` and a user
 # role labelled `read`: the harness creates both through the API before the suite runs, as its authors did.
 EXPECTED_FAILURES: dict[str, str] = {
-    f"{SUITE}/test_integration.py::test_get_project_xml": "content=project_xml (not implemented yet)",
     # The test compares a user's export row before a DAG switch with the row after it, blanking
     # data_access_group and data_access_group_id and setting a data_access_group_label on the second:
     # REDCap 15.7.6's user export has no such column (V15 UserRights::getUserDetails, UserRights.php:

@@ -272,6 +272,14 @@ def _fast_export(
     return reply(header + csv_text_lines(formatted, sep), fmt, call)
 
 
+def flat_rows(
+    call: Call, records: list[str], fields: list[str], events: list[str]
+) -> tuple[list[_Row], list[str]]:
+    """getData's flat rows and columns for another writer (the project XML's ClinicalData)."""
+    metadata = {f.name: f for f in metadata_fields(call.project)}
+    return _get_data(call, metadata, records, fields, events)
+
+
 def _fetched_fields(
     project: Project, metadata: dict[str, Field], columns: dict[str, Field], fields: list[str]
 ) -> tuple[list[str], list[str]]:
