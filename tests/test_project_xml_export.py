@@ -660,3 +660,21 @@ def test_user_roles_are_written_in_both_groups_and_come_back(tmp_path: Path) -> 
     ]
     # The XML lists roles by name, so the copy made them in that order (the export's role_id order).
     assert sorted(exported[0] or [], key=str) == sorted(exported[1] or [], key=str)
+
+
+def test_export_survey_fields_changes_nothing_without_surveys(tiny: FlaskClient) -> None:
+    """Records.php:1758: no surveys, no survey fields, whatever the flag says."""
+    assert _export(tiny, exportSurveyFields="true")[2] == _export(tiny)[2]
+
+
+def test_other_redcap_versions_answer_not_implemented(tmp_path: Path) -> None:
+    """Their layout differs (14.0.10 writes FormActivationSurveyAutoContinue and no data resolution
+    attributes; 15.6 added UserRoles2): the fake writes only 15.6-15.x's."""
+    path = tmp_path / "tiny14.yaml"
+    path.write_text(TINY.replace('redcap_version: "15.7.6"', 'redcap_version: "14.5.11"'), encoding="utf-8")
+    client = create_app(FakeState([path])).test_client()
+    answer = client.post("/api/", data={"token": TOKEN, "content": "project_xml"})
+    assert answer.status_code == 400
+    assert answer.headers["X-Fake-REDCap-Not-Implemented"] == (
+        "content=project_xml for REDCap 14.5.11 (the fake writes 15.7.6's layout)"
+    )
