@@ -46,6 +46,7 @@ def _root(body: bytes) -> ET.Element:
     return ET.fromstring(body)
 
 
+@pytest.mark.redcap_version(">=15.7.6,<16.0.0")  # the layout read (ODM.php of 15.7.6)
 @pytest.mark.source(
     f"{V15_ODM} getOdmOpeningTag (:2867-2884), getOdmClosingTag, getOdmMetadata (:1256-1262)",
     f"{V15_PROJECT_XML}:22: sendResponse(200, $content, $format), format xml by default",
@@ -62,6 +63,7 @@ def test_project_xml_opens_and_closes_as_redcap_writes_it(classic: ProjectUnderT
     assert study.findtext(f"{ODM}GlobalVariables/{ODM}StudyName") == classic.fixture.title
 
 
+@pytest.mark.redcap_version(">=15.7.6,<16.0.0")  # the layout read (ODM.php of 15.7.6)
 @pytest.mark.source(
     f"{V15_GET_PROJECT_XML}: returnMetadataOnly: the metadata alone",
     f"{V15_ODM} getOdmMetadata (:1287-1473), getOdmExportFields, getOdmItemGroups: every field, a checkbox "
@@ -88,6 +90,7 @@ def test_metadata_only_defines_every_form_and_field(classic: ProjectUnderTest) -
         assert defined[f"{form}_complete"].get(f"{RC}FieldType") == "select"
 
 
+@pytest.mark.redcap_version(">=15.7.6,<16.0.0")  # the layout read (ODM.php of 15.7.6)
 @pytest.mark.source(
     f"{V15_GET_PROJECT_XML}: Records::getData(... 'odm' ...) for the records asked",
     f"{V15_ODM} getOdmClinicalData (:1476-1700): a SubjectData per record, the record ID's ItemData",
@@ -105,6 +108,7 @@ def test_clinical_data_holds_the_records_asked_for(classic: ProjectUnderTest) ->
         assert ids == [subject.get("SubjectKey")]
 
 
+@pytest.mark.redcap_version(">=15.7.6,<16.0.0")  # the layout read (ODM.php of 15.7.6)
 @pytest.mark.source(
     f"{V15_PROJECT_XML}:4-16: the user's rights are read for their DAG only",
     f"{V15_GET_PROJECT_XML}: getData without de-identification (no hashing, no removed fields)",
@@ -118,6 +122,7 @@ def test_no_access_export_rights_do_not_narrow_the_project_xml(classic: ProjectU
     assert values.get("participant_name") == row.values["participant_name"]
 
 
+@pytest.mark.redcap_version(">=15.7.6,<16.0.0")  # the layout read (ODM.php of 15.7.6)
 @pytest.mark.source(
     f"{V15_PROJECT_XML}:14-16: exportFiles true or 1",
     f"{src.V15} Classes/Records.php getData :2714-2740 (without it a file field's value is never set) and "
@@ -139,6 +144,7 @@ def test_export_files_carries_each_stored_file(classic: ProjectUnderTest) -> Non
         assert base64.b64decode(element.text or "") == stored.read_bytes()
 
 
+@pytest.mark.redcap_version(">=15.7.6,<16.0.0")  # the layout read (ODM.php of 15.7.6)
 @pytest.mark.source(
     f"{V15_ODM} getOdmMetadata (:1290-1313): Protocol and a StudyEventDef per event, its arm and forms",
     f"{src.V15} Classes/Project.php:964-970: the arm in the event's Name only with several arms",

@@ -18,9 +18,9 @@ the same things (`int`/`float` validation names, the Form Status group, `ItemGro
 
 What the fake does not hold (surveys, alerts, reports, dashboards, data quality rules, randomization,
 MyCap, languages) is written as REDCap writes it for a project that has none. Not implemented (the
-fake's 400): REDCap versions other than 15.6-15.x (their layout differs), `format=odm` (REDCap then
-sends an empty Content-Type), SQL fields (their Length needs the query's answers), and `fields` without
-the record ID field (REDCap's ClinicalData then has no SubjectKey).
+fake's 400): REDCap versions other than 15.7.6-15.x (others' layouts differ or were not read),
+`format=odm` (REDCap then sends an empty Content-Type), SQL fields (their Length needs the query's
+answers), and `fields` without the record ID field (REDCap's ClinicalData then has no SubjectKey).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from fake_redcap.model import Field, Project, parse_choices
 from fake_redcap.php import from_bytes, htmlspecialchars, strip_tags, to_bytes
 from fake_redcap.responses import Reply
 
-_FIRST = Version(15, 6, 0)  # the redcap:UserRoles2 group (ODM.php:486-498) and this layout
+_FIRST = Version(15, 7, 6)  # the layout read; 15.2.1 (PyCap's files) lacks attributes 15.7.6 writes
 _NEXT_MAJOR = Version(16, 0, 0)
 # Field types as redcap_metadata stores them (the data dictionary renames two).
 _BACKEND_TYPES = {"dropdown": "select", "notes": "textarea"}
