@@ -308,6 +308,10 @@ class RecordRow:
     # Values of fields a metadata import removed: REDCap's redcap_data keeps them (save_metadata does not
     # touch it) and a field of that name added again shows them. No export reads them.
     hidden_values: Mapping[str, str] = field(default_factory=lambda: EMPTY_MAPPING)
+    # Files of file fields a metadata import removed: REDCap keeps their doc_id in redcap_data and the
+    # edoc (MetaData::save_metadata deletes neither), so the file is back when the field is. No method
+    # reads them; they are freed with their row.
+    hidden_files: Mapping[str, StoredFile] = field(default_factory=lambda: EMPTY_MAPPING)
 
 
 # PHP's ucwords: a lower-case letter at the start or after a space, tab, CR, LF, FF or VT is upper-cased.

@@ -372,10 +372,10 @@ class FakeState:
             if index is None or self._served[index].origin != seen.origin:
                 return False
             served = self._served[index]
-            kept = {id(f) for row in records for f in row.files.values()}
+            kept = {id(f) for row in records for f in (*row.files.values(), *row.hidden_files.values())}
             links = self._links.get(project_id, collections.Counter())
             for row in served.project.records:
-                for stored in row.files.values():
+                for stored in (*row.files.values(), *row.hidden_files.values()):
                     path = stored.path
                     if id(stored) not in kept and path is not None and path in links:
                         links[path] -= 1

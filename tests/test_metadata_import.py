@@ -73,6 +73,24 @@ def test_a_removed_field_keeps_its_values_for_when_it_comes_back(state: FakeStat
     assert "7.1" in [r["lab_value"] for r in records]
 
 
+def test_a_removed_file_field_keeps_its_files_for_when_it_comes_back(state: FakeState) -> None:
+    """V15 MetaData::save_metadata (MetaData.php:1954-2180) deletes neither the field's redcap_data rows
+    (their value is the doc_id) nor the edocs: while the field is gone Export File refuses it, and once
+    it is back the same file exports again."""
+    client = api(state)
+    before = _metadata(client)
+    params = {"token": DESIGNER, "content": "file", "action": "export", "record": "1", "field": "lab_report"}
+    params["returnFormat"] = "json"
+    stored = post(client, params)
+    assert stored.status_code == 200 and stored.get_data() != b""
+    without = [f for f in before if f["field_name"] != "lab_report"]
+    assert _import(client, without).get_data(as_text=True) == str(len(before) - 1)
+    assert post(client, params).status_code == 400  # not a file field now
+    _import(client, before)
+    back = post(client, params)
+    assert (back.status_code, back.get_data()) == (200, stored.get_data())
+
+
 def test_columns_are_taken_by_position_and_names_corrected(state: FakeState) -> None:
     client = api(state)
     csv = "a,b,c,d,e\nrecord_id,enrollment,,text,ID\nMy Field,enrollment,,textarea,Notes\n"

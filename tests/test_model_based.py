@@ -28,8 +28,9 @@ so later requests meet the project as before. Only events where every record als
 deleted (see `rebuild_an_event`). The repeating set-up is also replaced by another (an event or
 instrument that stops or starts repeating): stored instances stay, later requests meet the new set-up
 (instances forced to 1, new instances written, Import Records refused for a repeating event).
-Not covered: metadata import (REDCap leaves a removed file field's values and edocs in place, so the
-file comes back with the field; the fake frees it) and arms.
+Import Metadata drops a file field and brings it back: REDCap's save_metadata replaces redcap_metadata
+only (MetaData.php:1954-2180), so the field's files are unreachable ("not a file field") while it is
+gone and the same files are back with it. Not covered: arms.
 
 The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
 bad tokens, missing and oddly spelled records, bogus events, instances 0/-1/x/1.5/2.0, non-file,
@@ -621,6 +622,7 @@ class RedcapModel:
 
     projects: list[ProjectModel]
     files: dict[FileKey, Stored] = field(default_factory=dict)
+    hidden: dict[FileKey, Stored] = field(default_factory=dict)  # files of file fields removed for now
     rows: set[tuple[int, str, str | None]] = field(default_factory=set)  # record has data in event
     instances: set[tuple[int, str, str | None, float]] = field(default_factory=set)  # ... in this instance
     # A record's name as stored: an import naming it in another case logs the stored one (V15
@@ -988,12 +990,27 @@ class RedcapModel:
         if req.op == "event_delete":
             return self._delete_event(project, req.event or "")
         rows = json.loads(req.user_row)
+        if req.op == "metadata_import":
+            self._new_dictionary(project, rows)
         if req.op == "event_import":  # new events at the end of their arm, named by getUniqueEventNames
             project.events += [f"{unique_dag_name(r['event_name'])}_arm_{r['arm_num']}" for r in rows]
         elif req.op == "repeating_import":  # the set-up replaced whole
             project.repeating_events = {r["event_name"] for r in rows if not r["form_name"]}
             project.repeating_forms = {(r["event_name"], r["form_name"]) for r in rows if r["form_name"]}
         return Expected(200, JSON_TYPE, str(len(rows)).encode())
+
+    def _new_dictionary(self, project: ProjectModel, rows: list[dict[str, str]]) -> None:
+        """Import Metadata (V15 MetaData::save_metadata, MetaData.php:1954-2180) replaces redcap_metadata
+        only: a removed file field's files (their doc_id in redcap_data, the edocs) stay, unreachable
+        while the field is gone, and are back when a file field of that name is."""
+        pid = project.project_id
+        project.fields = {
+            r["field_name"]: next(f for f in FIELDS if f["name"] == r["field_name"]) for r in rows
+        }
+        files = {n for n, f in project.fields.items() if f["type"] == "file"}
+        every = {**self.hidden, **self.files}
+        self.files = {k: v for k, v in every.items() if k[0] != pid or k[4] in files}
+        self.hidden = {k: v for k, v in every.items() if k[0] == pid and k[4] not in files}
 
     def _delete_event(self, project: ProjectModel, event: str) -> Expected:
         """Event::delete (V15 Event.php:167-183) deletes the event's redcap_events_metadata row; its
@@ -1008,6 +1025,7 @@ class RedcapModel:
         self.rows = {r for r in self.rows if r[0] != pid or r[2] != event}
         self.instances = {i for i in self.instances if i[0] != pid or i[2] != event}
         self.files = {k: v for k, v in self.files.items() if k[0] != pid or k[2] != event}
+        self.hidden = {k: v for k, v in self.hidden.items() if k[0] != pid or k[2] != event}
         self.ages = {k: v for k, v in self.ages.items() if k[0] != pid or k[2] != event}
         return Expected(200, JSON_TYPE, b"1")
 
@@ -1022,6 +1040,7 @@ class RedcapModel:
         self.rows = {r for r in self.rows if r[:2] != (pid, key(record))}
         self.instances = {i for i in self.instances if i[:2] != (pid, key(record))}
         self.files = {k: v for k, v in self.files.items() if k[:2] != (pid, key(record))}
+        self.hidden = {k: v for k, v in self.hidden.items() if k[:2] != (pid, key(record))}
         self.ages = {k: v for k, v in self.ages.items() if k[:2] != (pid, key(record))}
         self.names.pop((pid, key(record)), None)
         self.record_dags.pop((pid, key(record)), None)
@@ -1069,6 +1088,23 @@ class RedcapModel:
         return empty_success(fmt)
 
 
+def dictionary_row(spec: dict[str, Any]) -> dict[str, str]:
+    """A field as Export Metadata writes it (its 18 columns, in order: Import Metadata reads them by
+    position)."""
+    columns = ["field_name", "form_name", "section_header", "field_type", "field_label"]
+    columns += ["select_choices_or_calculations", "field_note", "text_validation_type_or_show_slider_number"]
+    columns += ["text_validation_min", "text_validation_max", "identifier", "branching_logic"]
+    columns += ["required_field", "custom_alignment", "question_number", "matrix_group_name"]
+    columns += ["matrix_ranking", "field_annotation"]
+    row = dict.fromkeys(columns, "")
+    row.update(
+        field_name=spec["name"], form_name=spec["form"], field_type=spec["type"], field_label=spec["name"]
+    )
+    row["text_validation_type_or_show_slider_number"] = spec.get("validation", "")
+    row["identifier"] = "y" if spec.get("identifier") else ""
+    return row
+
+
 def edited_role(project: ProjectModel, role: RoleModel, row: dict[str, Any]) -> RoleModel:
     """UserRights::uploadUserRoles and editRole (V15 UserRights.php:3690-3860, 3603-3650): every right of
     the list left out is posted as '0' and so written 0; `forms_export` given sets the forms left out to
@@ -1108,6 +1144,7 @@ DESIGN_CONTENTS = {
     "event_import": ("event", "import"),
     "mapping_import": ("formEventMapping", ""),
     "repeating_import": ("repeatingFormsEvents", ""),
+    "metadata_import": ("metadata", ""),
 }
 DESIGN_RIGHTS = (  # V15 English.ini api_124
     "Insufficient user privileges: You must have 'API Import/Update' privileges and 'Project Design and "
@@ -1620,6 +1657,14 @@ class FileApiMachine(RuleBasedStateMachine):
             Request("repeating_import", tok, None, None, None, None, "json", user_row=json.dumps(rows))
         )
 
+    @rule(who=st.sampled_from([26, 26, 26, 21]), dropped=st.sampled_from(["lab_file", "consent", ""]))
+    def drop_or_restore_a_file_field(self, who: int, dropped: str) -> None:
+        """Import Metadata in the longitudinal project: the dictionary without a file field (its files
+        unreachable: "not a file field") or whole again (the same files back)."""
+        rows = [dictionary_row(f) for f in FIELDS if f["name"] != dropped]
+        req = Request("metadata_import", token(0x5EED01, who), None, None, None, None, "json")
+        self.check(dataclasses.replace(req, user_row=json.dumps(rows)))
+
     @rule(tok=tokens | able_tokens, record=records)
     def delete_record(self, tok: str | None, record: str) -> None:
         """Delete Records: the whole record, its files with it."""
@@ -1696,14 +1741,17 @@ class FileApiMachine(RuleBasedStateMachine):
     def stored_files_match(self) -> None:
         """The fake holds exactly the model's files (name, MIME type, bytes) and record/event rows."""
         files: dict[FileKey, Stored] = {}
+        hidden: dict[FileKey, Stored] = {}
         rows: set[tuple[int, str, str | None]] = set()
         for project in self.state.projects:
             for row in project.records:
                 rows.add((project.project_id, key(row.record), row.event))
-                for name, stored in row.files.items():
-                    where = (project.project_id, key(row.record), row.event, float(row.instance), name)
-                    files[where] = Stored(stored.name, stored.mime, stored.read_bytes())
+                for kept, held in ((files, row.files), (hidden, row.hidden_files)):
+                    for name, stored in held.items():
+                        where = (project.project_id, key(row.record), row.event, float(row.instance), name)
+                        kept[where] = Stored(stored.name, stored.mime, stored.read_bytes())
         assert files == self.model.files
+        assert hidden == self.model.hidden
         assert rows == self.model.rows
 
     @invariant()
@@ -1728,7 +1776,7 @@ class FileApiMachine(RuleBasedStateMachine):
             stored.path
             for project in self.state.projects
             for row in project.records
-            for stored in row.files.values()
+            for stored in (*row.files.values(), *row.hidden_files.values())
             if stored.path is not None and stored.path.parent == root
         }
         assert {p for p in root.iterdir() if p.is_file()} == live
@@ -1812,6 +1860,7 @@ _SUCCESSES = (
     "event_import",
     "mapping_import",
     "repeating_import",
+    "metadata_import",
 )
 _REFUSALS = [
     ("export", 400),

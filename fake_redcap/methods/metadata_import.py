@@ -246,16 +246,20 @@ def _with_fields(project: Project, fields: tuple[Field, ...]) -> Project:
 
 def _row_for(row: RecordRow, columns: Mapping[str, Field], file_fields: set[str]) -> RecordRow:
     """The row's values of the dictionary's columns shown, the others kept hidden (redcap_data keeps
-    them). A removed file field's file goes (the fake frees it; REDCap keeps the edoc)."""
+    them). A removed file field's file is kept hidden too and is back when a file field of that name is:
+    save_metadata (V15 MetaData.php:1954-2180) deletes neither redcap_data rows nor edocs."""
     merged = {**row.hidden_values, **row.values}
     values = {k: v for k, v in merged.items() if k in columns}
     hidden = {k: v for k, v in merged.items() if k not in columns}
-    files = {k: v for k, v in row.files.items() if k in file_fields}
-    if values == dict(row.values) and hidden == dict(row.hidden_values) and len(files) == len(row.files):
+    all_files = {**row.hidden_files, **row.files}
+    files = {k: v for k, v in all_files.items() if k in file_fields}
+    hidden_files = {k: v for k, v in all_files.items() if k not in file_fields}
+    if values == dict(row.values) and hidden == dict(row.hidden_values) and files == dict(row.files):
         return row
     return dataclasses.replace(
         row,
         values=MappingProxyType(values),
         hidden_values=MappingProxyType(hidden),
         files=MappingProxyType(files),
+        hidden_files=MappingProxyType(hidden_files),
     )

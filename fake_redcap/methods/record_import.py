@@ -14,6 +14,7 @@ through `FakeState.replace_records`.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -591,15 +592,8 @@ def _written(project: Project, placed: list[_Row], overwrite: bool) -> tuple[Rec
                 values.pop(name, None)
             else:
                 values[name] = value
-        updated = RecordRow(
-            record=current.record,
-            event=current.event,
-            instance=current.instance,
-            values=MappingProxyType(values),
-            files=current.files,
-            record_locked=current.record_locked,
-            locked_forms=current.locked_forms,
-        )
+        # the row's other parts (files, locks, a removed field's hidden values and files) stay as they are
+        updated = dataclasses.replace(current, values=MappingProxyType(values))
         if position is None:
             index[key] = len(records)
             records.append(updated)
