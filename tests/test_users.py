@@ -327,3 +327,32 @@ def test_a_13_csv_import_with_forms_export_is_not_implemented(make_state: MakeSt
     answer = _import(client, "username,forms_export\nfull,labs:1\n", "csv")
     assert answer.status_code == 400 and "X-Fake-REDCap-Not-Implemented" in answer.headers
     assert _import(client, "username,forms\nfull,labs:1\n", "csv").text == "1"
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("2024/01/31", "2024-01-31"),
+        ("20240131", "2024-01-31"),
+        ("31-01-2024", "2024-01-31"),
+        ("31.01.2024", "2024-01-31"),
+        ("01/31/24", "2024-01-31"),
+        ("1/5/70", "1970-01-05"),
+        ("2024-1-5T9:05:07", "2024-01-05"),
+        ("  2024-01-31  ", "2024-01-31"),
+        ("2024-02-31", "2024-03-02"),
+        ("2024-01-00", "2023-12-31"),
+        ("00/10/2024", "2023-12-10"),
+    ],
+)
+def test_an_expiration_is_read_as_strtotime_reads_it(client: FlaskClient, sent: str, stored: str) -> None:
+    """uploadUsers: date("Y-m-d", strtotime(expiration)) (V15 UserRights.php:3454); each answer observed
+    with php-cli 8.2's strtotime, overflowing days and months included."""
+    assert _import(client, [{"username": "deid", "expiration": sent}]).text == "1"
+    assert next(u for u in _users(client) if u["username"] == "deid")["expiration"] == stored
+
+
+@pytest.mark.parametrize("sent", ["tomorrow", "2024-13-01", "01-31-2024", "00.01.24", "2024-01-31 25:00"])
+def test_an_expiration_strtotime_reads_otherwise_is_not_implemented(client: FlaskClient, sent: str) -> None:
+    answer = _import(client, [{"username": "deid", "expiration": sent}])
+    assert answer.status_code == 400 and "X-Fake-REDCap-Not-Implemented" in answer.headers

@@ -195,15 +195,60 @@ def _apply(
 
 
 def _expiration(text: str) -> dt.date | None:
-    """uploadUsers :3446: date("Y-m-d", strtotime(expiration)), blank for none. The fake reads the forms
-    strtotime reads for dates: Y-m-d and m/d/Y (a time after a space is ignored)."""
-    text = text.strip()
+    """uploadUsers (V15 UserRights.php:3454): `$ur['expiration'] != ''` then date("Y-m-d",
+    strtotime(expiration)); "" is none. strtotime's date forms read here, as observed with php-cli 8.2:
+    Y-m-d and Y/m/d (1-2 digit month and day), YYYYMMDD, m/d/Y and m/d/yy (00-69: 20yy), d-m-Y and
+    d.m.Y, each alone or with a time (H:MM[:SS] after spaces or T), surrounding white space
+    ignored; month 0-12 and day 0-31 overflow as PHP's do (2024-02-31 is 2024-03-02, 2024-01-00
+    2023-12-31); white space alone is now (today, the server's local date, as the log's times are).
+    Anything else answers not implemented: strtotime's other forms are relative to the server's clock
+    and timezone (d.m.yy is a time of today when it fits one: 00.01.24 is 00:01:24) or many, and text
+    it cannot read gives date("Y-m-d", false), the epoch's day in the server's timezone (1970-01-01,
+    or 1969-12-31 west of UTC), which the fake cannot know."""
     if text == "":
         return None
-    day = text.split(" ", 1)[0]
-    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return dt.datetime.strptime(day, pattern).date()
-        except ValueError:
-            continue
+    stripped = text.strip(" \t\n\r\v\f")
+    if stripped == "":
+        return dt.date.today()
+    found = _STRTOTIME_DATE.fullmatch(stripped)
+    if found is not None and _time_ok(found):
+        day = _ymd(found)
+        if day is not None:
+            return day
     raise not_implemented(f"content=user import with an expiration strtotime reads ({text!r})")
+
+
+_TIME = r"(?:(?:\s+|T)(?P<h>\d{1,2}):(?P<i>\d{2})(?::(?P<s>\d{2}))?)?"
+_STRTOTIME_DATE = re.compile(
+    r"(?:(?P<iy>\d{4})(?P<isep>[-/])(?P<im>\d{1,2})(?P=isep)(?P<id>\d{1,2})"
+    r"|(?P<ny>\d{4})(?P<nm>\d{2})(?P<nd>\d{2})"
+    r"|(?P<am>\d{1,2})/(?P<ad>\d{1,2})/(?P<ay>\d{4}|\d{2})"
+    r"|(?P<ed>\d{1,2})(?P<esep>[-.])(?P<em>\d{1,2})(?P=esep)(?P<ey>\d{4}))" + _TIME
+)
+
+
+def _time_ok(found: re.Match[str]) -> bool:
+    hour, minute, second = found["h"], found["i"], found["s"]
+    if hour is None:
+        return True
+    return int(hour) <= 23 and int(minute) <= 59 and (second is None or int(second) <= 59)
+
+
+def _ymd(found: re.Match[str]) -> dt.date | None:
+    for y, m, d in (
+        ("iy", "im", "id"),
+        ("ny", "nm", "nd"),
+        ("ay", "am", "ad"),
+        ("ey", "em", "ed"),
+    ):
+        if found[y] is not None:
+            year, month, day = int(found[y]), int(found[m]), int(found[d])
+            if len(found[y]) == 2:
+                year += 2000 if year < 70 else 1900
+            if y == "ny" and not (1 <= month <= 12 and 1 <= day <= 31):
+                return None
+            if not (0 <= month <= 12 and 0 <= day <= 31):
+                return None
+            first_year, first_month = divmod(year * 12 + month - 1, 12)
+            return dt.date(first_year, first_month + 1, 1) + dt.timedelta(days=day - 1)
+    return None
