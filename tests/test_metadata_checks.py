@@ -332,3 +332,11 @@ def test_logic_the_fake_cannot_decide_is_not_implemented_unless_unchanged(state:
     assert "[user-name]" in answer.headers["X-Fake-REDCap-Not-Implemented"]
     assert _import(client, rows, ADMIN).status_code == 200
     assert _import(client, rows).status_code == 200  # the field's logic from before: a warning only
+
+
+def test_a_form_name_left_blank_or_starting_with_a_digit_gets_redcaps_md5_prefix(state: FakeState) -> None:
+    """MD5("") is d41d8cd98f00..., MD5("2b") is f8bc2fbe...: their first four letters lead the name."""
+    client = api(state)
+    rows = [ID, _row("a", form="2024"), _row("b", form="1_2b")]
+    assert _import(client, rows).status_code == 200
+    assert [f["form_name"] for f in _metadata(client)] == ["enrollment", "ddcd", "fbcf2b"]

@@ -13,6 +13,7 @@ from V15 `LanguageUpdater/English.ini`. V13.6.1 and V14.5.11 read the same. Fact
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 
@@ -269,7 +270,10 @@ def _corrected_form(form: str) -> str:
         text = text.replace("__", "_")
     text = text.strip("_").lstrip("0123456789").lstrip("_")
     if text == "" or text[:1].isdigit():
-        raise not_implemented("content=metadata import with a form name REDCap renames with an MD5 prefix")
+        # Still blank or a digit first: the first four letters of the name's MD5 (digits removed) in front
+        # (V15 MetaData.php:977-980).
+        digest = hashlib.md5(text.encode("utf-8", "surrogateescape")).hexdigest()
+        text = re.sub(r"[0-9]", "", digest)[:4] + text
     return text
 
 
