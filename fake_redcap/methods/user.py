@@ -63,6 +63,8 @@ Row = dict[str, "str | int | dict[str, int | str]"]
 
 def _supported(call: Call) -> None:
     if not call.profile.has(Change.CONTENTS_OF_REDCAP_13):
+        # Not done: REDCap 7.1.2 and 10.0.13 have API/user/export.php and import.php with their own
+        # columns and checks (rights of those versions), not read for the fake yet.
         raise not_implemented("content=user before REDCap 13")
 
 
@@ -179,7 +181,8 @@ def import_users(call: Call) -> Reply:
     except NotInFormat:
         return reply(NOT_IN_FORMAT, fmt, call)
     # V13.6.1 import.php leaves a csv forms_export a string, which uploadUsers indexes as an array
-    # (V14.5.11 import.php:53-60 splits it): PHP's error, not reproduced.
+    # (V14.5.11 import.php:53-60 splits it). Not determined: REDCap 13 runs on PHP 7.3 to 8.x, where a
+    # string offset read is a warning and one character (7.x) or a TypeError, a fatal error (8.x).
     old_csv = fmt == ReturnFormat.CSV and not call.profile.has(Change.USER_RIGHTS_COLUMNS_14)
     if old_csv and any(isinstance(item.get("forms_export"), dict) for item in items):
         raise not_implemented("content=user csv import with forms_export before REDCap 14")

@@ -94,6 +94,10 @@ def _json_items(data: str) -> list[Item]:
     if decoded is None or decoded == "" or decoded is False:
         raise NotInFormat
     if not isinstance(decoded, list) or not all(isinstance(item, dict) for item in decoded):
+        # Not determined: REDCap hands any decoded value to uploadUsers / uploadUserRoles / the DAG and
+        # mapping imports, whose foreach then indexes each element as an array; a scalar element is a
+        # TypeError ("Cannot access offset of type string on string") or a silent null by PHP version
+        # and by whether each access is guarded (isset / ??), read method by method; not traced yet.
         raise not_implemented("a user, role or DAG import whose JSON is not a list of objects")
     items: list[Item] = []
     for raw in decoded:
@@ -102,6 +106,8 @@ def _json_items(data: str) -> list[Item]:
             if key in FORM_LISTS and isinstance(value, dict):
                 item[key] = {str(f): php_string(v) for f, v in value.items()}
             elif isinstance(value, (list, dict)):
+                # Not determined: a nested array where the import expects a string reaches PHP string
+                # functions (trim, strtolower, db_escape) in each method; not traced method by method.
                 raise not_implemented(f"a user, role or DAG import with a nested value in {key!r}")
             else:
                 item[str(key)] = php_string(value)
@@ -111,6 +117,8 @@ def _json_items(data: str) -> list[Item]:
 
 def _xml_items(data: str, root: str) -> list[Item]:
     if "<!DOCTYPE" in data.upper() or "<!ENTITY" in data.upper():
+        # Not determined: simplexml_load_string (no LIBXML_NOENT) keeps entity references, which
+        # json_encode of the SimpleXMLElement then drops or keeps by libxml's version; not reproduced.
         raise not_implemented("a user, role or DAG import of XML with a DOCTYPE")
     try:
         tree = ElementTree.fromstring(data.strip(" \t\n\r\0\x0b"))

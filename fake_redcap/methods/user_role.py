@@ -141,6 +141,8 @@ def role_columns(profile: Profile) -> tuple[str, ...]:
 
 def _supported(call: Call) -> None:
     if not call.profile.has(Change.CONTENTS_OF_REDCAP_13):
+        # Never reached: before 13 routing answers these contents "not valid" as REDCap's API/index.php
+        # does (messages.CONTENT_SINCE); kept as a guard should a caller route here directly.
         raise not_implemented(f"content={call.params.text('content')} before REDCap 13")
 
 
