@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint types unit install browser r bench soak clean transcript mutants
+.PHONY: serve test lint types unit install browser r php bench soak clean transcript mutants
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,15 @@ r:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-base-core r-cran-rcurl r-cran-httr >/dev/null; \
 	fi
 
-unit: $(STAMP) browser r
+# PHPCap's integration suite (tests/test_phpcap_integration.py) runs with Debian's PHP, its curl extension
+# and phpunit; installed the same way.
+php:
+	@if ! { command -v php && command -v phpunit && php -m | grep -qx curl; } >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing php-cli, php-curl and phpunit for PHPCap's integration suite"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends php-cli php-curl php-xml php-mbstring phpunit >/dev/null; \
+	fi
+
+unit: $(STAMP) browser r php
 	$(BIN)/pytest -n 2
 
 test: lint types unit

@@ -382,6 +382,21 @@ def test_record_export_columns_are_the_fields_asked_for_in_field_order(classic: 
     ]
 
 
+@pytest.mark.source(
+    f"{src.V15} API/record/export.php:340-341 (exportBlankForGrayFormStatus: true, '1' or 'true' in any "
+    "case) and Classes/Records.php:2401-2408 (a form status with no value: blank with it, else '0')",
+    "REDCap 13.6.1 API/record/export.php:337 (the same parameter)",
+)
+@pytest.mark.redcap_version(">=13.6.1")
+def test_record_export_blank_for_gray_form_status(classic: ProjectUnderTest) -> None:
+    """Record 2 has data in enrollment only: its documents form is gray, status "0" unless asked blank."""
+    asked = [*_array("records", ["2"]), *_array("fields", ["record_id", "documents_complete"])]
+    plain = _records(classic, asked)
+    blank = _records(classic, [*asked, ("exportBlankForGrayFormStatus", "TRUE")])
+    assert [r["documents_complete"] for r in plain] == ["0"]
+    assert [r["documents_complete"] for r in blank] == [""]
+
+
 @pytest.mark.source(f"{src.V15_RECORDS}: records[] selects records", src.PYCAP_RECORDS + " (records[i])")
 def test_record_export_records_filter_selects_those_records(classic: ProjectUnderTest) -> None:
     rows = _records(classic, [*_array("records", ["2", "REF-A"]), *_array("fields", ["record_id"])])

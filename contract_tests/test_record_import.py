@@ -1,10 +1,11 @@
 """Import Records (`content=record` with `data`, flat json): REDCap's refusals, each listing the bad value
 as record, field, value and reason, and an accepted import as the record export shows it.
 
-The refusals change nothing. Three clauses write: one sets `enrollment_notes` of classic record 3 (which
+The refusals change nothing. Four clauses write: one sets `enrollment_notes` of classic record 3 (which
 the reference fixture leaves blank) and blanks it again with overwriteBehavior=overwrite, one checks
 the checkbox column `contact_ways___2` of record 3 (unchecked in the fixture) and unchecks it again the
-same way, one renames record 3 and renames it back, whatever the outcome.
+same way, one renames record 3 and renames it back, one gives longitudinal record 103 a visit in Visit 1
+and deletes that form again, whatever the outcome.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import requests
 from . import expected
 from . import sources as src
 from .helpers import RENAMER, blanked, json_message, rename_params, renamed
+from .restore import Undo, export, json_import, listed, restored, send
 from .targets import ProjectUnderTest
 
 IMPORTER = "importer_user"
@@ -224,3 +226,29 @@ def test_a_renamed_record_takes_the_new_name_trimmed(classic: ProjectUnderTest) 
         params = {"content": "record", "format": "json", "fields[0]": "record_id"}
         names = {str(row["record_id"]) for row in classic.post("full_user", params).json()}
         assert new_name in names and WRITE_RECORD not in names
+
+
+def _visit_1_back(project: ProjectUnderTest, before: dict[str, object]) -> list[Undo]:
+    params = [*listed("record", "records", ["103"]), ("instrument", "visit"), ("event", "visit_1_arm_1")]
+    return [Undo("deleting record 103's visit form in visit_1_arm_1", params)]
+
+
+@pytest.mark.source(
+    "REDCap 15.7.6 Classes/Records.php:126-156 deleteForm: in a longitudinal project, when no form of the "
+    "event has data left and the record has data in another event, every value of the event goes, the "
+    "record ID included, so the export has no row for it",
+    "REDCap 13.6.1 Classes/Records.php:116-146 (the same)",
+)
+@pytest.mark.redcap_version(">=13.6.1")
+def test_deleting_the_only_form_with_data_in_an_event_removes_the_event_row(
+    longitudinal: ProjectUnderTest,
+) -> None:
+    """Writes: record 103 (Baseline only in the fixture) gets a visit date in Visit 1, then its visit form
+    there is deleted with Delete Records (instrument and event); the record export is checked back."""
+    with restored(longitudinal, ["record"], _visit_1_back) as before:
+        row = {"record_id": "103", "redcap_event_name": "visit_1_arm_1", "visit_date": "2024-05-01"}
+        assert send(longitudinal, json_import("record", [row])) == (200, '{"count": 1}')
+        events = [r["redcap_event_name"] for r in export(longitudinal, "record") if r["record_id"] == "103"]
+        assert events == ["baseline_arm_1", "visit_1_arm_1"]
+        assert send(longitudinal, _visit_1_back(longitudinal, before)[0].params) == (200, "1")
+        assert export(longitudinal, "record") == before["record"]

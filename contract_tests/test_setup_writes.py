@@ -214,6 +214,23 @@ def test_the_repeating_setup_imports_back_unchanged(classic: ProjectUnderTest) -
         assert (status, loose(json.loads(body))) == (200, loose(rows))
 
 
+@pytest.mark.source(
+    f"{V15} API/repeatingFormsEvents/import.php:80-87 (custom_form_label stored as "
+    "custom_repeat_form_label) and export.php getItems with Classes/Project.php setRepeatingFormsEvents "
+    "(a classic project's label exported as stored)",
+    RIGHTS,
+)
+@pytest.mark.redcap_version(">=13.6.1")
+def test_a_custom_repeating_form_label_is_kept_and_put_back(classic: ProjectUnderTest) -> None:
+    """Writes: the classic project's repeating set-up with a custom form label; the set-up put back."""
+    with restored(classic, ["repeatingFormsEvents"], _repeating_back) as before:
+        label = "Lab [lab_date] (contract suite)"
+        rows = [{**row, "custom_form_label": label} for row in before["repeatingFormsEvents"]]
+        assert send(classic, json_import("repeatingFormsEvents", rows)) == (200, str(len(rows)))
+        status, body = send(classic, {"content": "repeatingFormsEvents", "format": "json"})
+        assert (status, json.loads(body)) == (200, rows)
+
+
 CHANGED_SETTINGS = {
     "project_notes": "Written by the contract suite; put back at once.",
     "project_irb_number": "CONTRACT-IRB-1",

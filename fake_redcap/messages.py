@@ -270,6 +270,7 @@ class Change(enum.StrEnum):
     DOWNLOAD_CSP = "download_csp"
     REPOSITORY_EXPORT_MIME = "repository_export_mime"
     RECORD_EXPORT_FILE_NAMES = "record_export_file_names"
+    BLANK_FOR_GRAY_FORM_STATUS = "blank_for_gray_form_status"
     CONTENT_REPEATING_FORMS_EVENTS = "content_repeating_forms_events"
     CONTENTS_OF_REDCAP_13 = "contents_of_redcap_13"
     CONTENT_SURVEY_ACCESS_CODE = "content_survey_access_code"
@@ -478,6 +479,12 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         Version(13, 0, 0),
         "record exports show a file field's stored file name (V13.6.1 and V15.7.6 Records::getData replace "
         "[document] through $edocIds); V10.0.13 shows [document]. Changed in (10.0.13, 13.6.1].",
+    ),
+    Change.BLANK_FOR_GRAY_FORM_STATUS: (
+        Version(13, 0, 0),
+        "the record export reads exportBlankForGrayFormStatus (V13.6.1 API/record/export.php:337, V15.7.6 "
+        ":340-341, Records::getData's returnBlankForGrayFormStatus); V10.0.13 has no such parameter. "
+        "Changed in (10.0.13, 13.6.1].",
     ),
     Change.ACCESS_METHOD_PRIVILEGES: (
         Version(14, 0, 0),

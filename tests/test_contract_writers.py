@@ -65,7 +65,7 @@ def test_the_writing_clauses_pass_twice_in_a_row_and_leave_the_server_as_it_was(
             run = run_suite(folder, *WRITING_MODULES, "--redcap-target", str(target), environ=environ)
             assert run.returncode == 0, run.output[-4000:]
             results = run.results()
-            assert len(results) == 11 and set(results.values()) == {"passed"}, results
+            assert len(results) == 12 and set(results.values()) == {"passed"}, results
         assert _exports(url) == before
 
 

@@ -240,6 +240,28 @@ def test_repeating_import(state: FakeState) -> None:
     }
 
 
+def test_repeating_import_keeps_custom_form_labels(state: FakeState) -> None:
+    """custom_form_label is stored (V15 API/repeatingFormsEvents/import.php getInsertQuery) and exported;
+    a longitudinal export shows a falsy label ("0") blank (export.php getItems), csv doubles quotes."""
+    client = api(state)
+    rows = [
+        {"event_name": "baseline_arm_1", "form_name": "labs", "custom_form_label": '[lab_value] "x"'},
+        {"event_name": "visit_2_arm_1", "form_name": "", "custom_form_label": "0"},
+    ]
+    assert _send(client, "repeatingFormsEvents", rows).get_data(as_text=True) == "2"
+    assert _send(client, "repeatingFormsEvents").get_json() == [
+        {"event_name": "baseline_arm_1", "form_name": "labs", "custom_form_label": '[lab_value] "x"'},
+        {"event_name": "visit_2_arm_1", "form_name": "", "custom_form_label": ""},
+    ]
+    csv = _send(client, "repeatingFormsEvents", format="csv").get_data(as_text=True)
+    assert (
+        csv
+        == 'event_name,form_name,custom_form_label\nbaseline_arm_1,labs,[lab_value] ""x""\nvisit_2_arm_1,,\n'
+    )
+    xml = _send(client, "repeatingFormsEvents", format="xml").get_data(as_text=True)
+    assert '<custom_form_label><![CDATA[[lab_value] "x"]]></custom_form_label>' in xml
+
+
 def test_repeating_import_errors_are_joined(state: FakeState) -> None:
     rows = [{"event_name": "nope", "form_name": "nada"}]
     answer = _send(api(state), "repeatingFormsEvents", rows)

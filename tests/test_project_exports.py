@@ -772,9 +772,7 @@ def test_records_before_redcap_13_show_document_for_files(tmp_path: Path) -> Non
     "params",
     [
         [("type", "eav"), ("rawOrLabel", "label")],
-        [("exportBlankForGrayFormStatus", "1")],
         [("filterLogic", "datediff([dob], 'today', 'y') > 18")],  # functions: not evaluated
-        [("exportBlankForGrayFormStatus", "true")],
         [("format", "odm")],
     ],
 )
@@ -783,6 +781,48 @@ def test_records_options_the_fake_lacks_are_not_implemented(
 ) -> None:
     response = post(tiny, [("token", TINY_TOKENS["full"]), ("content", "record"), *params])
     assert not_implemented(response)
+
+
+@pytest.mark.parametrize("flag", ["1", "true", "TRUE"])
+def test_records_blank_for_gray_form_status(tiny: FlaskClient, flag: str) -> None:
+    """exportBlankForGrayFormStatus (V15 API/record/export.php:340-341, Records.php:2401-2408): a form
+    status with no stored value is "" instead of "0" (only record abc's enrollment has no data); a
+    status stored with the form's data stays "0"."""
+    rows = json.loads(records(tiny, TINY_TOKENS["full"], ("exportBlankForGrayFormStatus", flag)).get_data())
+    expected = [dict(row) for row in TINY_ROWS]
+    expected[4]["enrollment_complete"] = ""
+    assert rows == expected
+    for other in ("0", "false", "yes"):
+        unchanged = records(tiny, TINY_TOKENS["full"], ("exportBlankForGrayFormStatus", other))
+        assert json.loads(unchanged.get_data()) == TINY_ROWS
+
+
+def test_records_blank_for_gray_form_status_without_repeating(tmp_path: Path) -> None:
+    """The same on a classic project with no repeating set-up (the export's fast path)."""
+    doc = tiny_fixture()
+    doc.pop("repeating")
+    doc["records"] = [{"record": "2", "values": {"name": "Ann"}}]
+    client = create_app(write_state(tmp_path, doc)).test_client()
+    statuses = []
+    for flag in ("0", "1"):
+        for fmt in ("json", "csv"):
+            answer = records(client, TINY_TOKENS["full"], ("exportBlankForGrayFormStatus", flag), fmt=fmt)
+            text = answer.get_data(as_text=True)
+            row = (
+                json.loads(text)[0]
+                if fmt == "json"
+                else dict(zip(*[line.split(",") for line in text.split("\n")[:2]], strict=True))
+            )
+            statuses.append((row["enrollment_complete"], row["visits_complete"]))
+    assert statuses == [("0", "0"), ("0", "0"), ("0", ""), ("0", "")]
+
+
+def test_records_blank_for_gray_form_status_is_ignored_by_redcap_10(tmp_path: Path) -> None:
+    """REDCap 10.0.13's record export has no exportBlankForGrayFormStatus (CHANGES
+    blank_for_gray_form_status): the statuses stay "0"."""
+    client = create_app(write_state(tmp_path, tiny_fixture("10.0.13"))).test_client()
+    plain = records(client, TINY_TOKENS["full"]).get_data()
+    assert records(client, TINY_TOKENS["full"], ("exportBlankForGrayFormStatus", "1")).get_data() == plain
 
 
 def test_records_type_in_upper_case_is_eav_and_garbage_is_flat(tiny: FlaskClient) -> None:

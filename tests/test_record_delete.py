@@ -158,6 +158,42 @@ def test_longitudinal_event_scope(make_state: MakeState) -> None:
     ]
 
 
+def test_a_longitudinal_event_left_without_data_goes(make_state: MakeState) -> None:
+    """Records::deleteForm (V15 Records.php:126-156): in a longitudinal project, when no form of the event
+    (in a repeating event: of the instance) has data left and the record has data elsewhere, the whole
+    event instance goes, record ID included; a record with no other data keeps its row."""
+    doc = longitudinal_fixture()
+    for user in doc["users"]:
+        user.update(api_import=True, record_delete=True)
+    client = api(make_state(doc))
+    token = LONG_TOKENS["full"]
+
+    def delete(record: str, event: str, instance: str = "1") -> str:
+        params = {"records[0]": record, "instrument": "labs", "event": event, "repeat_instance": instance}
+        response = post(client, {"token": token, "content": "record", "action": "delete", **params})
+        return str(response.get_data(as_text=True))
+
+    def rows(record: str) -> list[tuple[str, Any]]:
+        exported = post(client, {"token": token, "content": "record", "format": "json"}).get_json()
+        return [
+            (r["redcap_event_name"], r["redcap_repeat_instance"])
+            for r in exported
+            if r["record_id"] == record
+        ]
+
+    assert delete("1", "visit_2_arm_1", "2") == "1"  # the repeating event's instance 2 had only labs
+    assert delete("1", "baseline_arm_1") == "1"  # enrollment keeps its consent form: the row stays
+    assert rows("1") == [
+        ("baseline_arm_1", ""),
+        ("visit_1_arm_1", 1),
+        ("visit_1_arm_1", 2),
+        ("visit_2_arm_1", 1),
+    ]
+    assert delete("3", "visit_1_arm_1") == "1"  # record 3's only data: the record stays, empty
+    whole = {"token": token, "content": "record", "action": "delete", "records[0]": "3"}
+    assert post(client, whole).get_data(as_text=True) == "1"  # it still existed
+
+
 def test_generate_next_record_name(client: FlaskClient) -> None:
     response = post(client, {"token": T["full"], "content": "generateNextRecordName"})
     assert response.get_data(as_text=True) == "3"

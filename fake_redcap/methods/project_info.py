@@ -384,14 +384,15 @@ def export_repeating_forms_events(call: Call) -> Reply:
                         {
                             "event_name": event.unique_name,
                             "form_name": rule.form or "",
-                            "custom_form_label": rule.label,
+                            # `$row[...] ? ... : ''` (export.php getItems): "0" exports blank
+                            "custom_form_label": rule.label if rule.label not in ("", "0") else "",
                         }
                     )
     else:
-        repeating = {rule.form: rule.label for rule in project.repeating if rule.form is not None}
+        labels = {rule.form: rule.label for rule in project.repeating if rule.form is not None}
         for form in project.forms:
-            if form in repeating:
-                rows.append({"form_name": form, "custom_form_label": repeating[form]})
+            if form in labels:  # the label as stored, NULL as "" (Project::setRepeatingFormsEvents)
+                rows.append({"form_name": form, "custom_form_label": labels[form]})
 
     def xml(rows: list[dict[str, Scalar]]) -> str:
         items = "".join(

@@ -75,7 +75,6 @@ from fake_redcap.state import db_key
 
 # Options REDCap's record export takes that change the answer and the fake does not implement. An
 # option at its default (absent, "", "false", "0", "raw") is fine.
-_FLAG_OPTIONS = ("exportBlankForGrayFormStatus",)
 _TEXT_OPTIONS: tuple[str, ...] = ()
 
 
@@ -132,7 +131,8 @@ def export_records(call: Call) -> Reply:
     keep = row_filter(call)  # filterLogic (checked before the data are read)
     if eav:
         return export_eav(call, fields, records, keep, fmt)
-    if record_fast.applies(call, events, keep, fmt):
+    # the fast path leaves form statuses to the defaults: not with exportBlankForGrayFormStatus
+    if record_fast.applies(call, events, keep, fmt) and not _blank_for_gray_form_status(call):
         return _fast_export(call, metadata, records, fields, fmt)
     rows, columns = _get_data(call, metadata, records, fields, events)
     convert_decimals(call, metadata, rows)
@@ -220,10 +220,6 @@ def _refuse_unimplemented_options(call: Call, fmt: ReturnFormat) -> None:
     for name in _TEXT_OPTIONS:
         if params.text(name) != "":
             raise not_implemented(f"content=record&{name}")
-    for name in _FLAG_OPTIONS:
-        value = params.text(name)
-        if value == "1" or value.lower() == "true":
-            raise not_implemented(f"content=record&{name}")
 
 
 RowKey = tuple[str, str | None, str, int]  # record, event, repeating form ("" if none), instance
@@ -241,7 +237,8 @@ def _get_data(
     by_column = export_columns(project)
     wanted, fetched = _fetched_fields(project, metadata, by_column, [pk, *fields] if remove_pk else fields)
     event_names = _chosen_events(project, events)
-    defaults = {ev: _defaults(project, by_column, fetched, ev) for ev in event_names}
+    blank_gray = _blank_for_gray_form_status(call)
+    defaults = {ev: _defaults(project, by_column, fetched, ev, blank_gray) for ev in event_names}
     chosen = dag_records(call, _chosen_records(project, records))
     rows = _rows(call, by_column, chosen, set(fetched), defaults)
     _drop_empty_base_rows(project, rows)
@@ -260,7 +257,7 @@ def _fast_export(
     project = call.project
     by_column = export_columns(project)
     _, fetched = _fetched_fields(project, metadata, by_column, fields)  # no repeating: the columns
-    defaults = _defaults(project, by_column, fetched, None)
+    defaults = _defaults(project, by_column, fetched, None, False)
     chosen = dag_records(call, _chosen_records(project, records))
     rows = record_fast.classic_rows(call, by_column, fetched, defaults, chosen)
     order = record_fast.known(project).order_key(project, len(rows))
@@ -397,18 +394,35 @@ def _blank_other_statuses(project: Project, columns: dict[str, Field], rows: Ite
                     row.values[name] = ""
 
 
+def _blank_for_gray_form_status(call: Call) -> bool:
+    """`exportBlankForGrayFormStatus`: "1" or "true" in any case (V15 API/record/export.php:340-341);
+    REDCap 10 has no such parameter."""
+    if not call.profile.has(Change.BLANK_FOR_GRAY_FORM_STATUS):
+        return False
+    value = call.params.text("exportBlankForGrayFormStatus")
+    return value == "1" or value.lower() == "true"
+
+
 def _defaults(
-    project: Project, metadata: dict[str, Field], fields: list[str], event: str | None
+    project: Project, metadata: dict[str, Field], fields: list[str], event: str | None, blank_gray: bool
 ) -> dict[str, str]:
     """A new row's values: "" for fields, "0" for a status or checkbox column of a form designated for
-    the event ("" otherwise)."""
+    the event ("" otherwise). With `exportBlankForGrayFormStatus` a status with no stored value (a
+    gray form) is "" too (V15 Records.php:2401-2408: `!$validFormEvent || $returnBlankForGrayFormStatus`
+    before the "0" and the label)."""
     designated = (
         event_forms(project, next(e for e in project.events if e.unique_name == event))
         if event is not None
         else project.forms
     )
     return {
-        name: ("0" if metadata[name].form in designated else "") if _zero_default(metadata[name]) else ""
+        name: (
+            "0"
+            if metadata[name].form in designated and not (blank_gray and is_status_field(metadata[name]))
+            else ""
+        )
+        if _zero_default(metadata[name])
+        else ""
         for name in fields
     }
 

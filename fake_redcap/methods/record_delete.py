@@ -20,6 +20,7 @@ from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.methods.export_format import content_format, list_param, not_implemented, reply
 from fake_redcap.methods.record_log import delete_record_log, erased_values, partial_delete_log, rename_log
+from fake_redcap.methods.structure import repeats_whole
 from fake_redcap.model import ExportRight, Project, RecordRow
 from fake_redcap.php import from_bytes, rawurldecode, to_bytes, trim, urldecode
 from fake_redcap.project_log import LogEvent
@@ -165,7 +166,49 @@ def _clear_form(
                 target, values=MappingProxyType(values), files=MappingProxyType(files)
             )
             rows[next(i for i, r in enumerate(rows) if r is target)] = updated
+            _drop_emptied_event(project, rows, updated)
     return changed
+
+
+def _drop_emptied_event(project: Project, rows: list[RecordRow], row: RecordRow) -> None:
+    """Records::deleteForm in a longitudinal project (V15 Records.php:126-156): when no form of the
+    event has data left (Records::getFormStatus; in a repeating event, in this instance) and the record
+    has data in another event or instance, every value of the event and instance goes, the record ID
+    field with them: the row leaves the export."""
+    if not project.is_longitudinal:
+        return
+    event = project.event(row.event) if row.event is not None else None
+    if event is None:
+        return
+    forms = set(event.forms)
+    pk = project.record_id_field
+    same = [
+        r
+        for r in rows
+        if db_key(r.record) == db_key(row.record)
+        and r.event == row.event
+        and (r.instance == row.instance or not repeats_whole(project, row.event))
+    ]
+    if any(_form_has_data(project, r, forms, pk) for r in same):
+        return
+    others = any(
+        db_key(r.record) == db_key(row.record) and (r.event, r.instance) != (row.event, row.instance)
+        for r in rows
+    )
+    if others:
+        _remove(rows, [row])
+
+
+def _form_has_data(project: Project, row: RecordRow, forms: set[str], pk: str) -> bool:
+    """Whether any of `forms` has a value (or a stored file) in `row`, the record ID field aside."""
+    by_name = {f.name: f.form for f in project.fields}
+    names = [k for k, v in row.values.items() if v != "" and k != pk] + list(row.files)
+    for name in names:
+        base = name.split("___")[0]
+        form = by_name.get(base) or (name.removesuffix("_complete") if name.endswith("_complete") else None)
+        if form in forms:
+            return True
+    return False
 
 
 def generate_next_record_name(call: Call) -> Reply:
