@@ -289,6 +289,7 @@ class Change(enum.StrEnum):
     DATA_VIEWING_RIGHTS_BITMASK = "data_viewing_rights_bitmask"
     ACCESS_METHOD_PRIVILEGES = "access_method_privileges"
     RECORD_RENAME_ACTION = "record_rename_action"
+    RECORD_RANDOMIZE_ACTION = "record_randomize_action"
 
 
 # Each behaviour that changed, with the first version the fake gives it. Where the sources only bound
@@ -429,6 +430,12 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         "content=record&action=rename is Rename Record (V13.6.1 API/index.php:329-331 and API/record/"
         "rename.php); V10.0.13 API/index.php:253-257 knows only delete, so rename is an export (an import "
         "with data), and V10.0.13 and V7.1.2 have no API/record/rename.php. Changed in (10.0.13, 13.6.1].",
+    ),
+    Change.RECORD_RANDOMIZE_ACTION: (
+        Version(15, 0, 0),
+        "content=record&action=randomize is Randomize Record (V15.7.6 API/index.php:394, 445 and API/record/"
+        "randomize.php); V14.5.11 API/index.php:392 knows only delete and rename, so randomize is an export "
+        "(an import with data). Changed in (14.5.11, 15.7.6].",
     ),
     Change.PROJECT_OFFLINE_CHECK: (
         Version(13, 0, 0),

@@ -174,7 +174,8 @@ def derive_action(params: Params, content: str, profile: Profile) -> str:
             raise ApiError(400, msg.ACTION_INVALID)
         return action
     renames = action == "rename" and profile.has(Change.RECORD_RENAME_ACTION)  # before 13: an export
-    if content == "record" and (action in ("delete", "randomize") or renames):
+    randomizes = action == "randomize" and profile.has(Change.RECORD_RANDOMIZE_ACTION)  # before 15: too
+    if content == "record" and (action == "delete" or renames or randomizes):
         return action
     if content in ("tableau", "mycap"):
         return "display"

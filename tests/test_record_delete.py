@@ -278,3 +278,20 @@ def test_rename_before_redcap_13_is_a_record_export(make_state: MakeState) -> No
     newer = api(make_state(_classic(), CLASSIC_EXTRA_FILES, redcap_version="13.6.1"))
     renamed = post(newer, {**params, "record": "1", "new_record_name": "uno"})
     assert renamed.get_data(as_text=True) == "1"
+
+
+def test_randomize_before_redcap_15_is_a_record_export(make_state: MakeState) -> None:
+    """V14.5.11 API/index.php:392 takes the action of a record request only for delete and rename:
+    `action=randomize` is an export there; REDCap 15.7.6 routes it to API/record/randomize.php
+    (API/index.php:394), which needs the Randomize right (:445)."""
+    params = {"token": DELETER, "content": "record", "action": "randomize", "format": "json", "record": "1"}
+    older = api(make_state(_classic(), CLASSIC_EXTRA_FILES, redcap_version="14.5.11"))
+    response = post(older, params)
+    assert response.status_code == 200
+    assert {row["record_id"] for row in response.get_json()} >= {"1", "2"}
+    newer = api(make_state(_classic(), CLASSIC_EXTRA_FILES, redcap_version="15.7.6"))
+    refused = post(newer, params)
+    assert (refused.status_code, refused.get_json()) == (
+        403,
+        {"error": "You do not have Randomize privileges"},
+    )
