@@ -285,3 +285,15 @@ def loose_equals(a: bytes, b: bytes) -> bool:
     if is_numeric(a) and is_numeric(b):
         return float(a) == float(b)
     return a == b
+
+
+def php_string(value: object) -> str:
+    """A scalar of PHP's json_decode as PHP turns it into a string: null and false are "", true is
+    "1", a whole float loses its ".0" (json_decode reads 2.0 as a float, which PHP writes as 2)."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "1"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from fake_redcap import php
+from fake_redcap import messages, php
+from fake_redcap.errors import ApiError
 from fake_redcap.escape import V14_RULES, V15_RULES, label_decode, rcview_escape, strip_tags2
+from fake_redcap.methods.export_format import decoded_string
 
 # Audit #41: input -> RCView::escape in REDCap 15 (PHP 8.2).
 AUDIT_ROWS = [
@@ -122,3 +124,20 @@ def test_htmlspecialchars(given: bytes, plain: bytes, substituted: bytes | None)
 def test_stripslashes_and_trim() -> None:
     assert php.stripslashes(b"a\\'b\\\\c\\0d\\") == b"a'b\\c\x00d"
     assert php.trim(b" \t\x00x \x0b\n") == b"x"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(None, ""), (False, ""), (True, "1"), (0, "0"), (2.0, "2"), (1.5, "1.5"), (-3, "-3"), ("a b", "a b")],
+)
+def test_a_decoded_json_scalar_is_the_string_php_makes_of_it(value: object, text: str) -> None:
+    """(string) of json_decode's scalars, as the imports read them (observed with php-cli 8.2:
+    `var_dump((string) json_decode('[null,false,true,2.0]')[i])`)."""
+    assert php.php_string(value) == text
+
+
+def test_a_nested_value_in_an_import_answers_not_implemented() -> None:
+    with pytest.raises(ApiError) as refused:
+        decoded_string({"a": 1}, "content=x import with a nested value")
+    assert refused.value.headers == {messages.NOT_IMPLEMENTED_HEADER: "content=x import with a nested value"}
+    assert decoded_string(True, "unused") == "1"

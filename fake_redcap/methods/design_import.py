@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.messages import Change
-from fake_redcap.methods.export_format import list_param, not_implemented, php_trim, reply
+from fake_redcap.methods.export_format import decoded_string, list_param, not_implemented, php_trim, reply
 from fake_redcap.methods.record_import import _parse_csv
 from fake_redcap.methods.structure import event_id
 from fake_redcap.model import Arm, Event, Project, ProjectStatus, Repeating
@@ -69,21 +69,12 @@ FORM_NOT_AVAILABLE = "instrument '{form}' is not available in project '{title}'"
 Rows = list[dict[str, str]]
 _PHP_NUMERIC = re.compile(r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*")
 
+# A nested array or object in `data`: not followed (decoded_string answers not implemented).
+NESTED = "a set-up import with a nested value in data"
+
 
 def _numeric(text: str) -> bool:
     return _PHP_NUMERIC.fullmatch(text) is not None
-
-
-def _php_string(value: object) -> str:
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, dict)):
-        raise not_implemented("a set-up import with a nested value in data")
-    return str(value)
 
 
 class _NotInFormat(Exception):
@@ -104,7 +95,7 @@ def _rows(call: Call, xml_root: str, *, xml_items: str = "item") -> Rows:
             raise _NotInFormat
         if not isinstance(decoded, list) or not all(isinstance(d, dict) for d in decoded):
             raise not_implemented("a set-up import of JSON that is not a list of objects")
-        return [{str(k): _php_string(v) for k, v in d.items()} for d in decoded]
+        return [{str(k): decoded_string(v, NESTED) for k, v in d.items()} for d in decoded]
     if fmt == "csv":
         text = data.replace("&#13;&#10;", "\r\n").replace("&#10;", "\n").replace("&#13;", "\r")
         return _parse_csv(text, ",")

@@ -15,6 +15,7 @@ from fake_redcap import messages as msg
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat, php_json_encode
 from fake_redcap.params import ArrayParam, Params
+from fake_redcap.php import php_string
 from fake_redcap.responses import Reply, text_reply
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" ?>'
@@ -27,6 +28,14 @@ def not_implemented(what: str) -> ApiError:
     return ApiError(
         400, msg.NOT_IMPLEMENTED_BY_FAKE.format(what=what), headers={msg.NOT_IMPLEMENTED_HEADER: what}
     )
+
+
+def decoded_string(value: object, nested: str) -> str:
+    """A value of a decoded JSON import as PHP reads it (`php.php_string`); a nested array or object,
+    which the fake does not follow method by method, answers not implemented naming `nested`."""
+    if isinstance(value, (list, dict)):
+        raise not_implemented(nested)
+    return php_string(value)
 
 
 def content_format(call: Call) -> ReturnFormat:

@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.methods.design_import import DESIGN_RIGHTS, PRODUCTION
-from fake_redcap.methods.export_format import not_implemented, php_trim, reply
+from fake_redcap.methods.export_format import decoded_string, not_implemented, php_trim, reply
 from fake_redcap.methods.metadata_checks import (
     BAD_TYPE,
     DUPLICATED,
@@ -70,6 +70,9 @@ __all__ = [
     "TYPE_MISSING",
     "import_metadata",
 ]
+
+# A nested array or object in `data`: not followed (decoded_string answers not implemented).
+NESTED = "content=metadata import with a nested value"
 
 
 def import_metadata(call: Call) -> Reply:
@@ -120,7 +123,7 @@ def _rows(call: Call) -> list[list[str]] | None:
             return None
         if not isinstance(decoded, list) or not all(isinstance(d, dict) for d in decoded):
             raise not_implemented("content=metadata import of JSON that is not a list of objects")
-        return [[_php_string(v) for v in d.values()] for d in decoded]
+        return [[decoded_string(v, NESTED) for v in d.values()] for d in decoded]
     if fmt == "csv":
         text = data.replace("&#13;&#10;", "\r\n").replace("&#10;", "\n").replace("&#13;", "\r")
         return [list(row.values()) for row in _parse_csv(text, ",")]
@@ -136,18 +139,6 @@ def _rows(call: Call) -> list[list[str]] | None:
     if not items:
         return None
     return [[(child.text or "").strip() for child in item] for item in items]
-
-
-def _php_string(value: object) -> str:
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, dict)):
-        raise not_implemented("content=metadata import with a nested value")
-    return str(value)
 
 
 def _columns(rows: list[list[str]]) -> list[dict[str, str]]:

@@ -30,7 +30,7 @@ from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.fixture import FixtureError
 from fake_redcap.fixture.validate import Builder
-from fake_redcap.methods.export_format import not_implemented, reply
+from fake_redcap.methods.export_format import decoded_string, not_implemented, reply
 from fake_redcap.methods.record_import import _parse_csv, _stored
 from fake_redcap.model import ExportRight, Project, RecordRow, User
 from fake_redcap.project_log import LogEvent, log_event
@@ -57,6 +57,9 @@ BAD_ODM = (
 
 _PHP_NUMERIC = re.compile(r"[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*")
 DEFAULT_FORM = "form_1"  # createMetadata: 'Form 1', lower-cased, spaces to underscores
+
+# A nested array or object in `data`: not followed (decoded_string answers not implemented).
+NESTED = "content=project with a nested value in data"
 
 
 def create_project(call: Call) -> Reply:
@@ -123,7 +126,7 @@ def _json_attributes(decoded: object) -> dict[str, str] | None:
         raise ApiError(400, NOT_IN_FORMAT)
     if not isinstance(first, dict):
         return None
-    return {str(k): _php_string(v) for k, v in first.items()}
+    return {str(k): decoded_string(v, NESTED) for k, v in first.items()}
 
 
 def _xml_attributes(data: str) -> dict[str, str]:
@@ -138,18 +141,6 @@ def _xml_attributes(data: str) -> dict[str, str]:
     if root.tag != "item" or len(root) == 0:
         raise ApiError(400, NOT_IN_FORMAT)
     return {child.tag: (child.text or "").strip() for child in root}
-
-
-def _php_string(value: object) -> str:
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, dict)):
-        raise not_implemented("content=project with a nested value in data")
-    return str(value)
 
 
 def _is_numeric(text: str) -> bool:

@@ -22,7 +22,7 @@ from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.messages import Change
 from fake_redcap.methods.design_import import DESIGN_RIGHTS_REPEATING
-from fake_redcap.methods.export_format import not_implemented, reply
+from fake_redcap.methods.export_format import decoded_string, not_implemented, reply
 from fake_redcap.methods.record_import import _parse_csv
 from fake_redcap.project_log import log_event
 from fake_redcap.responses import Reply
@@ -53,6 +53,9 @@ _INTEGER = frozenset(
         "bypass_branching_erase_field_prompt",
     }
 )
+
+# A nested array or object in `data`: not followed (decoded_string answers not implemented).
+NESTED = "content=project_settings with a nested value"
 
 
 def import_project_settings(call: Call) -> Reply:
@@ -104,7 +107,7 @@ def _data(call: Call) -> dict[str, str]:
             return {str(i): "" for i in range(len(decoded))}  # counted, never an attribute
         if not isinstance(decoded, dict):
             raise not_implemented("content=project_settings with JSON that is not an object")
-        return {str(k): _php_string(v) for k, v in decoded.items()}
+        return {str(k): decoded_string(v, NESTED) for k, v in decoded.items()}
     if fmt == "csv":
         rows = _parse_csv(
             text.replace("&#13;&#10;", "\r\n").replace("&#10;", "\n").replace("&#13;", "\r"), ","
@@ -121,18 +124,6 @@ def _data(call: Call) -> dict[str, str]:
     if root.tag != "items" or len(root) == 0:
         raise ApiError(400, msg.DEFAULT_400)
     return {child.tag: (child.text or "").strip() for child in root}
-
-
-def _php_string(value: object) -> str:
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, dict)):
-        raise not_implemented("content=project_settings with a nested value")
-    return str(value)
 
 
 def _mysql_int(text: str) -> int:

@@ -42,6 +42,7 @@ from fake_redcap.methods.structure import (
     repeats_whole,
 )
 from fake_redcap.model import Field, Project, ProjectStatus, RecordRow
+from fake_redcap.php import php_string
 from fake_redcap.responses import Reply
 from fake_redcap.state import db_key
 
@@ -215,17 +216,6 @@ def _parse(fmt: ReturnFormat, data: str, delimiter: str) -> list[RowData]:
     return _parse_xml(data)
 
 
-def _php_string(value: object) -> str:
-    """A decoded JSON scalar as PHP turns it into a string."""
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _parse_json(data: str) -> list[RowData]:
     try:
         decoded = json.loads(data)
@@ -245,7 +235,7 @@ def _parse_json(data: str) -> list[RowData]:
             continue
         if any(isinstance(v, (list, dict)) for v in item.values()):
             raise not_implemented("content=record import of JSON with nested values")
-        rows.append({str(k): _php_string(v) for k, v in item.items()})
+        rows.append({str(k): php_string(v) for k, v in item.items()})
     return rows
 
 

@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 from fake_redcap.errors import ApiError, ReturnFormat
 from fake_redcap.methods.export_format import not_implemented
 from fake_redcap.methods.record_import import _parse_csv
+from fake_redcap.php import php_string
 
 # A decoded item: scalar values as PHP strings; `forms` / `forms_export` as form -> right when given
 # as an array (a JSON object, nested XML, or the CSV's "form:right,..." list).
@@ -32,17 +33,6 @@ FORM_LISTS = ("forms", "forms_export")
 
 class NotInFormat(Exception):
     """putItems returns data_import_tool_200 as the answer's body, with status 200."""
-
-
-def php_string(value: object) -> str:
-    """A decoded JSON scalar as PHP turns it into a string."""
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 _INTEGER = re.compile(r"[-+]?\d+")
