@@ -313,8 +313,8 @@ HEADERS = [
             "no upload stores a name holding NUL: PHP's multipart parser ends the filename at NUL, "
             "strip_tags (V10+) and sanitizeFileName (V13+, Files.php:1518) drop it too (observed with "
             "php-cli 8: "
-            'filename="a\\0b.txt" arrives as "a"); only a fixture can hold such a name. (The '
-            "fake's multipart parser keeps the NUL: a fidelity gap of its own, left for its owner)"
+            'filename="a\\0b.txt" arrives as "a"), and so does the fake\'s multipart parser '
+            "(fake_redcap/wire.py): only a fixture can hold such a name"
         ),
     ),
     Mutant(
