@@ -297,16 +297,38 @@ def test_a_snapshot_the_fixture_reader_refuses_is_not_written(
 ) -> None:
     original_structure = pull.pull_structure
 
+    def unknown_type(client: Any) -> pull.Pulled:
+        pulled = original_structure(client)
+        pulled.metadata[1]["field_type"] = "hologram"
+        return pulled
+
+    monkeypatch.setattr("fake_redcap.snapshot.cli.pull_structure", unknown_type)
+    assert snapshot(source, source.state.served[1].project, tmp_path / "x", monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "does not load as a fixture" in err and "hologram" in err and ".snapshot-" not in err
+    assert leftovers(tmp_path) == []
+
+
+def test_custom_labels_are_left_out_and_said(
+    source: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fake has no custom event or repeating-form labels: the snapshot loads without them."""
+    original_structure = pull.pull_structure
+
     def custom_label(client: Any) -> pull.Pulled:
         pulled = original_structure(client)
         pulled.events[0]["custom_event_label"] = "[visit_date]"
+        pulled.repeating[0]["custom_form_label"] = "[lab_date]"
         return pulled
 
     monkeypatch.setattr("fake_redcap.snapshot.cli.pull_structure", custom_label)
-    assert snapshot(source, source.state.served[1].project, tmp_path / "x", monkeypatch) == 2
+    original = source.state.served[1].project
+    assert original.is_longitudinal and original.repeating
+    assert snapshot(source, original, tmp_path / "x", monkeypatch) == 0
     err = capsys.readouterr().err
-    assert "does not load as a fixture" in err and "custom event labels" in err and ".snapshot-" not in err
-    assert leftovers(tmp_path) == []
+    assert "NOTE: custom event labels are left out" in err and original.events[0].unique_name in err
+    assert "NOTE: custom repeating form labels are left out" in err
+    assert b"[visit_date]" not in b"".join(p.read_bytes() for p in (tmp_path / "x").rglob("*.csv"))
 
 
 def test_cli_smoke(source: FakeServer, tmp_path: Path) -> None:
@@ -338,7 +360,7 @@ def test_cli_smoke(source: FakeServer, tmp_path: Path) -> None:
 def test_progress_bars_show_on_a_terminal(
     source: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert snapshot(source, source.state.served[0].project, tmp_path / "x", monkeypatch) == 0
     err = capsys.readouterr().err
     assert "records" in err and "files" in err and "%" in err

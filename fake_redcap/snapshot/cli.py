@@ -69,8 +69,9 @@ class _Bar(BarHandle):
 
 
 def progress_bars() -> Callable[[str, int], BarHandle]:
-    """tqdm bars on stderr when stdout is a terminal; nothing otherwise."""
-    if sys.stdout.isatty():
+    """tqdm bars on stderr when stderr is a terminal; nothing otherwise (a log or a pipe gets no
+    carriage returns)."""
+    if sys.stderr.isatty():
         return _Bar
     return lambda label, total: BarHandle()
 
@@ -117,9 +118,11 @@ def snapshot(args: argparse.Namespace) -> int:
         return INTERRUPTED
     except (RedcapError, PullError, FixtureError, OSError) as error:
         discard(stage)
-        return _fail(_describe(error, stage, out))
+        return _fail(_describe(error, stage, out, args.token_env))
     finally:
         client.close()
+    for note in written.notes:
+        print(f"fake-redcap: snapshot: NOTE: {note}", file=sys.stderr)
     print(
         f"Wrote {out}: {written.records} records, {written.files} files, {written.replaced} values replaced."
     )
@@ -139,7 +142,7 @@ def _run(client: RedcapClient, stage: Path, out: Path, options: Options) -> Writ
     return written
 
 
-def _describe(error: Exception, stage: Path, out: Path) -> str:
+def _describe(error: Exception, stage: Path, out: Path, variable: str) -> str:
     if isinstance(error, FixtureError):
         return "the snapshot does not load as a fixture, so nothing was written: " + str(error).replace(
             str(stage), str(out)
@@ -147,4 +150,27 @@ def _describe(error: Exception, stage: Path, out: Path) -> str:
     if isinstance(error, OSError) and not isinstance(error, FileExistsError) and error.strerror:
         where = f" ({error.filename})" if error.filename else ""
         return f"cannot write the snapshot{where}: {error.strerror}".replace(str(stage), str(out))
+    if isinstance(error, RedcapError):
+        return f"{str(error).rstrip('.')}. Fix: {_fix(error, variable)}"
     return str(error).replace(str(stage), str(out))
+
+
+def _fix(error: RedcapError, variable: str) -> str:
+    """What to do about a server's refusal or failure, by its HTTP status."""
+    status = error.status
+    if status is None:
+        return "check --url and that the server can be reached from here"
+    if 300 <= status < 400:
+        return "give --url the address the server names"
+    if status in (401, 403):
+        return (
+            f"put in ${variable} the API token of a user of this project with API Export and a data "
+            "export right other than No Access, not expired or suspended (REDCap's User Rights page)"
+        )
+    if status == 400 and "privileges" in error.message.lower():
+        return f"give the token's user those rights, or put another user's token in ${variable}"
+    if status in (404, 405, 501):
+        return "give --url the REDCap API's address, such as https://redcap.example.edu/api/"
+    if status >= 500:
+        return "try again later, or ask the server's administrator (the server failed, not the request)"
+    return "check --url and the token; the server's own message is above"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redcap_file_client import RedcapClient
+from redcap_file_client import RedcapClient, RedcapError
 
 RECORD_BATCH = 100  # records per record export request
 
@@ -71,6 +71,8 @@ class Pulled:
     record_header: list[str] = field(default_factory=list)
     records: list[list[str]] = field(default_factory=list)
     files: list[PulledFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the snapshot could not pull, said to the user
+    repeating_refused: bool = False  # repeatingFormsEvents refused: the set-up is read from the records
 
     @property
     def longitudinal(self) -> bool:
@@ -119,7 +121,15 @@ def pull_structure(client: RedcapClient) -> Pulled:
         pulled.events = _rows(client.export_json("event"), "event")
         pulled.mappings = _rows(client.export_json("formEventMapping"), "formEventMapping")
     if str(info.get("has_repeating_instruments_or_events", "0")) == "1":
-        pulled.repeating = _rows(client.export_json("repeatingFormsEvents"), "repeatingFormsEvents")
+        try:
+            pulled.repeating = _rows(client.export_json("repeatingFormsEvents"), "repeatingFormsEvents")
+        except RedcapError as error:
+            # REDCap 14+ asks Project Design and Setup of this export (400 api_227: V14.5.11 and
+            # V15.7.6 API/repeatingFormsEvents/export.php:5); the record export shows which
+            # instruments and events repeat wherever a record has an instance.
+            if error.status not in (400, 403):
+                raise
+            pulled.repeating_refused = True
     return pulled
 
 
@@ -163,6 +173,54 @@ def pull_records(client: RedcapClient, pulled: Pulled, bar: Bar = no_bar) -> Non
             progress.update(len(batch))
     finally:
         progress.close()
+    if pulled.repeating_refused:
+        pulled.repeating = repeating_from_records(pulled)
+        pulled.notes.append(
+            "the token's user may not export the repeating set-up (REDCap asks Project Design and Setup "
+            "of it); it was read from the records, so a repeating instrument or event without any "
+            "instance in the data is not repeating in the snapshot. Fix: give the user Project Design "
+            "and Setup, or use another token"
+        )
+    missing = missing_fields(pulled)
+    if missing:
+        pulled.notes.append(
+            f"the token's user may not export {len(missing)} field(s) (its data export rights leave them "
+            f"out of the record export): {_listed(missing)}; they are blank in the snapshot. Fix: give "
+            "the user Full Data Set export rights on every instrument, or use another token"
+        )
+
+
+def _listed(names: list[str], most: int = 12) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def repeating_from_records(pulled: Pulled) -> list[dict[str, Any]]:
+    """The repeating set-up as the record export shows it: `redcap_repeat_instrument` names a repeating
+    instrument (of the row's event); an instance number with no instrument is a repeating event's row."""
+    header = pulled.record_header
+    if "redcap_repeat_instance" not in header:
+        return []
+    found: dict[tuple[str, str], None] = {}
+    for line in pulled.records:
+        row = dict(zip(header, line, strict=False))
+        if row.get("redcap_repeat_instance", "") == "":
+            continue
+        found.setdefault((row.get("redcap_event_name", ""), row.get("redcap_repeat_instrument", "")), None)
+    return [{"event_name": event, "form_name": form} for event, form in found]
+
+
+def missing_fields(pulled: Pulled) -> list[str]:
+    """Fields with data (and instruments' `_complete` fields) the record export left out for this user."""
+    if not pulled.record_header:
+        return []
+    columns = {c.split("___", 1)[0] for c in pulled.record_header} | set(pulled.record_header)
+    wanted: list[str] = []
+    for meta in pulled.metadata:
+        if meta.get("field_type") != "descriptive":
+            wanted.append(str(meta["field_name"]))
+    wanted += [f"{i['instrument_name']}_complete" for i in pulled.instruments]
+    return [name for name in wanted if name not in columns]
 
 
 def file_places(pulled: Pulled) -> Iterator[FilePlace]:
