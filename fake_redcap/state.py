@@ -35,6 +35,7 @@ from fake_redcap.fixture import (
 )
 from fake_redcap.journal import Journal
 from fake_redcap.messages import Profile
+from fake_redcap.methods.structure import event_id
 from fake_redcap.model import Field, Project, RecordRow, StoredFile, User
 from fake_redcap.project_log import LogChain, LogEvent
 from fake_redcap.repository import Repository
@@ -204,7 +205,12 @@ class FakeState:
         origin = next(self._origins)
         now = log_time()
         for s in served:
-            for table, top in s.project.repository.top_ids().items():
+            tops = dict(s.project.repository.top_ids())
+            tops["redcap_events_metadata"] = max(
+                (event_id(s.project, e) for e in s.project.events), default=0
+            )
+            tops["redcap_data_access_groups"] = max((d.group_id for d in s.project.dags), default=0)
+            for table, top in tops.items():
                 self._floors[table] = max(self._floors.get(table, 0), top)
         return tuple(
             dataclasses.replace(s, origin=origin, loaded_at=now, changed={}, log=None) for s in served
@@ -435,10 +441,13 @@ class FakeState:
         shows)."""
         return self.next_id("redcap_edocs_metadata")
 
-    def next_id(self, table: str) -> int:
-        """The next auto-increment id of a REDCap table (doc_id, docs_id, folder_id)."""
+    def next_id(self, table: str, *, above: int = 0) -> int:
+        """The next auto-increment id of a REDCap table (doc_id, docs_id, folder_id, event_id, group_id):
+        above every id issued since the server started, every id a fixture loaded since held, and
+        `above` (the largest the served projects hold now). MySQL never hands an AUTO_INCREMENT value
+        out twice, so an id whose row was deleted is not reused."""
         with self.lock:
-            issued = max(self._ids.get(table, 0), self._floors.get(table, 0)) + 1
+            issued = max(self._ids.get(table, 0), self._floors.get(table, 0), above) + 1
             self._ids[table] = issued
             return issued
 

@@ -123,6 +123,20 @@ def test_import_export_rename_delete(client: FlaskClient) -> None:
     assert _dags(client) == []
 
 
+def test_a_deleted_dags_id_is_never_given_again(client: FlaskClient) -> None:
+    # redcap_data_access_groups.group_id is AUTO_INCREMENT (V15 Resources/sql/install.sql): a DAG made
+    # after the newest one was deleted takes the next id, not the freed one.
+    add = [{"data_access_group_name": "First", "unique_group_name": ""}]
+    assert _call(client, "dag", add, action="import").text == "1"
+    (first,) = _dags(client)
+    pairs = [("token", ADMIN), ("content", "dag"), ("action", "delete"), ("returnFormat", "json")]
+    assert post(client, [*pairs, ("dags[0]", "first")]).text == "1"
+    add = [{"data_access_group_name": "Second", "unique_group_name": ""}]
+    assert _call(client, "dag", add, action="import").text == "1"
+    (second,) = _dags(client)
+    assert second["data_access_group_id"] == first["data_access_group_id"] + 1
+
+
 def test_import_errors(client: FlaskClient) -> None:
     answer = _call(client, "dag", action="import", data=[{"data_access_group_name": "x"}])
     assert (answer.status_code, answer.data) == (400, json_error(DAG_COLUMNS_MISSING))

@@ -197,6 +197,32 @@ def test_event_ids_never_shift_and_a_new_event_takes_a_new_one(state: FakeState)
     assert _event_ids(client)["late_arm_1"] == max(during.values()) + 1
 
 
+def test_a_deleted_events_id_is_never_given_again(state: FakeState) -> None:
+    # redcap_events_metadata.event_id is AUTO_INCREMENT (V15 Resources/sql/install.sql): MySQL hands no
+    # value out twice, so a new event after the newest was deleted takes the next id, not the freed one,
+    # and the fixture's own ids are not reused after a reset either.
+    client = api(state)
+    fixture_top = max(_event_ids(client).values())
+    _send(client, "event", [{"event_name": "Early", "arm_num": "1"}])
+    early = _event_ids(client)["early_arm_1"]
+    assert early == fixture_top + 1
+    assert _send(client, "event", action="delete", **{"events[0]": "early_arm_1"}).get_data() == b"1"
+    _send(client, "event", [{"event_name": "Again", "arm_num": "1"}])
+    assert _event_ids(client)["again_arm_1"] == early + 1
+    state.reset()
+    _send(client, "event", [{"event_name": "After", "arm_num": "1"}])
+    assert _event_ids(client)["after_arm_1"] == early + 2
+
+
+def test_a_failed_event_import_gives_out_no_id(state: FakeState) -> None:
+    client = api(state)
+    top = max(_event_ids(client).values())
+    bad = [{"event_name": "Fine", "arm_num": "1"}, {"event_name": "Bad", "arm_num": "9"}]
+    assert _send(client, "event", bad).status_code == 400
+    _send(client, "event", [{"event_name": "Next", "arm_num": "1"}])
+    assert _event_ids(client)["next_arm_1"] == top + 1
+
+
 def test_event_override_replaces_every_event(state: FakeState) -> None:
     client = api(state)
     answer = _send(client, "event", [{"event_name": "Only", "arm_num": "1"}], override="1")

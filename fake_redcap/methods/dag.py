@@ -169,7 +169,6 @@ def import_dags(call: Call) -> Reply:
     project = call.project
     errors: list[str] = []
     dags = list(project.dags)
-    next_id = _next_group_id(call)
     for item in items:
         name, unique = _text(item, "data_access_group_name"), _text(item, "unique_group_name").strip()
         if name == "":
@@ -183,8 +182,9 @@ def import_dags(call: Call) -> Reply:
             if found is not None:
                 dags[found] = dataclasses.replace(dags[found], name=name)
             else:
-                dags.append(Dag(next_id, name, ""))
-                next_id += 1
+                # An id is taken as the row is inserted: InnoDB does not give it back when the
+                # transaction is rolled back, so a failed import still uses it up, as in MySQL.
+                dags.append(Dag(_next_group_id(call), name, ""))
             dags = list(with_unique_names(dags))
     if errors:
         raise ApiError(400, "\n".join(errors))
@@ -194,10 +194,10 @@ def import_dags(call: Call) -> Reply:
 
 
 def _next_group_id(call: Call) -> int:
-    """redcap_data_access_groups.group_id is AUTO_INCREMENT across every project of the server: the fake
-    takes one above every id any served project holds."""
+    """redcap_data_access_groups.group_id is AUTO_INCREMENT across every project of the server: above
+    every id a served project holds and every id handed out before, a deleted DAG's included."""
     ids = [d.group_id for s in call.state.served for d in s.project.dags]
-    return max(ids, default=0) + 1
+    return call.state.next_id("redcap_data_access_groups", above=max(ids, default=0))
 
 
 def _text(item: Item, key: str) -> str:

@@ -260,7 +260,6 @@ def import_events(call: Call) -> Reply:
         suffix = "" if override else ",unique_event_name"
         raise ApiError(400, f"{MISSING} event_name,arm_num{suffix}")
     events = [] if override else list(project.events)
-    next_id = _next_event_id(call)
     renamed: dict[str, str] = {}  # old unique name -> new event name
     errors: list[str] = []
     arm_numbers = {a.number for a in project.arms}
@@ -283,13 +282,15 @@ def import_events(call: Call) -> Reply:
                 name=name,
                 arm=int(float(row["arm_num"])),
                 forms=(),
-                event_id=next_id,
+                event_id=None,  # given below, once every row passed
                 custom_label=label,
             )
         )
-        next_id += 1
     if errors:
         raise ApiError(400, "\n".join(errors))
+    events = [
+        e if e.event_id is not None else dataclasses.replace(e, event_id=_next_event_id(call)) for e in events
+    ]
     updated = _renamed_events(project, events, renamed)
     _serve(call, updated, "redcap_events", f"project_id = {project.project_id}", "Import events (API)")
     return _answer(call, len(rows))
@@ -305,10 +306,10 @@ def _pinned(project: Project) -> Project:
 
 
 def _next_event_id(call: Call) -> int:
-    """redcap_events_metadata.event_id is AUTO_INCREMENT across the server: one above every id a served
-    project holds."""
+    """redcap_events_metadata.event_id is AUTO_INCREMENT across the server: above every id a served
+    project holds and every id handed out before, a deleted event's included (never reused)."""
     ids = [event_id(s.project, e) for s in call.state.served for e in s.project.events]
-    return max(ids, default=0) + 1
+    return call.state.next_id("redcap_events_metadata", above=max(ids, default=0))
 
 
 def _event_row_error(row: dict[str, str], position: int, arm_numbers: set[int]) -> str | None:
