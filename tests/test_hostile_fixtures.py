@@ -254,9 +254,9 @@ def _redcap_fixture(folder: Path, spec: dict[str, str]) -> Path:
             "records.csv line 2.record: the record name contains the control character U+0000",
         ),
         (b"\xff\xfe\n", "records.csv is not UTF-8 text"),
-        (b"", "records.csv is empty"),
+        (b"\n1\n", "records.csv line 1: the header lacks record_id"),  # empty alone: no records
     ],
-    ids=["nul-byte", "not-utf8", "empty"],
+    ids=["nul-byte", "not-utf8", "no-header"],
 )
 def test_a_broken_records_csv_is_refused(tmp_path: Path, content: bytes, fragment: str) -> None:
     (tmp_path / "dd.csv").write_text(

@@ -1,0 +1,177 @@
+"""REDCap's CSV files as a user's REDCap wrote them (issue 14, point 2): each CSV delimiter a user may
+choose (V15 User.php:904-921; the downloads use it), older and Excel-saved data dictionaries, the
+Excel padding of annotations, the arms download's CSV-injection TAB, and empty exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fake_redcap.fixture import FixtureError, load_fixture
+from fake_redcap.fixture.redcap_csv import delimiter
+from tests.support import write_fixture
+
+USER = {"username": "u", "token": "8C1F0D6E2B9A47F3A5D2C7B19E04F6A1", "data_export": "full"}
+LABELS = [
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+]
+FIELDS = [
+    ["record_id", "visit", "", "text", "Record ID"],
+    ["pets", "visit", "About you", "checkbox", "Pets, if any", "1, Cat | 2, Dog; or wolf"],
+    ["age", "visit", "", "text", "Age", "", "", "integer", "0", "120"],
+    ["when", "visit", "", "text", "Visit date", "", "", "date_ymd", *[""] * 9, " @TODAY"],
+]
+RECORDS = [
+    ["record_id", "redcap_event_name", "pets___1", "pets___2", "age", "when", "visit_complete"],
+    ["1", "one_arm_1", "1", "0", "40", "2024-02-29", "2"],
+    ["2", "two_arm_2", "0", "0", "", "", "0"],
+]
+ARMS = [["arm_num", "name"], ["1", "Arm 1"], ["2", "\t-minus"]]
+EVENTS = [
+    ["event_name", "arm_num", "unique_event_name", "custom_event_label", "event_id"],
+    ["One", "1", "one_arm_1", "", "11"],
+    ["Two", "2", "two_arm_2", "", "12"],
+]
+MAPPINGS = [
+    ["arm_num", "unique_event_name", "form"],
+    ["1", "one_arm_1", "visit"],
+    ["2", "two_arm_2", "visit"],
+]
+
+
+def fputcsv(rows: list[list[str]], sep: str) -> str:
+    """Lines as PHP's fputcsv writes them: a cell is quoted when it holds the delimiter, a quote, a
+    space, a TAB, CR or LF."""
+
+    def cell(text: str) -> str:
+        if any(c in text for c in (sep, '"', " ", "\t", "\r", "\n")):
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    return "".join(sep.join(cell(c) for c in row) + "\n" for row in rows)
+
+
+def project_from(folder: Path, files: dict[str, str], doc: dict[str, object] | None = None) -> Path:
+    names = {
+        "data_dictionary": "dd.csv",
+        "records": "records.csv",
+        "arms": "arms.csv",
+        "events": "events.csv",
+        "instrument_event_mappings": "designations.csv",
+    }
+    return write_fixture(
+        folder,
+        {"redcap": {k: names[k] for k in files}, **(doc or {}), "users": [USER]},
+        {names[k]: text.encode("utf-8") for k, text in files.items()},
+    )
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|", "^", " "])
+def test_every_delimiter_a_user_may_choose_reads_the_same_project(tmp_path: Path, sep: str) -> None:
+    files = {
+        "data_dictionary": "\ufeff" + fputcsv([LABELS, *FIELDS], sep),
+        "records": fputcsv(RECORDS, sep),
+        "arms": fputcsv(ARMS, sep),
+        "events": fputcsv(EVENTS, sep),
+        "instrument_event_mappings": fputcsv(MAPPINGS, sep),
+    }
+    project = load_fixture(project_from(tmp_path, files))
+    pets = project.field("pets")
+    assert pets is not None and (pets.label, pets.choices, pets.section_header) == (
+        "Pets, if any",
+        "1, Cat | 2, Dog; or wolf",
+        "About you",
+    )
+    when = project.field("when")
+    assert when is not None and when.annotation == "@TODAY"  # the download's Excel pad taken off
+    assert [a.name for a in project.arms] == ["Arm 1", "-minus"]  # arrayToCsv's TAB taken off
+    assert [(e.unique_name, e.arm, e.forms) for e in project.events] == [
+        ("one_arm_1", 1, ("visit",)),
+        ("two_arm_2", 2, ("visit",)),
+    ]
+    assert [(r.record, r.event, dict(r.values)) for r in project.records] == [
+        ("1", "one_arm_1", {"pets___1": "1", "age": "40", "when": "2024-02-29", "visit_complete": "2"}),
+        ("2", "two_arm_2", {"visit_complete": "0"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first_line", "sep"),
+    [
+        ('"Variable / Field Name","Form Name"', ","),
+        ('"Variable / Field Name";"Form Name"', ";"),
+        ('"a ""quoted"" label"|b', "|"),
+        ("Variable / Field Name,Form Name", ","),  # Excel leaves it unquoted
+        ("Variable / Field Name;Form Name", ";"),
+        ("record_id\tage", "\t"),
+        ("record_id age", " "),
+        ("record_id", ","),
+    ],
+)
+def test_the_delimiter_is_the_character_after_the_first_header_cell(first_line: str, sep: str) -> None:
+    assert delimiter(first_line + "\n1\n") == sep
+
+
+def test_an_older_data_dictionary_with_fewer_columns_loads_with_the_rest_blank(tmp_path: Path) -> None:
+    """REDCap's upload reads columns by position and leaves missing ones blank (V15 Design.php:243-349);
+    its own demonstration dictionary (Design/data_dictionary_demo_download.php) has 16 columns."""
+    sixteen = [row[:16] for row in (LABELS, *FIELDS[:3])]
+    project = load_fixture(project_from(tmp_path, {"data_dictionary": fputcsv(sixteen, ",")}))
+    age = project.field("age")
+    assert age is not None and (age.validation, age.validation_max, age.annotation) == ("integer", "120", "")
+
+
+def test_excels_empty_trailing_columns_are_ignored_and_a_value_there_is_refused(tmp_path: Path) -> None:
+    rows = [[*LABELS, "", ""], *([*f, *[""] * (20 - len(f))] for f in FIELDS)]
+    project = load_fixture(project_from(tmp_path / "empty", {"data_dictionary": fputcsv(rows, ",")}))
+    assert [f.name for f in project.fields] == ["record_id", "pets", "age", "when"]
+    rows[2][19] = "stray"
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(project_from(tmp_path / "stray", {"data_dictionary": fputcsv(rows, ",")}))
+    assert str(caught.value).endswith(
+        "dd.csv line 3: column 20 holds 'stray', but a data dictionary has 18 columns (the 18th is Field"
+        " Annotation). Fix: remove the columns after the 18th."
+    )
+
+
+def test_the_legacy_field_units_column_is_refused_as_redcaps_upload_refuses_it(tmp_path: Path) -> None:
+    header = ["Variable / Field Name", "Form Name", "Field Units", *LABELS[2:]]
+    rows = [header, ["record_id", "f", "", "text"]]
+    with pytest.raises(FixtureError, match=r"dd.csv line 1: the third column is the legacy 'Field Units'"):
+        load_fixture(project_from(tmp_path, {"data_dictionary": fputcsv(rows, ",")}))
+
+
+@pytest.mark.parametrize("blank", ["", "\n", "\r\n"])
+def test_an_empty_record_export_is_a_project_without_records(tmp_path: Path, blank: str) -> None:
+    """The raw export of a project without records is "\\n" (the fake answers so as REDCap does)."""
+    files = {"data_dictionary": fputcsv([LABELS, *FIELDS], ","), "records": blank}
+    assert load_fixture(project_from(tmp_path, files)).records == ()
+
+
+def test_a_header_only_designations_file_designates_nothing(tmp_path: Path) -> None:
+    files = {
+        "data_dictionary": fputcsv([LABELS, *FIELDS], ","),
+        "arms": fputcsv(ARMS[:2], ","),
+        "events": fputcsv(EVENTS[:2], ","),
+        "instrument_event_mappings": "arm_num,unique_event_name,form",
+    }
+    project = load_fixture(project_from(tmp_path, files))
+    assert [(e.unique_name, e.forms) for e in project.events] == [("one_arm_1", ())]
