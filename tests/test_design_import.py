@@ -238,6 +238,19 @@ def test_mapping_import_replaces_every_designation(state: FakeState) -> None:
     assert mapping == [{"arm_num": 1, "unique_event_name": "visit_2_arm_1", "form": "enrollment"}]
 
 
+def test_mapping_import_takes_a_stored_arm_without_events(state: FakeState) -> None:
+    # Event::saveEventMapping checks the arm with Arm::getArm, a query of redcap_events_arms (V15
+    # Classes/Event.php:33, Arm.php:67-80): an arm with no event yet exists for it. The event decides
+    # the designation.
+    client = api(state)
+    assert _send(client, "arm", [{"arm_num": 2, "name": "Drug B"}]).get_data(as_text=True) == "1"
+    rows = [{"arm_num": "2", "unique_event_name": "visit_2_arm_1", "form": "enrollment"}]
+    answer = _send(client, "formEventMapping", rows)
+    assert (answer.status_code, answer.get_data(as_text=True)) == (200, "1")
+    mapping = _send(client, "formEventMapping").get_json()
+    assert mapping == [{"arm_num": 1, "unique_event_name": "visit_2_arm_1", "form": "enrollment"}]
+
+
 def test_mapping_import_lists_every_problem(state: FakeState) -> None:
     rows = [
         {"arm_num": "9", "unique_event_name": "nope", "form": "labs"},

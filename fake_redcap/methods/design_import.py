@@ -425,7 +425,9 @@ def import_form_event_mapping(call: Call) -> Reply:
     first = rows[0] if rows else {}
     if not rows or not {"form", "unique_event_name", "arm_num"} <= set(first):
         raise ApiError(400, f"{MISSING} arm_num,unique_event_name,form")
-    arms = {a.number for a in project.arms if any(e.arm == a.number for e in project.events)}
+    # Arm::getArm reads redcap_events_arms itself (V15 Classes/Event.php saveEventMapping:33, Arm.php:67-80):
+    # any stored arm passes, one without events too (Project::loadEvents would not see it).
+    arms = {a.number for a in project.arms}
     events = {e.unique_name for e in project.events}
     if _classic(project):  # the hidden arm 1 and its event "Event 1"
         arms, events = {1}, {"event_1_arm_1"}
