@@ -328,8 +328,8 @@ class RedcapClient:
         reserved = sorted({"token", "content", "returnFormat", "data"} & set(extra))
         if reserved:
             raise ValueError(f"export_content sets or refuses these parameters itself: {', '.join(reserved)}")
-        if extra.get("action", "export") != "export":
-            raise ValueError("export_content only exports (action=export)")
+        if extra.get("action", "export") not in ("export", "list"):  # list: the File Repository's
+            raise ValueError("export_content only exports (action=export or list)")
         pairs = [("content", content), *((str(k), str(v)) for k, v in extra.items())]
 
         def read(resp: requests.Response) -> bytes:
@@ -368,6 +368,26 @@ class RedcapClient:
         def read(resp: requests.Response) -> FileType:
             meta = file_headers(resp)
             return FileType(meta.filename, meta.mime_type)
+
+        return self._post(params, retry=True, on_ok=read)
+
+    def export_repository_file(self, doc_id: int, dest: Path | None = None) -> tuple[FileType, int]:
+        """Export a File Repository file (`content=fileRepository&action=export&doc_id=N`): its name and
+        MIME type from the headers (V15 API/fileRepository/export.php, RestUtility::sendFileContents)
+        and its size; with `dest`, its bytes written there (the file is replaced, whole, at each
+        attempt). Retried as the other exports are."""
+        if isinstance(doc_id, bool) or not isinstance(doc_id, int) or doc_id < 1:
+            raise ValueError(f"doc_id must be a positive integer, not {doc_id!r}")
+        params = [("content", "fileRepository"), ("action", "export"), ("doc_id", str(doc_id))]
+
+        def read(resp: requests.Response) -> tuple[FileType, int]:
+            meta = file_headers(resp)
+            if dest is None:
+                size = self._copy_body(resp, lambda chunk: None, None)
+            else:
+                with open(dest, "wb") as handle:
+                    size = self._copy_body(resp, handle.write, None)
+            return FileType(meta.filename, meta.mime_type), size
 
         return self._post(params, retry=True, on_ok=read)
 

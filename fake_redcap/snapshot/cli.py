@@ -9,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fake_redcap.fixture import FixtureError, load_fixture
+from fake_redcap.snapshot.access import pull_access
 from fake_redcap.snapshot.pull import BarHandle, PullError, pull_files, pull_records, pull_structure
+from fake_redcap.snapshot.repository import FOLDER as REPOSITORY
+from fake_redcap.snapshot.repository import pull_repository_files, walk
 from fake_redcap.snapshot.write import (
     FIXTURE_NAME,
-    OWNER,
     Options,
     Written,
     discard,
@@ -127,16 +129,29 @@ def snapshot(args: argparse.Namespace) -> int:
         f"Wrote {out}: {written.records} records, {written.files} files, {written.replaced} values replaced."
     )
     print(f"Serve it:  fake-redcap serve --fixture {out / FIXTURE_NAME}")
-    print(f"Its user {OWNER} has the token {written.token} (a new token for the fake, not the server's).")
+    print(
+        f"Its user {written.owner} has the token {written.token} "
+        "(a new token for the fake, not the server's)."
+    )
     return 0
 
 
 def _run(client: RedcapClient, stage: Path, out: Path, options: Options) -> Written:
     bar = progress_bars()
     pulled = pull_structure(client)
+    pulled.access = pull_access(client)
     pull_records(client, pulled, bar)
     (stage / "files").mkdir()
     pull_files(client, pulled, stage / "files" if options.with_files else None, bar)
+    pulled.repository = walk(client, pulled.notes)
+    if pulled.repository is not None:
+        (stage / REPOSITORY).mkdir()
+        progress = bar("File Repository", len(pulled.repository.files))
+        try:
+            kept = stage / REPOSITORY if options.with_files else None
+            pull_repository_files(client, pulled.repository, kept, progress.update)
+        finally:
+            progress.close()
     written = write_fixture(pulled, stage, options)
     finish(stage, out, load_fixture)
     return written

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fake_redcap.snapshot.access import DAG_COLUMN, Access
+from fake_redcap.snapshot.repository import PulledRepository
 from redcap_file_client import RedcapClient, RedcapError
 
 RECORD_BATCH = 100  # records per record export request
 
-# The flat, raw record export as REDCap's own "CSV (raw data)" download has it: no labels, no survey or data
-# access group columns ("false" is false: V15 API/index.php:266-267 takes only '1' or 'true').
+# The flat, raw record export as REDCap's own "CSV (raw data)" download has it: no labels, no survey
+# columns ("false" is false: V15 API/index.php:266-267 takes only '1' or 'true'); each record's data
+# access group when the caller is in none (V15 API/record/export.php:234).
 RECORD_EXPORT = {
     "format": "csv",
     "type": "flat",
@@ -28,7 +31,7 @@ RECORD_EXPORT = {
     "rawOrLabelHeaders": "raw",
     "exportCheckboxLabel": "false",
     "exportSurveyFields": "false",
-    "exportDataAccessGroups": "false",
+    "exportDataAccessGroups": "true",
 }
 RECORD_META = ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance")
 
@@ -73,6 +76,8 @@ class Pulled:
     files: list[PulledFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the snapshot could not pull, said to the user
     repeating_refused: bool = False  # repeatingFormsEvents refused: the set-up is read from the records
+    access: Access = field(default_factory=Access)  # DAGs, users and roles (snapshot/access.py)
+    repository: PulledRepository | None = None  # the File Repository (snapshot/repository.py)
 
     @property
     def longitudinal(self) -> bool:
@@ -181,6 +186,11 @@ def pull_records(client: RedcapClient, pulled: Pulled, bar: Bar = no_bar) -> Non
             "instance in the data is not repeating in the snapshot. Fix: give the user Project Design "
             "and Setup, or use another token"
         )
+    if (pulled.access.dags and DAG_COLUMN not in pulled.record_header) or pulled.access.in_a_dag:
+        pulled.notes.append(
+            "the token's user is in a data access group: only its group's records were pulled. Fix: use "
+            "the token of a user in no data access group"
+        )
     missing = missing_fields(pulled)
     if missing:
         pulled.notes.append(
@@ -215,6 +225,7 @@ def missing_fields(pulled: Pulled) -> list[str]:
     if not pulled.record_header:
         return []
     columns = {c.split("___", 1)[0] for c in pulled.record_header} | set(pulled.record_header)
+    columns.discard(DAG_COLUMN)
     wanted: list[str] = []
     for meta in pulled.metadata:
         if meta.get("field_type") != "descriptive":

@@ -23,8 +23,11 @@ from typing import Any
 
 import yaml
 
+from fake_redcap.fixture.access import OTHER_RIGHTS
 from fake_redcap.fixture.redcap_csv import DICTIONARY_COLUMNS
+from fake_redcap.snapshot.access import DAG_COLUMN, Groups, dag_entries, role_entries, user_entries
 from fake_redcap.snapshot.pull import RECORD_META, Pulled
+from fake_redcap.snapshot.repository import repository_section
 from fake_redcap.snapshot.synthetic import Synthesizer, must_replace
 
 FIXTURE_NAME = "project.yaml"
@@ -48,6 +51,7 @@ class Written:
     files: int
     replaced: int
     notes: list[str]
+    owner: str = OWNER
 
 
 def staging_folder(out: Path) -> Path:
@@ -135,9 +139,16 @@ def record_id_map(pulled: Pulled, options: Options) -> dict[str, str]:
     return {name: str(number) for number, name in enumerate(names, start=1)}
 
 
-def write_records(pulled: Pulled, stage: Path, ids: Mapping[str, str], options: Options) -> int:
-    """records.csv: the flat export with record IDs mapped and, unless `with_data`, the values that
-    must not leave the server replaced. Returns how many values were replaced."""
+def write_records(
+    pulled: Pulled,
+    stage: Path,
+    ids: Mapping[str, str],
+    options: Options,
+    dags: Mapping[str, str] | None = None,
+) -> int:
+    """records.csv: the flat export with record IDs mapped, DAG names as the fake makes them (`dags`)
+    and, unless `with_data`, the values that must not leave the server replaced. Returns how many
+    values were replaced."""
     fields = {str(m["field_name"]): m for m in pulled.metadata}
     replace: dict[int, Mapping[str, Any]] = {}
     if not options.with_data:
@@ -150,9 +161,12 @@ def write_records(pulled: Pulled, stage: Path, ids: Mapping[str, str], options: 
                 replace[index] = meta
     synth = Synthesizer()
     rows = []
+    group = pulled.record_header.index(DAG_COLUMN) if DAG_COLUMN in pulled.record_header else None
     for line in pulled.records:
         row = list(line)
         row[0] = ids[row[0]]
+        if group is not None and dags and group < len(row):
+            row[group] = dags.get(row[group], row[group])
         for index, field_meta in replace.items():
             if index < len(row):
                 row[index] = synth.value(field_meta, pulled.record_header[index], row[index])
@@ -188,10 +202,10 @@ def file_rows(pulled: Pulled, stage: Path, ids: Mapping[str, str], options: Opti
     return list(rows.values())
 
 
-def owner_user(token: str) -> dict[str, Any]:
-    """One user with every right a project's creator has."""
+def owner_user(token: str, name: str = OWNER) -> dict[str, Any]:
+    """One user with every right a project's creator has (in no DAG, so it sees every record)."""
     return {
-        "username": OWNER,
+        "username": name,
         "token": token,
         "data_export": "full",
         "api_import": True,
@@ -200,18 +214,51 @@ def owner_user(token: str) -> dict[str, Any]:
         "design": True,
         "user_rights": True,
         "mobile_app": True,
+        "rights": {name: 2 if name == "lock_records" else 1 for name in OTHER_RIGHTS},
     }
+
+
+def _free_name(users: list[dict[str, Any]]) -> str:
+    """`owner`, or `owner_2` ... when the project has a user of that name."""
+    taken = {str(u["username"]).casefold() for u in users}
+    number = 1
+    name = OWNER
+    while name.casefold() in taken:
+        number += 1
+        name = f"{OWNER}_{number}"
+    return name
+
+
+def access_sections(pulled: Pulled, options: Options, token: str) -> tuple[dict[str, Any], Groups, str]:
+    """`dags`, `roles` and `users` (the owner first), the DAG names' translation and the owner's name."""
+    access = pulled.access
+    groups = Groups([], {})
+    if access.dags or DAG_COLUMN in pulled.record_header:
+        groups = dag_entries(access, pulled.record_header, pulled.records)
+    forms = [str(i["instrument_name"]) for i in pulled.instruments]
+    users = user_entries(access, forms, groups, options.with_data)
+    owner = _free_name(users)
+    sections: dict[str, Any] = {}
+    if groups.entries:
+        sections["dags"] = groups.entries
+    roles = role_entries(access, forms)
+    if roles:
+        sections["roles"] = roles
+    sections["users"] = [owner_user(token, owner), *users]
+    pulled.notes[:0] = access.notes
+    return sections, groups, owner
 
 
 def write_fixture(pulled: Pulled, stage: Path, options: Options) -> Written:
     """Every file of the snapshot, in `stage`."""
     redcap = write_structure(pulled, stage)
     ids = record_id_map(pulled, options)
+    token = secrets.token_hex(16).upper()
+    people, groups, owner = access_sections(pulled, options, token)
     replaced = 0
     if pulled.record_header:
         redcap["records"] = "records.csv"
-        replaced = write_records(pulled, stage, ids, options)
-    token = secrets.token_hex(16).upper()
+        replaced = write_records(pulled, stage, ids, options, groups.rename)
     info = pulled.info
     document: dict[str, Any] = {
         "project": {
@@ -225,11 +272,13 @@ def write_fixture(pulled: Pulled, stage: Path, options: Options) -> Written:
             {"name": str(i["instrument_name"]), "label": str(i["instrument_label"])}
             for i in pulled.instruments
         ],
-        "users": [owner_user(token)],
+        **people,
     }
     rows = file_rows(pulled, stage, ids, options)
     if rows:
         document["records"] = rows
+    if pulled.repository is not None and (pulled.repository.folders or pulled.repository.files):
+        document["file_repository"] = repository_section(pulled.repository, stage, options.with_files)
     values = "as the server holds them" if options.with_data else "identifiers and free text synthetic"
     files = "as stored" if options.with_files else "placeholders (zeros) of the same name, type and size"
     ids_kept = "kept" if options.keep_record_ids else "renumbered"
@@ -239,4 +288,4 @@ def write_fixture(pulled: Pulled, stage: Path, options: Options) -> Written:
     )
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
     (stage / FIXTURE_NAME).write_text(head + text, encoding="utf-8")
-    return Written(stage, token, len(ids), len(pulled.files), replaced, pulled.notes)
+    return Written(stage, token, len(ids), len(pulled.files), replaced, pulled.notes, owner)
