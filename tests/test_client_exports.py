@@ -3,6 +3,8 @@ raw-socket stub: what is sent, and each answer that is not data raising `RedcapE
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from redcap_file_client import RedcapClient, RedcapError
@@ -65,3 +67,54 @@ def test_export_file_type_reads_the_headers_only() -> None:
         kind = RedcapClient(stub.url, TOKEN, retries=0).export_file_type("1", "consent", repeat_instance=2)
     assert (kind.filename, kind.mime_type) == ("consent form.pdf", "application/pdf")
     assert ("repeat_instance", "2") in stub.requests[0].form_pairs()
+
+
+def test_export_repository_file_writes_the_bytes_and_gives_name_type_and_size(tmp_path: Path) -> None:
+    body = b"%PDF-1.4\n" * 1000
+    target = tmp_path / "sop.bin"
+    with serve(file_response(body, 'application/pdf; name="sop.pdf"')) as stub:
+        kind, size = RedcapClient(stub.url, TOKEN, retries=0).export_repository_file(40, target)
+    assert (kind.filename, kind.mime_type, size) == ("sop.pdf", "application/pdf", len(body))
+    assert target.read_bytes() == body
+    assert stub.requests[0].form_pairs() == [
+        ("token", TOKEN),
+        ("content", "fileRepository"),
+        ("action", "export"),
+        ("doc_id", "40"),
+        ("returnFormat", "json"),
+    ]
+
+
+def test_export_repository_file_without_a_destination_counts_the_bytes(tmp_path: Path) -> None:
+    with serve(file_response(b"abc\n", 'text/plain; name="a.txt";charset=UTF-8')) as stub:
+        kind, size = RedcapClient(stub.url, TOKEN, retries=0).export_repository_file(1)
+    assert (kind.filename, kind.mime_type, size) == ("a.txt", "text/plain", 4)
+
+
+def test_export_repository_file_retried_writes_the_whole_file_once(tmp_path: Path) -> None:
+    body = b"0123456789" * 100
+    cut = response(
+        200,
+        body[:100],
+        [("Content-Type", 'text/plain; name="a.txt"')],
+        content_length=len(body),
+        then="close",
+    )
+    target = tmp_path / "a.bin"
+    with serve(cut, file_response(body, 'text/plain; name="a.txt"')) as stub:
+        _, size = RedcapClient(stub.url, TOKEN, retries=1, backoff=0).export_repository_file(3, target)
+    assert size == len(body) and target.read_bytes() == body and len(stub.requests) == 2
+
+
+@pytest.mark.parametrize("doc_id", [0, -1, True, "7"])
+def test_export_repository_file_refuses_a_bad_doc_id(doc_id: object) -> None:
+    client = RedcapClient("http://127.0.0.1:9/api/", TOKEN, retries=0)
+    with pytest.raises(ValueError):
+        client.export_repository_file(doc_id)  # type: ignore[arg-type]
+
+
+def test_export_content_lists_the_file_repository() -> None:
+    with serve(response(200, b'[{"folder_id":1,"name":"Protocols"}]', JSON)) as stub:
+        rows = RedcapClient(stub.url, TOKEN, retries=0).export_json("fileRepository", {"action": "list"})
+    assert rows == [{"folder_id": 1, "name": "Protocols"}]
+    assert ("action", "list") in stub.requests[0].form_pairs()
