@@ -202,7 +202,7 @@ def _events(project: Project) -> str:
         parts.append(
             f'\t<StudyEventDef OID="Event.{event.unique_name}" Name="{rcview_escape(name)}" Type="Common" '
             f'Repeating="{repeating}" redcap:EventName="{rcview_escape(event.name)}" '
-            'redcap:CustomEventLabel="" '
+            f'redcap:CustomEventLabel="{escape_keep(event.custom_label)}" '
             f'redcap:UniqueEventName="{event.unique_name}" redcap:ArmNum="{event.arm}" '
             f'redcap:ArmName="{rcview_escape(arm)}" redcap:DayOffset="{offset}" redcap:OffsetMin="0" '
             'redcap:OffsetMax="0">\n'

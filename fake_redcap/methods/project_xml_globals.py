@@ -160,6 +160,8 @@ def _repeating(project: Project) -> str:
     event as RepeatingEvent, repeating forms in form order."""
     if not project.repeating:
         return ""
+    from fake_redcap.methods.project_xml import escape_keep
+
     parts = ["\t<redcap:RepeatingInstrumentsAndEvents>\n"]
     events: list[str | None] = [e.unique_name for e in ordered_events(project)] if project.events else [None]
     for event in events:
@@ -170,14 +172,15 @@ def _repeating(project: Project) -> str:
         if any(r.form is None for r in rules):
             parts.append(f'\t\t<redcap:RepeatingEvent redcap:UniqueEventName="{name}"/>\n')
             continue
-        forms = {r.form for r in rules}
+        labels = {r.form: r.label for r in rules}
         parts.append("\t\t<redcap:RepeatingInstruments>\n")
+        # RCView::escape($custom_label, false) (ODM.php:373)
         parts += [
             f'\t\t\t<redcap:RepeatingInstrument redcap:UniqueEventName="{name}" '
             f'redcap:RepeatInstrument="{form}" '
-            'redcap:CustomLabel=""/>\n'
+            f'redcap:CustomLabel="{escape_keep(labels[form])}"/>\n'
             for form in project.forms
-            if form in forms
+            if form in labels
         ]
         parts.append("\t\t</redcap:RepeatingInstruments>\n")
     parts.append("\t</redcap:RepeatingInstrumentsAndEvents>\n")
