@@ -25,7 +25,19 @@ IN_DAG = "A0000000000000000000000000000002"
 NO_REPOSITORY = "A0000000000000000000000000000003"
 
 PROJECT: dict[str, Any] = {
-    "project": {"project_id": 71, "title": "Sites and people"},
+    "project": {
+        "project_id": 71,
+        "title": "Sites and people",
+        "status": "production",
+        "attributes": {
+            "purpose": 2,
+            "project_notes": "Multi-site study",
+            "record_autonumbering_enabled": 1,
+            "project_pi_firstname": "Perpetua",
+            "project_pi_lastname": "Investigatorova",
+            "project_irb_number": "IRB-2024-77",
+        },
+    },
     "redcap_version": "15.7.6",
     "fields": [
         {"name": "record_id", "form": "enrollment", "type": "text"},
@@ -101,7 +113,16 @@ PROJECT: dict[str, Any] = {
         ],
     },
 }
-SECRETS = ("alice.admin", "bob.north", "carol.role", "alice@hospital.example", "Alice", "Adminson")
+SECRETS = (
+    "alice.admin",
+    "bob.north",
+    "carol.role",
+    "alice@hospital.example",
+    "Alice",
+    "Adminson",
+    "Perpetua",
+    "Investigatorova",
+)
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +174,9 @@ def test_round_trip_of_dags_users_roles_and_the_file_repository(
     try:
         owner = copy.state.served[0].project.users[0]
         assert owner.username == "owner"
+        info = post(source.url, ADMIN, content="project").json()
+        assert info["project_pi_lastname"] == "Investigatorova" and info["in_production"] == 1
+        assert post(copy.url, owner.token, content="project").json() == info
         for content in ("dag", "user", "userRole", "userRoleMapping", "userDagMapping"):
             want = post(source.url, ADMIN, content=content).json()
             have = [

@@ -25,6 +25,7 @@ import yaml
 
 from fake_redcap.fixture.access import OTHER_RIGHTS
 from fake_redcap.fixture.redcap_csv import DICTIONARY_COLUMNS
+from fake_redcap.fixture.structure import INTEGER_ATTRIBUTES, TEXT_ATTRIBUTES
 from fake_redcap.snapshot.access import DAG_COLUMN, Groups, dag_entries, role_entries, user_entries
 from fake_redcap.snapshot.pull import RECORD_META, Pulled
 from fake_redcap.snapshot.repository import repository_section
@@ -249,6 +250,31 @@ def access_sections(pulled: Pulled, options: Options, token: str) -> tuple[dict[
     return sections, groups, owner
 
 
+# A person's name: left out unless --with-data (the PI's e-mail is not an attribute a fixture sets).
+PERSONAL_ATTRIBUTES = ("project_pi_firstname", "project_pi_lastname")
+
+
+def project_section(pulled: Pulled, options: Options) -> dict[str, Any]:
+    """`project:` with the attributes content=project gave that a fixture may set."""
+    info = pulled.info
+    attributes: dict[str, str | int] = {}
+    for key in TEXT_ATTRIBUTES:
+        if key in info and (options.with_data or key not in PERSONAL_ATTRIBUTES):
+            attributes[key] = str(info[key] if info[key] is not None else "")
+    for key in INTEGER_ATTRIBUTES:
+        text = str(info.get(key, "")).strip()
+        if text.lstrip("-").isdigit():
+            attributes[key] = int(text)
+    section: dict[str, Any] = {
+        "project_id": int(info["project_id"]),
+        "title": str(info.get("project_title", "")),
+        "status": STATUSES.get(str(info.get("in_production", "0")), "development"),
+    }
+    if attributes:
+        section["attributes"] = attributes
+    return section
+
+
 def write_fixture(pulled: Pulled, stage: Path, options: Options) -> Written:
     """Every file of the snapshot, in `stage`."""
     redcap = write_structure(pulled, stage)
@@ -259,13 +285,8 @@ def write_fixture(pulled: Pulled, stage: Path, options: Options) -> Written:
     if pulled.record_header:
         redcap["records"] = "records.csv"
         replaced = write_records(pulled, stage, ids, options, groups.rename)
-    info = pulled.info
     document: dict[str, Any] = {
-        "project": {
-            "project_id": int(info["project_id"]),
-            "title": str(info.get("project_title", "")),
-            "status": STATUSES.get(str(info.get("in_production", "0")), "development"),
-        },
+        "project": project_section(pulled, options),
         "redcap_version": pulled.version,
         "redcap": redcap,
         "instruments": [
