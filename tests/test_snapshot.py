@@ -24,7 +24,7 @@ from fake_redcap import FakeServer, FakeState, load_fixture
 from fake_redcap.cli import main
 from fake_redcap.model import ExportRight, Project
 from fake_redcap.snapshot import pull
-from fake_redcap.snapshot.synthetic import is_free_text, is_identifier
+from fake_redcap.snapshot.synthetic import is_free_text, is_identifier, is_personal
 
 DEMO = Path(__file__).resolve().parent.parent / "fake_redcap" / "demo"
 FIXTURES = (*REFERENCE_FIXTURES, DEMO / "every_field_type" / "project.yaml", DEMO / "longitudinal.yaml")
@@ -148,7 +148,7 @@ def distinctive_values(project: Project) -> set[str]:
                 "identifier": "y" if field.identifier else "",
                 "text_validation_type_or_show_slider_number": field.validation or "",
             }
-            if is_identifier(meta) or is_free_text(meta):
+            if is_identifier(meta) or is_free_text(meta) or is_personal(meta):
                 secret.add(value)
     return secret
 

@@ -92,7 +92,10 @@ def test_which_fields_are_replaced() -> None:
     assert must_replace({**meta("text"), "identifier": ""})  # free text
     assert must_replace({**meta("notes"), "identifier": ""})
     assert must_replace(meta("text", "email"))  # an identifier
-    assert not must_replace({**meta("text", "email"), "identifier": ""})
+    assert must_replace({**meta("text", "email"), "identifier": ""})  # an address, tagged or not
+    assert must_replace({**meta("text", "phone"), "identifier": ""})
+    assert not must_replace({**meta("text", "date_ymd"), "identifier": ""})
+    assert not must_replace({**meta("text", "zipcode"), "identifier": ""})
     assert not must_replace({**meta("radio"), "identifier": ""})  # codes are not free text
     assert not must_replace(meta("file"))  # files: placeholders, not their column
     assert choice_codes("1, Yes | 2, No, really | fatigue, F") == ["1", "2", "fatigue"]

@@ -1,8 +1,9 @@
 """Synthetic values of a field's type and validation, for the values a snapshot must not keep.
 
-Replaced (by default): every value of a field tagged Identifier, and every free-text value (a text field
-without validation, a notes field). Choice fields that are not identifiers keep their codes (they are not
-free text); an identifier-tagged choice field gets a random valid code, a checkbox column a random 0/1.
+Replaced (by default): every value of a field tagged Identifier, every free-text value (a text field
+without validation, a notes field), and every e-mail address, phone, SSN or MRN (by their validation).
+Choice fields that are not identifiers keep their codes (they are not free text); an identifier-tagged
+choice field gets a random valid code, a checkbox column a random 0/1.
 Dates stay valid dates in the field's bounds, numbers numbers in its bounds, emails emails. A value the
 fake could not make up (an sql field, a validation this version does not know) is left blank.
 
@@ -65,11 +66,23 @@ def is_identifier(meta: Mapping[str, Any]) -> bool:
     return str(meta.get("identifier") or "").strip().lower() == "y"
 
 
+# Validations whose values point at a person whether or not the field is tagged Identifier: replaced
+# by default too (a safer default than the tag alone; dates and postal codes stay for analysis).
+PERSONAL_VALIDATIONS = frozenset(
+    {"email", "phone", "phone_australia", "phone_uk", "phone_france", "ssn", "mrn_10d", "mrn_generic", "vmrn"}
+)
+
+
+def is_personal(meta: Mapping[str, Any]) -> bool:
+    validation = meta.get("text_validation_type_or_show_slider_number") or ""
+    return meta.get("field_type") == "text" and validation in PERSONAL_VALIDATIONS
+
+
 def must_replace(meta: Mapping[str, Any]) -> bool:
     """Whether a field's values are replaced by default (file fields: their files, not their column)."""
     if meta.get("field_type") in ("file", "descriptive"):
         return False
-    return is_identifier(meta) or is_free_text(meta)
+    return is_identifier(meta) or is_free_text(meta) or is_personal(meta)
 
 
 class Synthesizer:
