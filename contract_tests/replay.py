@@ -5,11 +5,12 @@
     fake-redcap replay DIR --redcap-target TARGET.yaml       # any server a target file names
     python -m contract_tests.replay DIR ...                  # the same from a clone
 
-Each exchange is sent again as recorded (the target's token put back for each `{{token:...}}`), over a
-plain socket, in file order (`_preflight.json` first, then by module and clause). The answer is
-normalised as the recorder normalises it and compared field by field: status, reason, each header
-(by name, in order) and the body (text or digest). Exit status 0 when every exchange matches, 1 when one
-differs, 2 for a usage problem.
+Each exchange is sent again as recorded (the target's token put back for each `{{token:...}}`, and the
+value the target's own answers made up for each `{{made:...}}`), by the client that recorded it, in
+the order of the run (`_order.txt`; without it `_preflight.json` first, then by module and clause).
+The answer is normalised as the recorder normalises it and compared field by field: status, reason,
+each header (by name, in order) and the body (text or digest). Exit status 0 when every exchange
+matches, 1 when one differs, 2 for a usage problem.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import requests
 
 from . import wire
 from .targets import Target, TargetError, in_process_fake, load_target
-from .transcript import FORMAT, Masker, answer_of, response_record
+from .transcript import FORMAT, ORDER_FILE, Made, Masker, answer_of, response_record
 from .versions import Version
 
 
@@ -45,8 +46,21 @@ class Difference:
 
 
 def transcript_files(folder: Path) -> list[Path]:
+    """The files in the order the run made them (its `_order.txt`), then any other: the preflight's
+    first, the rest by module and clause."""
     files = sorted(folder.rglob("*.json"))
-    return sorted(files, key=lambda p: (p.name != "_preflight.json", p.relative_to(folder).as_posix()))
+    listed = folder / ORDER_FILE
+    rank = {}
+    if listed.is_file():
+        rank = {name: i for i, name in enumerate(listed.read_text(encoding="utf-8").splitlines())}
+    return sorted(
+        files,
+        key=lambda p: (
+            rank.get(p.relative_to(folder).as_posix(), len(rank)),
+            p.name != "_preflight.json",
+            p.relative_to(folder).as_posix(),
+        ),
+    )
 
 
 def masker_of(target: Target) -> Masker:
@@ -105,6 +119,7 @@ def replay(folder: Path, target: Target) -> tuple[int, list[Difference]]:
             differences.append(Difference(name, 0, "format", FORMAT, document.get("format")))
             continue
         recorded_api = str(document["api_path"])
+        made = Made()  # the values this target's answers make up, bound to the transcript's placeholders
         for index, exchange in enumerate(document["exchanges"], start=1):
             request = exchange["request"]
             body = _request_bytes(request["body"])
@@ -114,13 +129,15 @@ def replay(folder: Path, target: Target) -> tuple[int, list[Difference]]:
             path_text = str(request["path"])
             if path_text.startswith(recorded_api):
                 path_text = api_path + path_text[len(recorded_api) :]
-            query = masker.unmask(str(request["query"]).encode("utf-8")).decode("utf-8")
+            query = made.unbind(masker.unmask(str(request["query"]).encode("utf-8"))).decode("utf-8")
             url = origin + path_text + (f"?{query}" if query else "")
             headers = {}
             for line in request["headers"]:
                 header, _, value = str(line).partition(": ")
                 headers[header] = masker.unmask(value.encode("latin-1")).decode("latin-1")
-            got = response_record(*send(session, request, url, headers, masker.unmask(body)))
+            got = response_record(
+                *send(session, request, url, headers, made.unbind(masker.unmask(body))), made
+            )
             if "text" in got["body"]:
                 got["body"]["text"] = masker.mask(got["body"]["text"].encode("utf-8")).decode("utf-8")
             sent += 1

@@ -7,16 +7,27 @@ by `make transcript`); replaying it here makes it a regression check of every an
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from contract_tests.replay import main, replay
+from contract_tests.replay import main, replay, transcript_files
 from contract_tests.targets import Target, in_process_fake
-from contract_tests.transcript import FORMAT, VOLATILE
+from contract_tests.transcript import (
+    FORMAT,
+    ORDER_FILE,
+    VOLATILE,
+    Made,
+    Masker,
+    clause_file,
+    normalise_body,
+    request_record,
+)
 from fake_redcap import load_fixture
-from tests.support.contract_runs import REFERENCE_FIXTURES, run_suite
+from tests.support.contract_runs import REFERENCE_FIXTURES, REPO, run_suite
 
 KEPT = Path(__file__).resolve().parent / "transcripts" / "fake-15.7.6"
 
@@ -85,3 +96,119 @@ def test_replay_of_a_folder_without_a_transcript_is_a_usage_error(
 ) -> None:
     assert main([str(tmp_path)]) == 2
     assert "holds no transcript" in capsys.readouterr().err
+
+
+def _collected_clauses() -> list[str]:
+    """The clauses the suite runs against the fake at 15.7.6 (n/a ones are deselected at collection)."""
+    command = [sys.executable, "-m", "pytest", "contract_tests", "--collect-only", "-q"]
+    command += ["-p", "no:cacheprovider", "-p", "no:xdist"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    ids = [line for line in done.stdout.splitlines() if line.startswith("contract_tests/") and "::" in line]
+    assert len(ids) > 300, done.stdout[-3000:]
+    return [i.removeprefix("contract_tests/") for i in ids]
+
+
+def test_the_kept_transcript_has_a_file_for_every_clause_and_no_other() -> None:
+    # So it cannot go stale silently: a clause added (or renamed) without `make transcript` fails here.
+    kept = {p.relative_to(KEPT).as_posix() for p in KEPT.rglob("*.json")} - {"_preflight.json"}
+    wanted = {clause_file(c) for c in _collected_clauses()}
+    assert sorted(wanted - kept) == [], "clauses without a transcript file: run `make transcript`"
+    assert sorted(kept - wanted) == [], "transcript files of no clause: run `make transcript`"
+    order = (KEPT / ORDER_FILE).read_text(encoding="utf-8").splitlines()
+    assert sorted(order) == sorted(kept | {"_preflight.json"}) and order[0] == "_preflight.json"
+    assert [p.relative_to(KEPT).as_posix() for p in transcript_files(KEPT)] == order
+
+
+def test_the_kept_transcript_holds_no_token() -> None:
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(KEPT.rglob("*")) if p.is_file())
+    assert not [token for token in _tokens() if token in text]
+    assert not [token for token in _tokens() if token.lower() in text.lower()]
+
+
+def test_only_the_clock_in_a_log_export_is_volatile() -> None:
+    row = b'"username":"u","action":"a","details":"2026-12-01 02:03","record":"3"}'
+    log = b'[{"timestamp":"2026-12-01 02:03",' + row + b',{"timestamp":"2026-11-30 23:59",' + row + b"]"
+    assert normalise_body(log) == (
+        b'[{"timestamp":"<volatile>",' + row + b',{"timestamp":"<volatile>",' + row + b"]"
+    )
+    xml = b"<log><timestamp><![CDATA[2026-12-01 02:03]]></timestamp><details><![CDATA[2026-12-01 02:03]]>"
+    assert normalise_body(xml) == (
+        b"<log><timestamp><![CDATA[<volatile>]]></timestamp><details><![CDATA[2026-12-01 02:03]]>"
+    )
+    csv = b'timestamp,username,action,details,record\n2026-12-01 02:03,u,a,"x\n2026-12-01 02:03 y",3\n'
+    assert normalise_body(csv) == (
+        b'timestamp,username,action,details,record\n<volatile>,u,a,"x\n2026-12-01 02:03 y",3\n'
+    )
+    # The same shapes elsewhere are data and stay: a record export's first column, a project's creation time.
+    record_csv = b"record_id,when\n2026-12-01 02:03,x\n"
+    info = b'{"project_id":1,"creation_time":"2025-01-01 00:00:00","timestamp":"2026-12-01 02:03"}'
+    assert normalise_body(record_csv) == record_csv
+    assert normalise_body(info) == info
+
+
+def test_only_the_clock_in_a_project_xml_is_volatile() -> None:
+    xml = (
+        b'<ODM AsOfDateTime="2026-12-01T02:03:04" CreationDateTime="2026-12-01T02:03:04" '
+        b'SourceSystem="REDCap">'
+        b'<MetaDataVersion OID="Metadata.ContractSuite_2026-12-01_0203" Name="x">'
+        b'<ClinicalData MetaDataVersionOID="Metadata.ContractSuite_2026-12-01_0203">'
+        b'<ItemData ItemOID="visit_date" Value="2026-12-01T02:03:04"/>'
+    )
+    assert normalise_body(xml) == (
+        b'<ODM AsOfDateTime="<volatile>" CreationDateTime="<volatile>" '
+        b'SourceSystem="REDCap">'
+        b'<MetaDataVersion OID="Metadata.ContractSuite_<volatile>" Name="x">'
+        b'<ClinicalData MetaDataVersionOID="Metadata.ContractSuite_<volatile>">'
+        b'<ItemData ItemOID="visit_date" Value="2026-12-01T02:03:04"/>'
+    )
+
+
+def test_a_value_the_server_made_is_bound_in_the_answers_and_the_requests_that_send_it_back() -> None:
+    made = Made()
+    assert made.answer(b'[{"unique_role_name":"U-298ET8KXMF"},{"unique_role_name":"U-111AAAAAAA"}]') == (
+        b'[{"unique_role_name":"{{made:role:1}}"},{"unique_role_name":"{{made:role:2}}"}]'
+    )
+    assert made.answer(b'[{"folder_id":7,"name":"a"},{"doc_id":28,"name":"b"}]') == (
+        b'[{"folder_id":{{made:folder_id:1}},"name":"a"},{"doc_id":{{made:doc_id:1}},"name":"b"}]'
+    )
+    sent = "content=userRole&action=delete&roles%5B0%5D=U-111AAAAAAA&data=%22U-298ET8KXMF%22&doc_id=28"
+    record = request_record("requests", "POST", "http://127.0.0.1/api/", {}, sent.encode(), Masker(), made)
+    assert record["body"]["text"] == (
+        "content=userRole&action=delete&roles%5B0%5D={{made:role:2}}&data=%22{{made:role:1}}%22"
+        "&doc_id={{made:doc_id:1}}"
+    )
+    # A value no answer made stays as sent: a made-up name, another id, a number in another parameter.
+    other = b"roles%5B0%5D=U-222BBBBBBB&doc_id=281&folder_id=28&x=U-298ET8KXMFZ"
+    assert made.request(other) == other
+    # Replay: the target's own answers bind the placeholders to its values.
+    there = Made()
+    there.answer(b'[{"unique_role_name":"U-555CCCCCCC"},{"unique_role_name":"U-666DDDDDDD"}]')
+    assert there.unbind(b"roles%5B0%5D={{made:role:2}}&x={{made:role:3}}") == (
+        b"roles%5B0%5D=U-666DDDDDDD&x={{made:role:3}}"
+    )
+
+
+def test_the_kept_transcript_binds_the_role_its_clause_made() -> None:
+    # The fake makes a new random name on every run; the replay above deletes it by that name.
+    path = KEPT / clause_file(
+        "test_user_writes.py::test_a_new_role_takes_a_user_gives_it_back_and_is_deleted"
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "{{made:role:1}}" in text
+    assert "roles%5B0%5D={{made:role:1}}" in text
+
+
+def test_a_token_in_any_letter_case_is_masked_and_put_back_in_that_case() -> None:
+    masker = Masker()
+    token = "CA551C00000000000000000000000001"
+    masker.add("reference_classic", "full_user", token)
+    mixed = "Ca551c00000000000000000000000001"
+    sent = f"a={token}&b={token.lower()}&c={mixed}".encode()
+    masked = masker.mask(sent)
+    assert masked == (
+        b"a={{token:reference_classic:full_user}}&b={{token:reference_classic:full_user:lower}}"
+        b"&c={{token:reference_classic:full_user:case=U" + b"l" * 31 + b"}}"
+    )
+    assert token.lower().encode() not in masked.lower()
+    assert masker.unmask(masked) == sent
