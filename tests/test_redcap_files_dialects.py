@@ -175,3 +175,35 @@ def test_a_header_only_designations_file_designates_nothing(tmp_path: Path) -> N
     }
     project = load_fixture(project_from(tmp_path, files))
     assert [(e.unique_name, e.forms) for e in project.events] == [("one_arm_1", ())]
+
+
+def test_a_missing_designations_or_repeating_file_is_named_in_the_fix(tmp_path: Path) -> None:
+    """Events without their designations file have no forms; a records file with repeating rows needs
+    the repeating set-up file: the fix names the file to give."""
+    files = {
+        "data_dictionary": fputcsv([LABELS, *FIELDS], ","),
+        "arms": fputcsv(ARMS, ","),
+        "events": fputcsv(EVENTS, ","),
+        "records": fputcsv(RECORDS, ","),
+    }
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(project_from(tmp_path / "events", files))
+    assert str(caught.value).endswith(
+        "records.csv line 2.values.pets___1: the form 'visit' of field 'pets___1' is not designated for event"
+        " 'one_arm_1'. Fix: give REDCap's instrument designations download as redcap:"
+        " instrument_event_mappings, or move the value to an event that has it."
+    )
+    files["instrument_event_mappings"] = fputcsv(MAPPINGS[:2], ",")
+    with pytest.raises(FixtureError, match=r"Fix: add the line for two_arm_2 and visit to designations.csv"):
+        load_fixture(project_from(tmp_path / "mappings", files))
+    classic = {
+        "data_dictionary": fputcsv([LABELS, *FIELDS], ","),
+        "records": "record_id,redcap_repeat_instrument,redcap_repeat_instance,age\n1,visit,1,40\n",
+    }
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(project_from(tmp_path / "repeating", classic))
+    assert str(caught.value).endswith(
+        "records.csv line 2.repeat_instrument: the form 'visit' is not a repeating instrument. Fix: give"
+        " REDCap's repeating set-up download as redcap: repeating_instruments_events, or leave"
+        " redcap_repeat_instrument blank."
+    )
