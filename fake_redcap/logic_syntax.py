@@ -147,17 +147,19 @@ def _replace_outside_quotes(text: str, pairs: tuple[tuple[str, str], ...]) -> st
     return re.sub("\x00(\\d+)\x00", lambda m: quoted[int(m[1])], text)
 
 
-def _prepare(text: str) -> str:
-    if "^" in text or re.search(r"\d,\d", text) or re.search(r"(?i)\bnan\b", text):
+def _prepare(text: str, calc: bool = False) -> str:
+    # fake_redcap.calc evaluates exponents and NaN itself; V15's replaceCommasForDecimals returns its
+    # input unchanged (Calculate.php:765-767)
+    if not calc and ("^" in text or re.search(r"\d,\d", text) or re.search(r"(?i)\bnan\b", text)):
         raise Unsupported("an exponent, a decimal comma or NaN (formatLogicToPHP rewrites them)")
     for old, new in _FORMAT_TO_PHP:
         text = text.replace(old, new)
     return _replace_outside_quotes(text.replace(":value]", "]"), _LEXER)
 
 
-def tokens(text: str) -> list[tuple[str, str]]:
+def tokens(text: str, calc: bool = False) -> list[tuple[str, str]]:
     """LogicLexer::tokenize after the rewrites: (kind, value) pairs."""
-    text = _prepare(text)
+    text = _prepare(text, calc)
     result: list[tuple[str, str]] = []
     i = 0
     while i < len(text):
@@ -204,8 +206,9 @@ def _token(rest: str) -> tuple[list[tuple[str, str]], int]:
 class _Parser:
     """LogicParser's consume_* functions: each returns the index after what it consumed, or None."""
 
-    def __init__(self, toks: list[tuple[str, str]]) -> None:
+    def __init__(self, toks: list[tuple[str, str]], calc: bool = False) -> None:
         self.toks = toks
+        self.calc = calc  # formatLogicToPHP's function renames done (fake_redcap.calc evaluates them)
         self.illegal: list[str] = []
 
     def kind(self, i: int) -> str:
@@ -257,7 +260,7 @@ class _Parser:
         if self.kind(i) != "ident" or self.kind(i + 1) != "(":
             return None
         name = self.toks[i][1]
-        if name not in ALLOWED_FUNCTIONS or name in _REWRITTEN:
+        if name not in ALLOWED_FUNCTIONS or (name in _REWRITTEN and not self.calc):
             raise Unsupported(f"the function {name}()")
         j, count = i + 2, 0
         after = self.operation(j)
@@ -279,18 +282,18 @@ class _IfArguments(Exception):
     """`if` with other than three arguments: a LogicException, so a syntax error."""
 
 
-def parses(text: str) -> bool:
+def parses(text: str, calc: bool = False) -> bool:
     """Whether LogicParser::parse succeeds (the text already through removeCommentsAndSanitize). A
     function outside `$allowedFunctions` raises Unsupported (REDCap drops the names PHP defines before it
     parses, and the fake cannot tell which those are), so REDCap's illegal-function errors (35, 37) are
     never found here."""
     if text.strip(" \t\n\r\0\x0b") == "":
         return True
-    toks = tokens(text)
+    toks = tokens(text, calc)
     for index, (kind, value) in enumerate(toks):
         if kind == "ident" and (index + 1 >= len(toks) or toks[index + 1][0] != "("):
             raise Unsupported(f"the word {value!r}")
-    parser = _Parser(toks)
+    parser = _Parser(toks, calc)
     try:
         end = parser.operation(0)
     except _IfArguments:

@@ -143,7 +143,8 @@ def test_unknown_and_descriptive_fields_are_refused(client: FlaskClient) -> None
 def test_calc_and_file_values_are_ignored(client: FlaskClient) -> None:
     assert _import(client, json.dumps([{"record_id": "2", "bmi": "99", "consent_form": "x.pdf"}]))[0] == 200
     got = _record(client, "2")
-    assert got["bmi"] == "" and got["age"] == "30"
+    # the imported 99 is skipped; naming bmi triggers its calculation ([age]*2, Records.php:7447-7460)
+    assert got["bmi"] == "60" and got["age"] == "30"
 
 
 def test_overwrite_behavior(client: FlaskClient) -> None:

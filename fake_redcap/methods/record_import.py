@@ -31,6 +31,7 @@ from fake_redcap.methods.export_format import (
     not_implemented,
 )
 from fake_redcap.methods.record_answer import import_answer
+from fake_redcap.methods.record_calc import calc_log, recalculate
 from fake_redcap.methods.record_dags import NOT_IN_YOUR_DAG, dag_log_first, imported_dags, outside_dag
 from fake_redcap.methods.record_log import import_log
 from fake_redcap.methods.structure import (
@@ -189,6 +190,9 @@ def import_records(call: Call) -> Reply:
         raise ApiError(400, "\n".join(errors))
     ids = list(dict.fromkeys(row.record for row in placed))
     written = _written(project, placed, overwrite)
+    # saveData's DO CALCULATIONS (Records.php:7447-7460): the first row's fields trigger them
+    recalculated = recalculate(project, written, ids, rows[0] if rows else ())
+    written = recalculated.rows
     columns = export_columns(project)
     stored = {name: _stored(found) for name, found in columns.items()}
     log = import_log(
@@ -200,6 +204,7 @@ def import_records(call: Call) -> Reply:
     )
     placed_names = {db_key(row.record): row.record for row in placed}
     log = dag_log_first(call, log, record_dag_log(call, dict(project.record_dags), dags, placed_names))
+    log += calc_log(call, recalculated.changes)
     call.state.replace_records(project.project_id, written, seen=call.served, log=log, record_dags=dags)
     return import_answer(call, ids)
 
