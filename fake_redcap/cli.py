@@ -20,6 +20,7 @@ from fake_redcap.describe import describe_project
 from fake_redcap.fixture import FixtureError, check_unique_tokens
 from fake_redcap.fixture.all_errors import load_with_all_errors
 from fake_redcap.messages import Profile
+from fake_redcap.methods.record_calc import unsupported_notes
 from fake_redcap.model import ExportRight
 from fake_redcap.responses import HEADER_VARIANTS
 from fake_redcap.server import FakeServer
@@ -162,6 +163,9 @@ def check(paths: Sequence[str]) -> int:
     if failed:
         return 2
     print("\n\n".join(describe_project(p) for p in projects))
+    for project in projects:  # a warning, not an error: REDCap would compute them, the fake cannot
+        for note in unsupported_notes(project):
+            print(f"fake-redcap: warning: {project.source}: {note}", file=sys.stderr)
     return 0
 
 

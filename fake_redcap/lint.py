@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fake_redcap import messages as msg
 from fake_redcap.methods.file import repeat_instance
+from fake_redcap.methods.record_calc import unsupported_notes
 from fake_redcap.params import ArrayParam, Params
 from fake_redcap.state import Served
 
@@ -37,6 +38,8 @@ def lint(params: Params, served: Served | None) -> list[str]:
                 "reads a one-element array as its element in lookups, REDCap 15 (PHP 8) fails on it "
                 "elsewhere, older versions read it as 'Array'"
             )
+    if content == "record" and served is not None and params.text("data") != "":
+        notes.extend(unsupported_notes(served.project))  # Import Records recalculates (record_calc)
     if content not in msg.FILE_CONTENTS:
         return notes
     for name in sorted(set(params).difference(FILE_PARAMS)):

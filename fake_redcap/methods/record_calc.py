@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,9 +55,23 @@ def calc_fields(project: Project) -> list[Field]:
 
 def unsupported(project: Project) -> dict[str, str]:
     """Calc fields (and @CALCTEXT/@CALCDATE fields) whose equation the fake cannot compute, with why."""
+    return dict(_unsupported(project.fields))
+
+
+def unsupported_notes(project: Project) -> list[str]:
+    """The journal's lint notes for a record import (and `fake-redcap check`'s warnings)."""
+    return [
+        f"calc field {name!r}: the fake cannot compute its equation ({reason}); where REDCap would "
+        "recalculate it, the fake leaves its value as it was"
+        for name, reason in _unsupported(project.fields)
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _unsupported(fields: tuple[Field, ...]) -> tuple[tuple[str, str], ...]:
     result: dict[str, str] = {}
-    numeric = _numeric(project)
-    for f in project.fields:
+    numeric = _numeric_of(fields)
+    for f in fields:
         if f.type == "text" and any(tag in f.annotation for tag in _ACTION_TAGS):
             result[f.name] = "@CALCTEXT and @CALCDATE fields are not calculated by the fake"
         elif f.type == "calc":
@@ -64,7 +79,7 @@ def unsupported(project: Project) -> dict[str, str]:
                 calc.parse(f.choices, numeric)
             except calc.Unsupported as reason:
                 result[f.name] = str(reason)
-    return result
+    return tuple(result.items())
 
 
 def triggered(project: Project, triggers: Iterable[str]) -> list[str]:
@@ -170,8 +185,12 @@ def calc_log(call: Call, changes: list[tuple[RecordRow, list[str]]]) -> list[Log
 
 
 def _numeric(project: Project) -> Callable[[str], bool]:
+    return _numeric_of(metadata_fields(project))
+
+
+def _numeric_of(all_fields: Iterable[Field]) -> Callable[[str], bool]:
     """addChkNull's choice (LogicTester.php:214-287): which fields a calc reads as numbers."""
-    fields = {f.name: f for f in metadata_fields(project)}
+    fields = {f.name: f for f in all_fields}
 
     def numeric(name: str) -> bool:
         f = fields.get(name)

@@ -20,6 +20,7 @@ import requests
 
 from fake_redcap import FakeState, admin
 from fake_redcap import state as state_module
+from fake_redcap.methods.record_calc import recalculate
 from fake_redcap.state import Served
 
 COPY = Path(__file__).resolve().parent.parent / "data" / "phpcap" / "phpcap"
@@ -92,6 +93,8 @@ def _set_up_projects(url: str, state: FakeState, projects: Path) -> dict[str, st
             data["odm"] = (projects / xml).read_text(encoding="utf-8")
         answer = requests.post(url, data=data, timeout=60)
         assert answer.status_code == 200, answer.text
+        if xml is not None:
+            _calculate_as_the_web_upload(state, answer.text)
         return answer.text
 
     config = {
@@ -117,6 +120,18 @@ def _set_up_projects(url: str, state: FakeState, projects: Path) -> dict[str, st
     }
     config["dags.test.user.api.token"] = _dag_test_user(url, state, config["dags.api.token"])
     return config
+
+
+def _calculate_as_the_web_upload(state: FakeState, token: str) -> None:
+    """The Developer Guide has the tester create these projects in REDCap's web UI from the XMLs
+    (ProjectGeneral/create_project.php:1190-1212), whose data saveData saves and then auto-calculates
+    (V15 Records.php:7447-7460): PHPCap's tests read the calc field bmi. The API's Create Project leaves
+    calc fields blank (fake_redcap/methods/project_create.py, _saved), so they are computed here."""
+    served = _served_by(state, token)
+    project = served.project
+    names = [f.name for f in project.fields]
+    done = recalculate(project, project.records, [r.record for r in project.records], names)
+    assert state.replace_records(project.project_id, done.rows, seen=served)
 
 
 def _dag_test_user(url: str, state: FakeState, token: str) -> str:
