@@ -267,6 +267,8 @@ def rounding(kind: str, value: Value, places: Value = 0) -> Value:
         return NAN
     digits = int(number(places))
     amount = number(value)
+    if math.isnan(amount) or math.isinf(amount):
+        return float(amount)  # PHP's round, ceil and floor keep NAN and INF
     if kind == "round":
         return php_round(amount, digits)
     factor = math.pow(10, -digits)

@@ -73,6 +73,8 @@ def _calc(equation: str) -> str | None:
         ("roundup(2.341,2)", "2.35"),
         ("rounddown(2.345,2)", "2.34"),
         ("rounddown(7.9)", "7"),
+        ("rounddown(sqrt(-1))", ""),
+        ("roundup(log(0))", ""),
         ("round([a],1)", ""),
         ("abs(-3.5)", "3.5"),
         ("sqrt(2)", "1.4142135623731"),
