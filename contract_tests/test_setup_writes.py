@@ -142,13 +142,16 @@ def test_the_events_import_back_unchanged(longitudinal: ProjectUnderTest) -> Non
 @pytest.mark.source(
     f"{V15} Classes/Event.php addEvents:135 (create) and Project.php getUniqueEventNames:1245-1263 (the "
     "name lower-cased, spaces as _, then _arm_N); API/event/delete.php:33-40 (Event::delete: the count)",
+    f"{V15} Resources/sql/install.sql:1006: redcap_events_metadata.event_id is AUTO_INCREMENT (MySQL "
+    "gives no value twice)",
     f"{V15} API/index.php:435-438: an event delete needs Delete Records",
     RIGHTS,
     SAME_IN_13,
 )
 @pytest.mark.redcap_version(">=13.6.1")
 def test_an_imported_event_is_added_and_deleted_again(longitudinal: ProjectUnderTest) -> None:
-    """Writes: adds the event "Contract writes" to arm 1 of the longitudinal project, then deletes it."""
+    """Writes: adds the event "Contract writes" to arm 1 of the longitudinal project, deletes it, then adds
+    and deletes "Contract writes 2" (a server's event_id sequence moves on by two)."""
     with restored(longitudinal, ["event"], _events_back) as before:
         row = {"event_name": "Contract writes", "arm_num": "1", "day_offset": "99"}
         assert send(longitudinal, json_import("event", [row], action="import")) == (200, "1")
@@ -170,6 +173,13 @@ def test_an_imported_event_is_added_and_deleted_again(longitudinal: ProjectUnder
         assert send(longitudinal, listed("event", "events", ["contract_writes_arm_1"])) == (200, "1")
         status, body = send(longitudinal, {"content": "event", "format": "json"})
         assert (status, loose(json.loads(body))) == (200, loose(before["event"]))
+        # event_id is AUTO_INCREMENT: the deleted event's id is not given to the next one.
+        again = {"event_name": "Contract writes 2", "arm_num": "1", "day_offset": "99"}
+        assert send(longitudinal, json_import("event", [again], action="import")) == (200, "1")
+        status, body = send(longitudinal, {"content": "event", "format": "json"})
+        (added,) = [e for e in json.loads(body) if e["unique_event_name"] == "contract_writes_2_arm_1"]
+        assert int(added["event_id"]) > int(new["event_id"]), "a deleted event's id was given again"
+        assert send(longitudinal, listed("event", "events", ["contract_writes_2_arm_1"])) == (200, "1")
 
 
 def _mapping_back(project: ProjectUnderTest, before: dict[str, Any]) -> list[Undo]:
