@@ -165,3 +165,37 @@ def test_progress_does_not_garble_a_log(
     captured = capsys.readouterr()
     assert "\r" not in captured.err and "\r" not in captured.out and "%" not in captured.err
     assert captured.out.startswith(f"Wrote {tmp_path / 'x'}: 6 records")
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        ["--token-env", "CA551C00000000000000000000000001"],
+        ["--token", "CA551C00000000000000000000000001"],  # argparse's abbreviation of --token-env
+        ["--token-env=ca551c00000000000000000000000001"],
+        ["--token-env", "A" * 64],  # a Super API Token's shape
+    ],
+)
+def test_a_token_given_as_the_variable_name_is_not_repeated(
+    given: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["snapshot", "--url", "http://127.0.0.1:9/api/", *given, "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "NAME of an environment variable" in err
+    assert given[-1].split("=")[-1] not in err and "000000000" not in err
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_variable_name_that_is_no_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [
+        "snapshot",
+        "--url",
+        "http://127.0.0.1:9/api/",
+        "--token-env",
+        "$TOKEN",
+        "--out",
+        str(tmp_path / "x"),
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "must be the name of an environment variable" in err

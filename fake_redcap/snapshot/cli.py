@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -78,7 +79,24 @@ def progress_bars() -> Callable[[str, int], BarHandle]:
     return lambda label, total: BarHandle()
 
 
+# An environment variable's name; a REDCap token (32 hex digits, a Super API Token's 64 letters and
+# digits) given in its place is refused without being repeated (`--token X` is argparse's abbreviation
+# of `--token-env X`).
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TOKEN_SHAPED = re.compile(r"[0-9A-Fa-f]{32}|[A-Za-z0-9]{64}")
+
+
 def snapshot(args: argparse.Namespace) -> int:
+    if _TOKEN_SHAPED.fullmatch(args.token_env.strip()):
+        return _fail(
+            "--token-env takes the NAME of an environment variable, and this looks like a token itself "
+            "(not repeated here); put the token in a variable (export REDCAP_TOKEN=...) and give its name"
+        )
+    if not _VARIABLE.fullmatch(args.token_env):
+        return _fail(
+            "--token-env must be the name of an environment variable (letters, digits and _), "
+            "such as REDCAP_TOKEN"
+        )
     token = os.environ.get(args.token_env, "").strip()
     if not token:
         return _fail(
