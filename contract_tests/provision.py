@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import sys
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,10 +272,14 @@ def create_project(api: Api, super_token: str, project: ProjectPlan) -> str:
         "record_autonumbering_enabled": "0",
     }
     params = {"content": "project", "format": "json", "data": json.dumps([info]), "returnFormat": "json"}
-    token = api.post(super_token, f"{project.title}: create the project", params).text.strip()
-    if not token.isalnum() or len(token) != 32:
-        raise ProvisionError(f"{project.title}: the answer to content=project is not a project token")
-    return token
+    answer = api.post(super_token, f"{project.title}: create the project", params).text.strip()
+    if not answer.isalnum() or len(answer) != 32:
+        shown = answer[:60].replace("\n", " ") + ("..." if len(answer) > 60 else "")
+        raise ProvisionError(
+            f"{project.title}: the answer to content=project is not a project token ({shown!r}); is "
+            f"{api.url} the server's API URL (https://.../api/)?"
+        )
+    return answer
 
 
 def upload_files(api: Api, token: str, project: ProjectPlan) -> int:
@@ -355,20 +360,43 @@ def provision(
     never written anywhere)."""
     api = Api(url, session)
     plans = [plan(path) for path in fixtures]
-    built = []
+    built: list[tuple[ProjectPlan, str]] = []
     for project in plans:
-        token = create_project(api, super_token, project)
+        try:
+            token = create_project(api, super_token, project)
+        except ProvisionError as error:
+            raise ProvisionError(_with_made(str(error), [p for p, _ in built])) from None
         say(f"{project.title}: created")
-        for step in project.steps:
-            api.post(token, f"{project.title}: {step.what}", step.params)
-            say(f"{project.title}: {step.what} imported")
-        uploaded = upload_files(api, token, project)
-        say(f"{project.title}: {uploaded} files uploaded")
-        made = build_repository(api, token, project)
-        if made:
-            say(f"{project.title}: {made} File Repository folders and files made")
+        try:
+            _fill(api, token, project, say)
+        except ProvisionError as error:
+            raise ProvisionError(_with_made(str(error), [*(p for p, _ in built), project])) from None
         built.append((project, token))
     return built
+
+
+def _with_made(message: str, made: Sequence[ProjectPlan]) -> str:
+    """The error, and the projects already made on the server (a new run makes them again)."""
+    if not made:
+        return message + "\nNothing was made on the server; no target file written."
+    titles = ", ".join(f'"{p.title}"' for p in made)
+    return (
+        f"{message}\nMade on the server before this step: {titles}; no target file written. "
+        "Delete them (Project Setup > Other Functionality > Delete the project) before running again: "
+        "a new run makes new ones."
+    )
+
+
+def _fill(api: Api, token: str, project: ProjectPlan, say: Callable[[str], None]) -> None:
+    """Everything after the project's creation: its set-up, records, users and files."""
+    for step in project.steps:
+        api.post(token, f"{project.title}: {step.what}", step.params)
+        say(f"{project.title}: {step.what} imported")
+    uploaded = upload_files(api, token, project)
+    say(f"{project.title}: {uploaded} files uploaded")
+    made = build_repository(api, token, project)
+    if made:
+        say(f"{project.title}: {made} File Repository folders and files made")
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m contract_tests.provision") -> int:
@@ -387,7 +415,19 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if args.out.exists():
-        print(f"provision: {args.out} exists; give another --out or remove it", file=sys.stderr)
+        print(
+            f"provision: {args.out} exists; give another --out or remove it (a new run makes new projects; "
+            "the ones an earlier run made stay on the server until you delete them)",
+            file=sys.stderr,
+        )
+        return 2
+    parts = urllib.parse.urlsplit(args.url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        print(
+            f"provision: --url {args.url!r} is not a URL: give the server's API URL, "
+            "e.g. https://redcap.example.edu/api/",
+            file=sys.stderr,
+        )
         return 2
     fixtures = [p for p in REFERENCE_FIXTURES if not (args.without_analysis and kind_of(p) == "analysis")]
     try:
@@ -399,7 +439,9 @@ def run(args: argparse.Namespace) -> int:
     env_of = env_name(args.env_prefix)
     document = target_document(args.url, plans, env_of)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    partial = args.out.with_name(args.out.name + ".partial")  # renamed when whole: never half a file
+    partial.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    partial.replace(args.out)
     print(f"\nWrote {args.out}. What REDCap's API cannot do, left to you and an administrator:")
     for line in checklist(plans, env_of):
         print(f"  [ ] {line}")

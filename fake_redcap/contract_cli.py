@@ -85,15 +85,22 @@ def add_provision_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def suite_dir() -> Path | None:
-    """The folder of the installed suite (or of a clone's `contract_tests`, run from its root)."""
+def suite_package() -> tuple[str, Path] | None:
+    """The import name and folder of the installed suite (`fake_redcap_contract`; in an editable install
+    that name maps to the clone's `contract_tests/`), or a clone's `contract_tests` run from its root."""
     for name in SUITE_PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.origin is not None:
             folder = Path(spec.origin).parent
             if (folder / "conftest.py").is_file():
-                return folder
+                return name, folder
     return None
+
+
+def suite_dir() -> Path | None:
+    """The folder of the installed suite (or of a clone's `contract_tests`, run from its root)."""
+    found = suite_package()
+    return found[1] if found else None
 
 
 def pytest_arguments(args: argparse.Namespace, folder: Path) -> list[str]:
@@ -124,43 +131,45 @@ def pytest_arguments(args: argparse.Namespace, folder: Path) -> list[str]:
     return arguments + extra
 
 
-def _installed_suite() -> Path | None:
-    """The suite's folder, or None after saying how to get it back."""
-    folder = suite_dir()
-    if folder is None:
+def _installed_suite() -> tuple[str, Path] | None:
+    """The suite's import name and folder, or None after saying how to get it back."""
+    found = suite_package()
+    if found is None:
         print(
             "fake-redcap: the contract suite is not installed (no package fake_redcap_contract). "
             "Reinstall fake-redcap: pip install --force-reinstall fake-redcap",
             file=sys.stderr,
         )
-    return folder
+    return found
 
 
 def contract(args: argparse.Namespace) -> int:
     """Run the suite; pytest's exit status (0 all passed, 1 a clause failed, 2 and up usage problems)."""
-    folder = _installed_suite()
-    if folder is None:
+    found = _installed_suite()
+    if found is None:
         return 2
     import pytest  # only this command needs pytest at import time
 
-    return int(pytest.main(pytest_arguments(args, folder)))
+    return int(pytest.main(pytest_arguments(args, found[1])))
 
 
 def replay(args: argparse.Namespace) -> int:
     """`fake-redcap replay DIR [--redcap-target T]`: the suite's replay (its module replay.py)."""
-    folder = _installed_suite()
-    if folder is None:
+    found = _installed_suite()
+    if found is None:
         return 2
-    module = importlib.import_module(f"{folder.name}.replay")
+    # By its import name: in an editable install the folder is the clone's contract_tests/, which is not
+    # importable from another working folder.
+    module = importlib.import_module(f"{found[0]}.replay")
     return int(module.main([args.transcript, "--redcap-target", args.redcap_target]))
 
 
 def provision(args: argparse.Namespace) -> int:
     """`fake-redcap provision ...`: the suite's provisioning (its module provision.py)."""
-    folder = _installed_suite()
-    if folder is None:
+    found = _installed_suite()
+    if found is None:
         return 2
-    module = importlib.import_module(f"{folder.name}.provision")
+    module = importlib.import_module(f"{found[0]}.provision")
     return int(module.run(args))
 
 

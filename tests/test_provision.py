@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 import yaml
 
 from contract_tests import provision
 from contract_tests.targets import REFERENCE_FIXTURES, load_target
-from fake_redcap import cli, load_fixture
+from fake_redcap import FakeServer, FakeState, cli, load_fixture
 from fake_redcap.model import ExportRight
 
 CLASSIC, LONGITUDINAL, ANALYSIS = REFERENCE_FIXTURES
@@ -147,3 +149,90 @@ def test_provision_that_cannot_reach_the_server_writes_nothing_and_names_the_ste
     assert "create the project: cannot reach http://127.0.0.1:9/api/" in err
     assert secret not in err
     assert not out.exists()
+
+
+def _provision(out: Path, url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = cli.main(["provision", "--url", url, "--super-token-env", "SUPER", "--out", str(out)])
+    return code, capsys.readouterr().err
+
+
+def test_provision_refuses_a_url_that_is_not_one_and_an_existing_target_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SUPER", "5A" * 32)
+    out = tmp_path / "target.yaml"
+    code, err = _provision(out, "redcap.example.edu", capsys)
+    assert code == 2 and "is not a URL: give the server's API URL, e.g. https://" in err
+    assert not out.exists()
+    out.write_text("url: kept\n", encoding="utf-8")
+    code, err = _provision(out, "http://127.0.0.1:9/api/", capsys)
+    assert code == 2 and "exists; give another --out or remove it (a new run makes new projects" in err
+    assert out.read_text(encoding="utf-8") == "url: kept\n"
+
+
+def test_a_token_that_is_no_super_token_is_refused_with_redcaps_answer_and_nothing_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    classic = load_fixture(CLASSIC)
+    project_token = classic.users[0].token
+    monkeypatch.setenv("SUPER", project_token)
+    out = tmp_path / "target.yaml"
+    with FakeServer(FakeState([CLASSIC]), "127.0.0.1", 0) as server:
+        code, err = _provision(out, server.url, capsys)
+        projects = len(server.state.projects)
+    assert code == 1
+    assert "create the project: REDCap answered 403" in err and "64-character Super API Token" in err
+    assert "Nothing was made on the server; no target file written." in err
+    assert project_token not in err
+    assert projects == 1 and not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_url_that_is_not_the_api_is_named_as_the_likely_cause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SUPER", "5A" * 32)
+    out = tmp_path / "target.yaml"
+    with FakeServer(FakeState([CLASSIC]), "127.0.0.1", 0) as server:
+        root = server.url.removesuffix("api/")
+        code, err = _provision(out, root, capsys)
+    assert code == 1
+    assert "the answer to content=project is not a project token ('<!DOCTYPE HTML>" in err
+    assert f"is {root} the server's API URL (https://.../api/)?" in err
+    assert not out.exists()
+
+
+class _DroppingTheSecondDictionary(requests.Session):
+    """A session whose connection drops when the second project's data dictionary is sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dictionaries = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        if (kwargs.get("data") or {}).get("content") == "metadata":
+            self.dictionaries += 1
+            if self.dictionaries == 2:
+                raise requests.ConnectionError("dropped")
+        return super().request(*args, **kwargs)
+
+
+def test_a_step_that_fails_midway_names_the_step_and_the_projects_already_made() -> None:
+    super_user = next(u for u in load_fixture(CLASSIC).users if u.super_token)
+    assert super_user.super_token
+    with FakeServer(FakeState([CLASSIC]), "127.0.0.1", 0) as server:
+        session = _DroppingTheSecondDictionary()  # the classic project whole, the longitudinal created
+        with pytest.raises(provision.ProvisionError) as raised:
+            provision.provision(
+                server.url, super_user.super_token, REFERENCE_FIXTURES, say=lambda _: None, session=session
+            )
+        made = [p.title for p in server.state.projects][1:]  # after the served fixture's own
+    message = str(raised.value)
+    assert message.startswith("Contract suite reference - longitudinal: data dictionary: cannot reach "), (
+        message
+    )
+    assert (
+        'Made on the server before this step: "Contract suite reference - classic", '
+        '"Contract suite reference - longitudinal"; no target file written. Delete them' in message
+    )
+    assert made == ["Contract suite reference - classic", "Contract suite reference - longitudinal"]
+    assert super_user.super_token not in message

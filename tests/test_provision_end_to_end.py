@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +15,9 @@ import yaml
 from contract_tests import provision
 from contract_tests.preflight import run_preflight
 from contract_tests.targets import REFERENCE_FIXTURES, load_target
-from fake_redcap import FakeServer, FakeState, admin, cli, load_fixture
+from fake_redcap import FakeServer, FakeState, admin, load_fixture
 from fake_redcap.model import ProjectStatus
+from tests.support.contract_runs import fake_redcap_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPER_TOKEN = next(u.super_token for u in load_fixture(REFERENCE_FIXTURES[0]).users if u.super_token)
@@ -50,25 +50,26 @@ def provisioned(
     )
     out = tmp_path_factory.mktemp("provisioned") / "target.yaml"
     with FakeServer(FakeState([admin_fixture]), "127.0.0.1", 0) as server:
-        env = {"PROVISION_SUPER_TOKEN": SUPER_TOKEN}
-        os.environ.update(env)
-        try:
-            code = cli.main(
-                [
-                    "provision",
-                    "--url",
-                    server.url,
-                    "--super-token-env",
-                    "PROVISION_SUPER_TOKEN",
-                    "--out",
-                    str(out),
-                ]
-            )
-        finally:
-            del os.environ["PROVISION_SUPER_TOKEN"]
-        assert code == 0
+        # The command a user types, as its own process, from a folder that is not the clone.
+        run = subprocess.run(
+            [
+                *fake_redcap_command(),
+                *("provision", "--url", server.url, "--super-token-env", "RC_SUPER", "--out", str(out)),
+            ],
+            cwd=out.parent,
+            env={**os.environ, "RC_SUPER": SUPER_TOKEN},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        assert SUPER_TOKEN not in run.stdout + run.stderr + out.read_text(encoding="utf-8")
+        CHECKLIST.extend(line for line in run.stdout.splitlines() if line.startswith("  [ ] "))
         tokens = do_the_checklist(server.state, out)
         yield server, out, tokens
+
+
+CHECKLIST: list[str] = []  # the lines `provision` printed for the person running it
 
 
 def do_the_checklist(state: FakeState, target_file: Path) -> dict[str, str]:
@@ -120,10 +121,9 @@ def test_the_contract_suite_passes_on_the_provisioned_server(
     document["server"] = "fake"  # the fake's side of known_differences.yaml applies
     fake_target = target_file.with_name("fake-target.yaml")
     fake_target.write_text(yaml.safe_dump(document), encoding="utf-8")
-    command = [sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider"]
     run = subprocess.run(
-        [*command, "--redcap-target", str(fake_target)],
-        cwd=ROOT,
+        [*fake_redcap_command(), "contract", "--redcap-target", str(fake_target)],
+        cwd=target_file.parent,  # as a user runs it: from their own folder, not the clone
         env={**os.environ, **tokens},
         capture_output=True,
         text=True,
@@ -132,3 +132,21 @@ def test_the_contract_suite_passes_on_the_provisioned_server(
     tail = "\n".join(run.stdout.splitlines()[-30:])
     assert run.returncode == 0, tail
     assert " passed" in tail and "skipped" not in tail
+
+
+def test_the_printed_checklist_is_what_the_administrator_did(
+    provisioned: tuple[FakeServer, Path, dict[str, str]],
+) -> None:
+    # do_the_checklist does exactly these items and nothing else, and the preflight then finds nothing
+    # missing: the checklist is complete and names nothing the API could have done.
+    text = "\n".join(CHECKLIST)
+    assert len(CHECKLIST) == 8, text
+    assert sum("issues an API token for each user" in line for line in CHECKLIST) == 3
+    for item in (
+        "suspends the account suspended_user",
+        "makes super_user a super user",
+        "lock record 4 whole",
+        "lock the instrument documents of record 5",
+        '"Contract suite reference - analysis": move the project to production, then to Analysis/Cleanup',
+    ):
+        assert item in text

@@ -27,7 +27,7 @@ from contract_tests.transcript import (
     request_record,
 )
 from fake_redcap import load_fixture
-from tests.support.contract_runs import REFERENCE_FIXTURES, REPO, run_suite
+from tests.support.contract_runs import REFERENCE_FIXTURES, REPO, fake_redcap_command, run_suite
 
 KEPT = Path(__file__).resolve().parent / "transcripts" / "fake-15.7.6"
 
@@ -212,3 +212,21 @@ def test_a_token_in_any_letter_case_is_masked_and_put_back_in_that_case() -> Non
     )
     assert token.lower().encode() not in masked.lower()
     assert masker.unmask(masked) == sent
+
+
+def test_fake_redcap_replay_runs_from_any_folder(tmp_path: Path) -> None:
+    # The command as a user types it, outside the clone: the suite is imported by its installed name
+    # (in an editable install that name maps to the clone's contract_tests/, not importable from here).
+    folder = tmp_path / "transcript"
+    folder.mkdir()
+    (folder / "_preflight.json").write_text((KEPT / "_preflight.json").read_text(encoding="utf-8"))
+    done = subprocess.run(
+        [*fake_redcap_command(), "replay", str(folder)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "against fake (in-process): 0 difference(s)" in done.stdout
