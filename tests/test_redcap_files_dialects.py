@@ -207,3 +207,23 @@ def test_a_missing_designations_or_repeating_file_is_named_in_the_fix(tmp_path: 
         " REDCap's repeating set-up download as redcap: repeating_instruments_events, or leave"
         " redcap_repeat_instrument blank."
     )
+
+
+def test_a_section_header_above_the_record_id_field_is_cleared_as_redcap_clears_it(tmp_path: Path) -> None:
+    """REDCap's upload (and its project creation from XML) blanks it (V15 MetaData.php:800-803); the
+    flags take "Y" as "y" (strtolower(trim()), :1596, :1706)."""
+    rows = [
+        LABELS,
+        ["record_id", "visit", "Top", "text", "ID"],
+        ["age", "visit", "", "text", "Age", *[""] * 5, "Y"],
+    ]
+    project = load_fixture(project_from(tmp_path / "csv", {"data_dictionary": fputcsv(rows, ",")}))
+    age = project.field("age")
+    assert project.fields[0].section_header == "" and age is not None and age.identifier
+    doc = {"fields": [{"name": "record_id", "form": "f", "type": "text", "section_header": "Top"}]}
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(write_fixture(tmp_path / "yaml", {**doc, "users": [USER]}))
+    assert str(caught.value).endswith(
+        "fields[0].section_header: the record ID field 'record_id' has a section header, which REDCap"
+        " clears. Fix: move it to the second field, or remove it."
+    )
