@@ -32,6 +32,10 @@ Import Metadata drops a file field and brings it back: REDCap's save_metadata re
 only (MetaData.php:1954-2180), so the field's files are unreachable ("not a file field") while it is
 gone and the same files are back with it. Not covered: arms.
 
+Calc fields: `age_months` is `[age]*12`; an import that changes an age logs its recalculation after the
+import's own row (Records.php:7447-7460, Calculate::saveCalcFields; "(Auto calculation)" appended,
+Records.php:7292-7299), computed here from the age, not by the fake's evaluator.
+
 The requests use any user of the fixture (no rights, expired, suspended, super user, per-form rights),
 bad tokens, missing and oddly spelled records, bogus events, instances 0/-1/x/1.5/2.0, non-file,
 signature and identifier fields, and upload names the sanitiser changes or refuses.
@@ -137,6 +141,7 @@ FIELDS: list[dict[str, Any]] = [
     {"name": "consent", "form": "enrollment", "type": "file", "identifier": True},
     {"name": "signature", "form": "enrollment", "type": "file", "validation": "signature"},
     {"name": "age", "form": "enrollment", "type": "text"},
+    {"name": "age_months", "form": "enrollment", "type": "calc", "choices": "[age]*12"},
     {"name": "lab_file", "form": "labs", "type": "file"},
     {"name": "lab_value", "form": "labs", "type": "text"},
 ]
@@ -891,6 +896,12 @@ class RedcapModel:
         created = key(record) not in self.records(pid)
         kind, text = ("INSERT", "Create record (API)") if created else ("UPDATE", "Update record (API)")
         self.logged(pid, (kind, key(record), text, ",\n".join(lines)))
+        if value not in ("", old):
+            # saveData's auto-calculation (Records.php:7447-7460): age triggers age_months ([age]*12), a
+            # PHP int; it changed only in this row's event (other events' ages did not change), logged
+            # as its own UPDATE after the import's row. A locked enrollment never gets here: refused.
+            months = f"age_months = '{int(value) * 12}'"
+            self.logged(pid, ("UPDATE", key(record), "Update record (API) (Auto calculation)", months))
 
     def _user_import(self, project: ProjectModel, user: UserModel, req: Request) -> Expected:
         """Import Users (V15 API/user/import.php, UserRights::uploadUsers/updatePrivileges): API
@@ -1102,6 +1113,7 @@ def dictionary_row(spec: dict[str, Any]) -> dict[str, str]:
     )
     row["text_validation_type_or_show_slider_number"] = spec.get("validation", "")
     row["identifier"] = "y" if spec.get("identifier") else ""
+    row["select_choices_or_calculations"] = spec.get("choices", "")
     return row
 
 
