@@ -68,7 +68,9 @@ Node = Ref | Const | Call | Op
 class Lookup:
     """What evaluating needs: a field's stored value, and whether addChkNull wraps it."""
 
-    value: Callable[[Ref], str]  # "" when blank; raises PhpError when REDCap's argument check fails
+    # the stored value ("" when blank), or what a calc computed earlier in the same run; raises PhpError
+    # when REDCap's argument check fails
+    value: Callable[[Ref], Value]
     numeric: Callable[[str], bool]  # whether the field is wrapped in chkNull
     now: dt.datetime
 
@@ -324,6 +326,12 @@ def _check_datediff(args: list[Node]) -> None:
 def evaluate(node: Node, lookup: Lookup, context: Callable[[Ref], Ref]) -> str:
     """The value REDCap stores for the calc: a number as PHP writes it, or "" (NAN, not a number, or a
     PHP error). `context` puts the current event and instance into a reference."""
+    return php.to_string(evaluate_raw(node, lookup, context))
+
+
+def evaluate_raw(node: Node, lookup: Lookup, context: Callable[[Ref], Ref]) -> Value:
+    """What the generated function returns (a number, or "" when not a number or NAN; "" for a PHP
+    error): later calcs of the same record read it as it is (Calculate.php:453-460)."""
     try:
         result = _eval(node, lookup, context)
     except php.PhpError:
@@ -332,7 +340,7 @@ def evaluate(node: Node, lookup: Lookup, context: Callable[[Ref], Ref]) -> str:
         raise Unsupported(str(unknown)) from None
     if not php.is_numeric(result) or php.is_nan(result):
         return ""
-    return php.to_string(result)
+    return result
 
 
 def _eval(node: Node, lookup: Lookup, context: Callable[[Ref], Ref]) -> Value:

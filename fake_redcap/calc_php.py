@@ -152,9 +152,21 @@ def _ordered(op: str, order: int) -> bool:
     }[op]
 
 
-def chk_null(value: str) -> int | float:
-    """chkNull (init_functions.php:4617): blank or not a number is NAN, else the value times 1."""
-    if re.fullmatch(r"[-+]?[0-9]*,?[0-9]+([eE][-+]?[0-9]+)?", value):
+_COMMA_NUMBER = re.compile(r"[-+]?[0-9]*,?[0-9]+([eE][-+]?[0-9]+)?")
+
+
+def chk_null(value: Value) -> int | float:
+    """chkNull (init_functions.php:4617): blank or not a number is NAN, else the value times 1. A number
+    (a calc computed earlier in the same run) stays a number, unless PHP writes it as a whole number or a
+    comma decimal, which str_replace turns into that string."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = to_string(value)
+        if not _COMMA_NUMBER.fullmatch(text):
+            return value
+        value = text
+    if not isinstance(value, str):
+        return NAN
+    if _COMMA_NUMBER.fullmatch(value):
         value = value.replace(",", ".")
     if value != "0" and (value == "" or not is_numeric(value)):
         return NAN
@@ -175,7 +187,7 @@ def chk_null_compare(op: str, left: Value, right: Value) -> bool:
 
 
 def _chk(value: Value) -> Value:
-    return chk_null(value) if isinstance(value, str) else value
+    return chk_null(value)
 
 
 def php_round(value: float | int, places: int) -> float:

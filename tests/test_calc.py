@@ -23,7 +23,7 @@ VALUES = {"w": "70", "h": "175", "a": "", "b": "3", "c": "2", "d1": "2024-01-01"
 VALUES |= {"t": "abc", "n": "5", "big": "123456789012345", "dt1": "2024-01-01 10:00"}
 
 
-def _value(ref: calc.Ref) -> str:
+def _value(ref: calc.Ref) -> php.Value:
     if ref.field == "cb":
         if ref.code is None:
             raise php.PhpError("checkbox/value mismatch")
@@ -291,3 +291,17 @@ def test_cross_event_references(make_state: MakeState) -> None:
     _import(client, [{"record_id": "1", "redcap_event_name": "two_arm_1", "w": "72.5"}])
     gains = {r["redcap_event_name"]: r["gain"] for r in _rows(client)}
     assert gains == {"one_arm_1": "0", "two_arm_1": "2.5"}
+
+
+def test_a_calc_reads_an_earlier_calcs_number_with_all_its_digits(make_state: MakeState) -> None:
+    """chkNull keeps a float that PHP writes with a decimal point (init_functions.php:4617), and the run
+    hands the computed float on (Calculate.php:453-460): 10/3*2 is 6.6666666666667, not 3.3333333333333*2."""
+    doc = _classic()
+    doc["fields"][1:1] = [
+        {"name": "third", "form": "vitals", "type": "calc", "choices": "10/3"},
+        {"name": "double", "form": "vitals", "type": "calc", "choices": "[third]*2"},
+    ]
+    client = api(make_state(doc))
+    assert (_row(client, "2")["third"], _row(client, "2")["double"]) == ("3.3333333333333", "6.6666666666667")
+    _import(client, [{"record_id": "2", "w": "81"}])  # [third] names no field: always recalculated
+    assert _row(client, "2")["double"] == "6.6666666666667"

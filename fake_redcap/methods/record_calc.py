@@ -232,6 +232,9 @@ class _Job:
         self.now = now
         self.numeric = _numeric(project)
         self.blank_only = False
+        # what each calc computed in this run, by row and field: later calcs read it as it is (a float
+        # keeps its digits), whether or not it was stored (Calculate.php:453-460)
+        self.computed: dict[tuple[int, str], php.Value] = {}
 
     def row(self, index: int, equations: list[tuple[Field, calc.Node]], skipped: dict[str, str]) -> list[str]:
         """Each calc that belongs in this row, computed in field order; the names whose value changed."""
@@ -255,10 +258,12 @@ class _Job:
                 continue
             instrument = found.form if form_repeats and not whole else ""
             try:
-                value = self.compute(row, node, instrument, whole or form_repeats)
+                raw = self.compute(row, node, instrument, whole or form_repeats)
             except calc.Unsupported as reason:
                 skipped[found.name] = str(reason)
                 continue
+            self.computed[(index, found.name)] = raw
+            value = php.to_string(raw)
             saved = row.values.get(found.name, "")
             if _same(value, saved):
                 continue
@@ -272,14 +277,14 @@ class _Job:
             changed.append(found.name)
         return changed
 
-    def compute(self, row: RecordRow, node: calc.Node, instrument: str, repeating: bool) -> str:
-        def value(ref: calc.Ref) -> str:
+    def compute(self, row: RecordRow, node: calc.Node, instrument: str, repeating: bool) -> php.Value:
+        def value(ref: calc.Ref) -> php.Value:
             return self.value(row, ref)
 
         def context(ref: calc.Ref) -> calc.Ref:
             return self.context(row, ref, instrument, repeating)
 
-        return calc.evaluate(node, calc.Lookup(value, self.numeric, self.now), context)
+        return calc.evaluate_raw(node, calc.Lookup(value, self.numeric, self.now), context)
 
     def _has_form(self, row: RecordRow, form: str) -> bool:
         return any(
@@ -304,8 +309,9 @@ class _Job:
             instance = "0"
         return calc.Ref(event, ref.field, ref.code, instance)
 
-    def value(self, row: RecordRow, ref: calc.Ref) -> str:
-        """The stored value, "" when blank or absent; REDCap's argument errors as PhpError."""
+    def value(self, row: RecordRow, ref: calc.Ref) -> php.Value:
+        """The stored value, "" when blank or absent, or what a calc computed in this run; REDCap's
+        argument errors as PhpError."""
         found = self.fields.get(ref.field)
         if found is None:
             raise php.PhpError(f"Missing project field: {ref.field}")
@@ -321,6 +327,8 @@ class _Job:
             return "1" if stored.get(checkbox_column(found.name, ref.code)) == "1" else "0"
         if ref.code is not None:
             raise php.PhpError("checkbox/value mismatch")
+        if position is not None and (position, found.name) in self.computed:
+            return self.computed[(position, found.name)]
         return stored.get(found.name, "")
 
 
