@@ -9,8 +9,8 @@ Sources (`xOops4/redcap` `html/redcap_v15.7.6/`):
   replaceNaN:778);
 - `Classes/LogicParser.php` parse:244-390: LogicParser's grammar (fake_redcap.logic_syntax checks it;
   an equation it refuses is not calculated), a comparison of two wrapped fields made chkNullCompare
-  (:300-302, by regular expression on the generated code, so it binds the two fields next to the
-  operator), and the calc's result kept only when `is_numeric` and not NAN, else "" (:312-314);
+  (:326-328, by regular expression on the generated code, so it binds the two fields next to the
+  operator), and the calc's result kept only when `is_numeric` and not NAN, else "" (:345-348);
 - `Classes/LogicTester.php` applyLogicForEvaluateCondition:780-798: a PHP error (division by zero, a
   string in arithmetic) makes the result null, stored as "" (`Classes/Calculate.php`:453-460);
 - the result is stored as PHP writes it (`$calculatedCalcVal.""`, Calculate.php:462: floats with
@@ -137,7 +137,7 @@ def parse(equation: str, numeric: Callable[[str], bool]) -> Node | None:
 
 
 def _compare_pairs(toks: list[tuple[str, str]], numeric: Callable[[str], bool]) -> list[object]:
-    """LogicParser.php:300-302 on the token list: `A op B`, `(A) op (B)` or `((A)) op ((B))` of two
+    """LogicParser.php:326-328 on the token list: `A op B`, `(A) op (B)` or `((A)) op ((B))` of two
     chkNull-wrapped fields becomes one chkNullCompare operand."""
     items: list[object] = list(toks)
     refs: list[object] = []
