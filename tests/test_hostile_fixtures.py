@@ -1,8 +1,8 @@
 """Hostile fixtures: each is refused with a message naming the file, the place and the fix, or (an enormous
 stored file) served without ever being read into memory.
 
-`tests/test_fixture.py` already covers `..`, absolute and Windows paths, a symlink (file or folder) out,
-a FIFO as a stored file, anchors, aliases, merge keys and the billion-laughs bomb, and duplicate tokens
+`tests/test_fixture_safety.py` already covers `..`, absolute and Windows paths, a symlink (file or folder)
+out, a FIFO as a stored file, anchors, aliases, merge keys and the billion-laughs bomb, and duplicate tokens
 across projects at `check_unique_tokens`. This adds: other ways out of the folder, NUL bytes and symlink
 loops, documents nested too deeply for the parsers, a fixture that is huge or not a regular file, an
 enormous stored file (a sparse 2 GiB file), and duplicate tokens across fixtures through `FakeState` and
