@@ -173,7 +173,10 @@ def test_simple_project_serves_its_records_and_dictionary() -> None:
         "integer",
         "LH",
     )
-    assert meta["sex"]["select_choices_or_calculations"] == "0, Female | 1, Male"
+    # CodeListItems joined by " | ", then rebuilt by error_checking without spaces (ODM.php:2222-2230,
+    # MetaData.php:1175-1215); REDCapR's tests saw "0, Female|1, Male" on a server with its projects
+    # created from XML ("dev") and "0, Female | 1, Male" on the one they were made on.
+    assert meta["sex"]["select_choices_or_calculations"] == "0, Female|1, Male"
     assert export(SIMPLE, "instrument") == [
         {"instrument_name": "demographics", "instrument_label": "Basic Demography Form"}
     ]

@@ -50,6 +50,22 @@ def _answers(client: FlaskClient, token: str, design: bool) -> dict[str, Any]:
     return got
 
 
+def _as_created_from_xml(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers of a project REDCap creates from this XML: its import rebuilds the choices of
+    dropdown, radio and checkbox fields as "code, label" joined by "|" without spaces
+    (MetaData::error_checking with ignoreIllegalVariables, V15 MetaData.php:1175-1215)."""
+    status, rows = answers["metadata"]
+    if status == 200:
+        rows = [
+            {**row, "select_choices_or_calculations": "|".join(c.strip() for c in choices.split("|"))}
+            if row["field_type"] in ("dropdown", "radio", "checkbox")
+            and (choices := row["select_choices_or_calculations"])
+            else row
+            for row in rows
+        ]
+    return {**answers, "metadata": (status, rows)}
+
+
 @pytest.mark.parametrize("path", PROJECT_FILES, ids=lambda p: p.stem)
 def test_a_project_survives_its_own_project_xml(path: Path, tmp_path: Path) -> None:
     state = FakeState([path])
@@ -66,7 +82,9 @@ def test_a_project_survives_its_own_project_xml(path: Path, tmp_path: Path) -> N
     again_client = create_app(again).test_client()
     again_token = copied.users[0].token
     assert copied.title == project.title
-    assert _answers(again_client, again_token, design) == _answers(client, token, design)
+    assert _answers(again_client, again_token, design) == _as_created_from_xml(
+        _answers(client, token, design)
+    )
     for row in project.records:
         for field, stored in row.files.items():
             data = {"token": again_token, "content": "file", "action": "export", "record": row.record}
@@ -116,4 +134,6 @@ def test_every_other_field_type_survives_its_project_xml(tmp_path: Path) -> None
     ]
     assert any(row != new for row, new in zip(original["record"][1], records, strict=True))
     original["record"] = (200, records)
-    assert _answers(again_client, again.projects[0].users[0].token, design=True) == original
+    assert _answers(again_client, again.projects[0].users[0].token, design=True) == _as_created_from_xml(
+        original
+    )

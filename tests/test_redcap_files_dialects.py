@@ -4,6 +4,7 @@ Excel padding of annotations, the arms download's CSV-injection TAB, and empty e
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,30 @@ def test_a_section_header_above_the_record_id_field_is_cleared_as_redcap_clears_
         "fields[0].section_header: the record ID field 'record_id' has a section header, which REDCap"
         " clears. Fix: move it to the second field, or remove it."
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("age", "40", ""),
+        ("pets___1", "Checked", "a checkbox choice is 0 or 1, not 'Checked'. Fix: write 1 (checked) or 0"),
+        ("visit_complete", "Complete", "a form status is 0, 1 or 2, not 'Complete'"),
+    ],
+)
+def test_an_export_of_labels_is_refused_with_a_fix_that_says_so(
+    tmp_path: Path, column: str, value: str, message: str
+) -> None:
+    fields = [*FIELDS, ["color", "visit", "", "dropdown", "Color", "1, Red | 2, Green"]]
+    records = f"record_id,color,{column}\n1,Red,{value}\n"
+    files = {"data_dictionary": fputcsv([LABELS, *fields], ","), "records": records}
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(project_from(tmp_path, files))
+    assert str(caught.value).endswith(
+        "records.csv line 2.values.color: 'Red' is the label of choice 1. Fix: give the code, as REDCap's"
+        " raw export writes it (not an export of labels)."
+    )
+    if message:
+        records = f"record_id,{column}\n1,{value}\n"
+        files["records"] = records
+        with pytest.raises(FixtureError, match=re.escape(message)):
+            load_fixture(project_from(tmp_path / "again", files))

@@ -54,17 +54,20 @@ def ask(path: Path, content: str, fmt: str = "csv", **more: str) -> str:
     return text
 
 
-def dictionary_rows(name: str) -> list[list[str]]:
-    """dictionary.csv's rows (no header) as the metadata export shows the project the XML creates."""
+def dictionary_rows(name: str, from_xml: bool = True) -> list[list[str]]:
+    """dictionary.csv's rows (no header) as the metadata export shows the project the XML creates (or,
+    `from_xml` false, the project a data dictionary upload of it makes)."""
     rows = list(csv.reader(io.StringIO((DATA / name / "dictionary.csv").read_text(encoding="utf-8"))))[1:]
     for row in rows:
         # The download writes " @TODAY" for Excel; the upload and the API have "@TODAY" (V15
         # MetaData.php:569-571, 1828-1833).
         if row[17].startswith(" @"):
             row[17] = row[17][1:]
+        if row[3] in ("dropdown", "radio", "checkbox") and from_xml:
+            # REDCap's creation from XML rebuilds choices as "code, label" joined by "|" (MetaData.php
+            # error_checking with ignoreIllegalVariables, :1175-1215); the download was of the original.
+            row[5] = "|".join(c.strip() for c in row[5].split("|"))
         if name == "validation-types-1":
-            if row[0] == "f_checkbox":  # redcap:CheckboxChoices: the stored "\n" as "|" (ODM.php:1714)
-                row[5] = row[5].replace(" | ", "|")
             if row[0] == "f_slider":  # getOdmRangeCheck writes no slider bounds (ODM.php:73-100)
                 row[8] = row[9] = ""
             if row[0] == "f_sql":  # the XML leaves out an SQL field's query (ODM.php:1727-1730)
@@ -129,7 +132,7 @@ def test_redcaps_csv_files_serve_the_project_the_xml_holds(tmp_path: Path, name:
     ):
         for fmt in ("csv", "json"):
             assert answer(fixture, content, fmt) == answer(xml, content, fmt), (content, fmt)
-    want = dictionary_rows(name) if name != "validation-types-1" else None
+    want = dictionary_rows(name, from_xml=False) if name != "validation-types-1" else None
     if want is not None:
         assert list(csv.reader(io.StringIO(ask(fixture, "metadata"))))[1:] == want
 
@@ -166,3 +169,28 @@ def test_an_sql_field_without_its_query_loads_from_a_project_xml_only(tmp_path: 
     fixture = write_fixture(tmp_path, {"redcap": {"data_dictionary": "dd.csv"}, "users": [USER]})
     with pytest.raises(FixtureError, match=r"dd.csv line 3.choices: the sql field 'q' needs an SQL query"):
         load_fixture(fixture)
+
+
+def test_choices_are_rebuilt_as_redcaps_creation_from_xml_rebuilds_them(tmp_path: Path) -> None:
+    """CodeListItems joined by " | " (a label's line break as <br />, a FormattedTranslatedText's HTML
+    in its place, ODM.php:2222-2245), then rebuilt by error_checking with ignoreIllegalVariables: each
+    "code, label" trimmed, a code neither numeric nor letters, digits, ".", "_", "-" cleaned (spaces to
+    "_", others dropped), joined by "|" (MetaData.php:1175-1215)."""
+    xml = (DATA.parent / "pycap" / "test_simple_project.xml").read_text(encoding="utf-8")
+
+    def item(code: str, decode: str) -> str:
+        return f'<CodeListItem CodedValue="{code}"><Decode>{decode}</Decode></CodeListItem>'
+
+    items = item("0", "<TranslatedText>Female</TranslatedText>") + "\n\t\t"
+    items += item("1", "<TranslatedText>Male</TranslatedText>")
+    assert items in xml
+    formatted = "<redcap:FormattedTranslatedText>&lt;b&gt;Male&lt;/b&gt;</redcap:FormattedTranslatedText>"
+    xml = xml.replace(
+        items,
+        item("0", "<TranslatedText>Fe\nmale </TranslatedText>")
+        + item("not sure!", "<TranslatedText>Maybe</TranslatedText>")
+        + item("1", f"<TranslatedText>Male</TranslatedText>{formatted}"),
+    )
+    (tmp_path / "project.xml").write_text(xml, encoding="utf-8")
+    sex = load_fixture(tmp_path / "project.xml").field("sex")
+    assert sex is not None and sex.choices == "0, Fe<br />male|not_sure, Maybe|1, <b>Male</b>"
