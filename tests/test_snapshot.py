@@ -309,26 +309,28 @@ def test_a_snapshot_the_fixture_reader_refuses_is_not_written(
     assert leftovers(tmp_path) == []
 
 
-def test_custom_labels_are_left_out_and_said(
+def test_custom_labels_are_carried_over(
     source: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The fake has no custom event or repeating-form labels: the snapshot loads without them."""
+    """Custom event and repeating-instrument labels as the event and repeatingFormsEvents exports give
+    them (written to events.csv and repeating.csv as REDCap's downloads have them)."""
     original_structure = pull.pull_structure
 
     def custom_label(client: Any) -> pull.Pulled:
         pulled = original_structure(client)
         pulled.events[0]["custom_event_label"] = "[visit_date]"
-        pulled.repeating[0]["custom_form_label"] = "[lab_date]"
+        form = next(r for r in pulled.repeating if r.get("form_name"))
+        form["custom_form_label"] = '[lab_date], "quoted"'
         return pulled
 
     monkeypatch.setattr("fake_redcap.snapshot.cli.pull_structure", custom_label)
     original = source.state.served[1].project
     assert original.is_longitudinal and original.repeating
     assert snapshot(source, original, tmp_path / "x", monkeypatch) == 0
-    err = capsys.readouterr().err
-    assert "NOTE: custom event labels are left out" in err and original.events[0].unique_name in err
-    assert "NOTE: custom repeating form labels are left out" in err
-    assert b"[visit_date]" not in b"".join(p.read_bytes() for p in (tmp_path / "x").rglob("*.csv"))
+    assert "label" not in capsys.readouterr().err
+    copy = load_fixture(tmp_path / "x" / "project.yaml")
+    assert copy.events[0].custom_label == "[visit_date]"
+    assert [r.label for r in copy.repeating if r.form][:1] == ['[lab_date], "quoted"']
 
 
 def test_cli_smoke(source: FakeServer, tmp_path: Path) -> None:

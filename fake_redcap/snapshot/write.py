@@ -96,10 +96,8 @@ def write_structure(pulled: Pulled, stage: Path) -> dict[str, str]:
             stage / "arms.csv", ("arm_num", "name"), ((a.get("arm_num"), a.get("name")) for a in pulled.arms)
         )
         files["events"] = "events.csv"
-        columns: tuple[str, ...] = ("event_name", "arm_num", "unique_event_name")
-        _csv(stage / "events.csv", columns, ([e.get(c, "") for c in columns] for e in pulled.events))
-        labelled = [str(e["unique_event_name"]) for e in pulled.events if e.get("custom_event_label")]
-        _dropped_labels(pulled, labelled, "event")
+        columns: tuple[str, ...] = ("event_name", "arm_num", "unique_event_name", "custom_event_label")
+        _csv(stage / "events.csv", columns, ([e.get(c) or "" for c in columns] for e in pulled.events))
         files["instrument_event_mappings"] = "instrument_designations.csv"
         columns = ("arm_num", "unique_event_name", "form")
         _csv(
@@ -109,27 +107,12 @@ def write_structure(pulled: Pulled, stage: Path) -> dict[str, str]:
         )
     if pulled.repeating:
         files["repeating_instruments_events"] = "repeating.csv"
-        repeat_columns: tuple[str, ...] = ("event_name", "form_name")
+        repeat_columns: tuple[str, ...] = ("event_name", "form_name", "custom_form_label")
         if not pulled.longitudinal:
             repeat_columns = repeat_columns[1:]
         rules = ([r.get(c) or "" for c in repeat_columns] for r in pulled.repeating)
         _csv(stage / "repeating.csv", repeat_columns, rules)
-        labelled = [
-            str(r.get("form_name") or r.get("event_name"))
-            for r in pulled.repeating
-            if r.get("custom_form_label")
-        ]
-        _dropped_labels(pulled, labelled, "repeating form")
     return files
-
-
-def _dropped_labels(pulled: Pulled, names: list[str], what: str) -> None:
-    """The fake has no custom event or repeating-form labels yet (the fixture reader refuses them):
-    the snapshot leaves them out and says so."""
-    if names:
-        pulled.notes.append(
-            f"custom {what} labels are left out (the fake does not show them yet): {', '.join(names)}"
-        )
 
 
 def record_id_map(pulled: Pulled, options: Options) -> dict[str, str]:
