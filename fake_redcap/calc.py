@@ -73,6 +73,7 @@ class Lookup:
     value: Callable[[Ref], Value]
     numeric: Callable[[str], bool]  # whether the field is wrapped in chkNull
     now: dt.datetime
+    php7: bool = False  # before REDCap 15 (Change.PHP8_TYPE_ERRORS): PHP 7's arithmetic and comparison
 
 
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
@@ -356,7 +357,7 @@ def _eval(node: Node, lookup: Lookup, context: Callable[[Ref], Ref]) -> Value:
         return lookup.value(context(args[0]))
     if op.startswith("cmpnull:"):
         a, b = (lookup.value(context(r)) for r in args if isinstance(r, Ref))
-        return php.chk_null_compare(op[8:], a, b)
+        return php.chk_null_compare(op[8:], a, b, lookup.php7)
     if op == "?:":
         if len(args) != 3:
             raise Unsupported("if() without three arguments")
@@ -372,8 +373,8 @@ def _eval(node: Node, lookup: Lookup, context: Callable[[Ref], Ref]) -> Value:
     if op in ("isnan", "notnan"):
         return php.is_nan_null(values[0]) == (op == "isnan")
     if op in ("+", "-", "*", "/"):
-        return php.arithmetic(op, values[0], values[1])
-    return php.compare(op, values[0], values[1])
+        return php.arithmetic(op, values[0], values[1], lookup.php7)
+    return php.compare(op, values[0], values[1], lookup.php7)
 
 
 def _call(node: Call, lookup: Lookup, context: Callable[[Ref], Ref]) -> Value:

@@ -55,9 +55,9 @@ def _from_text(text: str) -> int | float:
     return float(stripped)
 
 
-def number(value: Value) -> int | float:
+def number(value: Value, php7: bool = False) -> int | float:
     """An arithmetic operand: a numeric string its number, a leading-numeric one its leading number (PHP
-    warns), any other string a TypeError (PHP 8); null is 0, a boolean 0 or 1."""
+    warns), any other string a TypeError (PHP 8; PHP 7 warns and reads 0); null is 0, a boolean 0 or 1."""
     if value is None:
         return 0
     if isinstance(value, bool):
@@ -68,14 +68,20 @@ def number(value: Value) -> int | float:
         return _from_text(value)
     leading = _LEADING.match(value)
     if leading is None:
+        if php7:
+            return 0
         raise PhpError(f"Unsupported operand types: string {value!r}")
     return _from_text(leading[0])
 
 
-def arithmetic(op: str, left: Value, right: Value) -> int | float:
-    a, b = number(left), number(right)
+def arithmetic(op: str, left: Value, right: Value, php7: bool = False) -> int | float:
+    """PHP's + - * /: ints stay ints while they fit; `/` by zero is a DivisionByZeroError in PHP 8, a
+    warning and INF, -INF or NAN in PHP 7."""
+    a, b = number(left, php7), number(right, php7)
     if op == "/":
         if b == 0:
+            if php7:
+                return NAN if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
             raise PhpError("Division by zero")
         if isinstance(a, int) and isinstance(b, int) and a % b == 0:
             return _int_or_float(a // b)
@@ -118,8 +124,9 @@ def to_string(value: Value) -> str:
     return f"{mantissa}E{sign}{int(exponent[1:])}"
 
 
-def compare(op: str, left: Value, right: Value) -> bool:
-    """PHP 8's loose comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)."""
+def compare(op: str, left: Value, right: Value, php7: bool = False) -> bool:
+    """PHP 8's loose comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`); PHP 7 compares a number with a
+    non-numeric string as numbers (the string read as its leading number, or 0)."""
     if isinstance(left, bool) or isinstance(right, bool):
         a: Value = truthy(left)
         b: Value = truthy(right)
@@ -132,8 +139,9 @@ def compare(op: str, left: Value, right: Value) -> bool:
     if isinstance(a, bool) and isinstance(b, bool):
         order = int(a) - int(b)
         return _ordered(op, order)
-    if is_numeric(a) and is_numeric(b):
-        x, y = number(a), number(b)
+    number_and_text = isinstance(a, (int, float)) != isinstance(b, (int, float))
+    if (is_numeric(a) and is_numeric(b)) or (php7 and number_and_text):
+        x, y = number(a, True), number(b, True)
         if math.isnan(x) or math.isnan(y):
             return op == "!="
         return _ordered(op, (x > y) - (x < y))
@@ -177,13 +185,13 @@ def is_nan_null(value: Value) -> bool:
     return is_nan(value) or value in ("", None, "NaN", "NAN")
 
 
-def chk_null_compare(op: str, left: Value, right: Value) -> bool:
+def chk_null_compare(op: str, left: Value, right: Value, php7: bool = False) -> bool:
     """chkNullCompare (init_functions.php:4632): two numeric fields compared; a blank one is '' for the
     comparison, and a number is never greater than a blank (as the JavaScript version behaves)."""
     a, b = _chk(left), _chk(right)
     if (is_nan(a) and not is_nan(b) and op[0] == "<") or (not is_nan(a) and is_nan(b) and op[0] == ">"):
         return False
-    return compare(op, "" if is_nan(a) else a, "" if is_nan(b) else b)
+    return compare(op, "" if is_nan(a) else a, "" if is_nan(b) else b, php7)
 
 
 def _chk(value: Value) -> Value:

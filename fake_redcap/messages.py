@@ -468,7 +468,9 @@ CHANGES: dict[Change, tuple[Version, str]] = {
         "REDCap 15 needs PHP 8.0.2+ (System::minimum_php_version_required; 7.3.0 in V13/V14): a parameter "
         "sent as an array where PHP needs a string is a TypeError, answered 400 'An unknown error "
         "occurred...' by System::fatalErrorShutdownHandler, or an empty 200 for returnFormat[]. Before, "
-        "the fake reads such an array as PHP 7 does, as 'Array'.",
+        "the fake reads such an array as PHP 7 does, as 'Array'. Calc equations (fake_redcap/calc.py) "
+        "likewise: before 15, PHP 7 reads a non-numeric string in arithmetic as 0, divides by zero to "
+        "INF or NAN, and compares a number with a non-numeric string as numbers.",
     ),
     Change.POST_MAX_MESSAGE_NAMES_SIZE: (
         Version(10, 0, 0),

@@ -305,3 +305,28 @@ def test_a_calc_reads_an_earlier_calcs_number_with_all_its_digits(make_state: Ma
     assert (_row(client, "2")["third"], _row(client, "2")["double"]) == ("3.3333333333333", "6.6666666666667")
     _import(client, [{"record_id": "2", "w": "81"}])  # [third] names no field: always recalculated
     assert _row(client, "2")["double"] == "6.6666666666667"
+
+
+@pytest.mark.parametrize(
+    ("equation", "php8", "php7"),
+    [
+        ("[t]*2", "", "0"),  # PHP 8's TypeError; PHP 7 warns and reads 0
+        ("[b]/0", "", "INF"),  # DivisionByZeroError; PHP 7's warning and INF, which is_numeric takes
+        ("0/0", "", ""),  # PHP 7: NAN
+        ("if([t]=0, 1, 2)", "2", "1"),  # PHP 7 compares 'abc' with 0 as numbers
+    ],
+)
+def test_before_redcap_15_equations_run_as_php_7_runs_them(equation: str, php8: str, php7: str) -> None:
+    old = calc.Lookup(_value, LOOKUP.numeric, NOW, php7=True)
+    node = calc.parse(equation, LOOKUP.numeric)
+    assert node is not None
+    assert (calc.evaluate(node, LOOKUP, lambda r: r), calc.evaluate(node, old, lambda r: r)) == (php8, php7)
+
+
+def test_a_redcap_14_project_computes_as_php_7(make_state: MakeState) -> None:
+    doc = _classic()
+    doc["redcap_version"] = "14.5.11"
+    doc["fields"][1:1] = [{"name": "broken", "form": "vitals", "type": "calc", "choices": "[other]*2"}]
+    client = api(make_state(doc))
+    _import(client, [{"record_id": "1", "other": "abc"}])
+    assert _row(client, "1")["broken"] == "0"

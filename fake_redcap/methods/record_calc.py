@@ -34,6 +34,7 @@ from fake_redcap import calc
 from fake_redcap import calc_php as php
 from fake_redcap.call import Call
 from fake_redcap.collation import db_key
+from fake_redcap.messages import Change, Profile
 from fake_redcap.methods.structure import event_forms, metadata_fields, repeating_form, repeats_whole
 from fake_redcap.model import Field, Project, RecordRow, checkbox_column, parse_choices
 from fake_redcap.project_log import LogEvent, log_event
@@ -231,6 +232,8 @@ class _Job:
         self.fields = {f.name: f for f in metadata_fields(project)}
         self.now = now
         self.numeric = _numeric(project)
+        # REDCap 13/14 run on PHP 7 as the fake reads them (messages.Change.PHP8_TYPE_ERRORS)
+        self.php7 = not Profile.for_version(project.redcap_version).has(Change.PHP8_TYPE_ERRORS)
         self.blank_only = False
         # what each calc computed in this run, by row and field: later calcs read it as it is (a float
         # keeps its digits), whether or not it was stored (Calculate.php:453-460)
@@ -284,7 +287,7 @@ class _Job:
         def context(ref: calc.Ref) -> calc.Ref:
             return self.context(row, ref, instrument, repeating)
 
-        return calc.evaluate_raw(node, calc.Lookup(value, self.numeric, self.now), context)
+        return calc.evaluate_raw(node, calc.Lookup(value, self.numeric, self.now, self.php7), context)
 
     def _has_form(self, row: RecordRow, form: str) -> bool:
         return any(
