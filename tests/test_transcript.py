@@ -230,3 +230,15 @@ def test_fake_redcap_replay_runs_from_any_folder(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "against fake (in-process): 0 difference(s)" in done.stdout
+
+
+def test_a_new_run_of_the_suite_writes_the_kept_transcript_again(tmp_path: Path) -> None:
+    # Byte for byte, file by file (the clock masked, made-up names bound): a clause whose requests or
+    # answers changed without `make transcript` fails here, not only one added or removed.
+    folder = tmp_path / "transcript"
+    run = run_suite(tmp_path, "contract_tests", "-p", "no:xdist", "--transcript", str(folder))
+    assert run.returncode == 0, run.output[-3000:]
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(KEPT).as_posix() for p in KEPT.rglob("*") if p.is_file())
+    stale = [n for n in names if (folder / n).read_bytes() != (KEPT / n).read_bytes()]
+    assert stale == [], "tests/transcripts/fake-15.7.6 is out of date: write it again with `make transcript`"

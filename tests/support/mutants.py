@@ -141,6 +141,23 @@ UPLOAD_NAMES = [
         "return str(magic.from_descriptor(fd, mime=True)).replace('x-empty', 'octet-stream')",
         "an empty upload's type application/octet-stream",
     ),
+    Mutant(
+        "S13",
+        "MIME sniffing",
+        FILE,
+        "return str(magic.from_descriptor(fd, mime=True))",
+        "return str(magic.Magic(mime=True, mime_encoding=True).from_descriptor(fd))",
+        "the type with its charset (finfo's FILEINFO_MIME, not mime_content_type)",
+    ),
+    Mutant(
+        "S14",
+        "MIME sniffing",
+        FILE,
+        "stored = call.state.store(upload.stream, name, sniff_mime)",
+        "stored = call.state.store(\n        upload.stream, name,"
+        " lambda _: __import__('mimetypes').guess_type(name)[0] or 'application/octet-stream'\n    )",
+        "the type guessed from the name's extension",
+    ),
 ]
 
 RECORD_EXPORT = [
@@ -452,6 +469,46 @@ PROJECT_EXPORT = [
         '"field_note",\n    "text_validation_type_or_show_slider_number",',
         '"text_validation_type_or_show_slider_number",\n    "field_note",',
         "data dictionary: field_note after the validation column",
+    ),
+    Mutant(
+        "P04",
+        "project export order",
+        PROJECT_INFO,
+        '"event_name": event.name,\n            "arm_num": event.arm,',
+        '"arm_num": event.arm,\n            "event_name": event.name,',
+        "events: arm_num before event_name",
+    ),
+    Mutant(
+        "P05",
+        "project export order",
+        PROJECT_INFO,
+        '{"arm_num": event.arm, "unique_event_name": event.unique_name, "form": form}',
+        '{"unique_event_name": event.unique_name, "arm_num": event.arm, "form": form}',
+        "form-event mapping: unique_event_name before arm_num",
+    ),
+    Mutant(
+        "P06",
+        "project export order",
+        PROJECT_INFO,
+        '{"original_field_name": f.name, "choice_value": code, "export_field_name": column}',
+        '{"original_field_name": f.name, "export_field_name": column, "choice_value": code}',
+        "exportFieldNames: export_field_name before choice_value",
+    ),
+    Mutant(
+        "P07",
+        "project export order",
+        PROJECT_INFO,
+        '"event_name": event.unique_name,\n                            "form_name": rule.form or "",',
+        '"form_name": rule.form or "",\n                            "event_name": event.unique_name,',
+        "repeating set-up (longitudinal): form_name before event_name",
+    ),
+    Mutant(
+        "P08",
+        "project export order",
+        PROJECT_INFO,
+        '{"arm_num": arm.number, "name": arm.name}',
+        '{"name": arm.name, "arm_num": arm.number}',
+        "arms: name before arm_num",
     ),
 ]
 
