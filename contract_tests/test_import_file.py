@@ -25,6 +25,7 @@ from .helpers import (
     reference_bytes,
     upload,
 )
+from .restore import Undo, listed, restored
 from .targets import ProjectUnderTest, sha256
 
 # The classic record the writing clauses use (holds no file in the fixture), a record locked whole, and
@@ -545,6 +546,36 @@ def _delete_if_stored(project: ProjectUnderTest, params: dict[str, str]) -> None
     """Put the target back should it have stored the upload after all (a 400 means nothing is there)."""
     response = project.post("deleter_user", params)
     assert response.status_code in (200, 400), response.content[:300]
+
+
+def _visit_1_form_deleted(project: ProjectUnderTest, before: dict[str, object]) -> list[Undo]:
+    params = [*listed("record", "records", [WRITE_RECORD_LONGITUDINAL]), ("instrument", "visit")]
+    return [Undo("deleting record 103's visit form in visit_1_arm_1", [*params, ("event", "visit_1_arm_1")])]
+
+
+@pytest.mark.source(
+    "REDCap 14.5.11 API/file/import.php:175-178 and REDCap 13.6.1 API/file/import.php:173-176: the doc_id "
+    "is INSERTed into redcap_data for the record in that event, whether or not the record has data there "
+    "(REDCap 15 reads the record through getData first: the clause below)",
+    f"{src.AUDIT} #55",
+)
+@pytest.mark.redcap_version(">=13.6.1,<15.0.0")
+def test_before_15_an_upload_into_an_event_without_data_is_stored_there(
+    longitudinal: ProjectUnderTest,
+) -> None:
+    """Writes: uploads into record 103's visit_photo in visit_1_arm_1 (no data there in the fixture), then
+    deletes record 103's visit form in that event as designer_user; the record export is checked back."""
+    rows = [r for r in longitudinal.fixture.records if r.record == WRITE_RECORD_LONGITUDINAL]
+    assert rows and all(r.event == "baseline_arm_1" for r in rows)
+    data = reference_bytes("visit_photo_101_baseline.png")
+    with restored(longitudinal, ["record"], _visit_1_form_deleted):
+        response = upload(
+            longitudinal, WRITE_RECORD_LONGITUDINAL, "visit_photo", data, "photo.png", event="visit_1_arm_1"
+        )
+        assert (response.status_code, response.content) == (200, b"")
+        client = longitudinal.client("full_user")
+        exported = client.export_file(WRITE_RECORD_LONGITUDINAL, "visit_photo", event="visit_1_arm_1")
+        assert (exported.filename, sha256(exported.content)) == ("photo.png", sha256(data))
 
 
 @pytest.mark.source(
