@@ -139,6 +139,8 @@ def compare(op: str, left: Value, right: Value, php7: bool = False) -> bool:
     if isinstance(a, bool) and isinstance(b, bool):
         order = int(a) - int(b)
         return _ordered(op, order)
+    if is_nan(a) or is_nan(b):
+        return op == "!="  # NAN is uncomparable, with a number or a string
     number_and_text = isinstance(a, (int, float)) != isinstance(b, (int, float))
     if (is_numeric(a) and is_numeric(b)) or (php7 and number_and_text):
         x, y = number(a, True), number(b, True)
@@ -203,6 +205,8 @@ def php_round(value: float | int, places: int) -> float:
     round(1.005, 2) is 1.01)."""
     if math.isnan(value) or math.isinf(value):
         return float(value)
+    if (places >= 0 and float(value).is_integer()) or abs(value) >= 10.0 ** (15 - places):
+        return float(value)  # nothing to round within 15 digits (which would change a large one)
     try:
         exact = Decimal(f"{float(value):.15G}")
         return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
@@ -292,8 +296,9 @@ def rounding(kind: str, value: Value, places: Value = 0) -> Value:
     if kind == "round":
         return php_round(amount, digits)
     factor = math.pow(10, -digits)
-    whole = math.ceil(amount / factor) if kind == "up" else math.floor(amount / factor)
-    return float(whole) * factor
+    scaled = amount / factor
+    whole = float(math.ceil(scaled) if kind == "up" else math.floor(scaled))
+    return math.copysign(whole, scaled) * factor  # PHP's ceil(-0.5) is -0, written "-0"
 
 
 def power(base: Value, exponent: Value) -> Value:

@@ -330,3 +330,35 @@ def test_a_redcap_14_project_computes_as_php_7(make_state: MakeState) -> None:
     client = api(make_state(doc))
     _import(client, [{"record_id": "1", "other": "abc"}])
     assert _row(client, "1")["broken"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "places", "text"),
+    [  # observed with php-cli 8.2: ceil keeps -0; round leaves digits past the 15th alone
+        ("up", -6.983016521509962e-10, 2, "-0"),
+        ("up", -51.9999999999999, -2, "-0"),
+        ("round", 3.117163799133047e17, 0, "3.117163799133E+17"),
+        ("round", 3.001351627791449e19, -2, "3.0013516277914E+19"),
+        ("round", -2.5478450018239673, -2, "-0"),
+        ("down", 7.25, 1, "7.2"),
+    ],
+)
+def test_rounding_as_php_rounds(kind: str, value: float, places: int, text: str) -> None:
+    assert php.to_string(php.rounding(kind, value, places)) == text
+
+
+@pytest.mark.parametrize(
+    ("op", "left", "right", "result"),
+    [  # PHP 8.2, observed with php-cli: NAN compares with nothing, a text with a number as texts
+        ("<", "", float("nan"), False),
+        (">", float("nan"), "abc", False),
+        ("!=", float("nan"), "abc", True),
+        ("==", "abc", 0, False),
+        ("==", "1.0", " 1", True),
+        ("<", "10", "9", False),
+        ("<", "a", "B", False),
+        ("==", None, False, True),
+    ],
+)
+def test_comparisons_are_php_8s(op: str, left: php.Value, right: php.Value, result: bool) -> None:
+    assert php.compare(op, left, right) is result
