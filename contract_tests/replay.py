@@ -188,6 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="TARGET",
         help="fake (default), fake@VERSION, or a target file naming a server and its tokens",
     )
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print only the differences grouped by field (how many exchanges, the first), not each one",
+    )
     args = parser.parse_args(argv)
     folder = Path(args.transcript)
     if not folder.is_dir() or not transcript_files(folder):
@@ -203,12 +208,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         sent, differences = replay(folder, target)
+    except (requests.RequestException, OSError) as error:
+        print(
+            f"fake-redcap replay: cannot reach {target.url}: {type(error).__name__}: {error}", file=sys.stderr
+        )
+        return 2
     finally:
         target.close()
-    for difference in differences:
-        print(difference.line())
+    if not args.summary:
+        for difference in differences:
+            print(difference.line())
+    if differences:
+        print("Differences by field:")
+        for line in summary(differences):
+            print(f"  {line}")
     print(f"{sent} exchanges replayed against {target.label}: {len(differences)} difference(s)")
     return 1 if differences else 0
+
+
+def summary(differences: Sequence[Difference]) -> list[str]:
+    """One line per field that differs (status, a header, the body...), most frequent first: in how many
+    exchanges and files, and the first of them; a version's missing header shows once, not 600 times."""
+    by_field: dict[str, list[Difference]] = {}
+    for difference in differences:
+        by_field.setdefault(difference.field, []).append(difference)
+    lines = []
+    for field, found in sorted(by_field.items(), key=lambda item: (-len(item[1]), item[0])):
+        files = len({d.file for d in found})
+        first = found[0]
+        lines.append(
+            f"{field}: {len(found)} exchange(s) in {files} file(s); first {first.file} #{first.exchange}: "
+            f"recorded {_short(first.recorded)}, got {_short(first.got)}"
+        )
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 if __name__ == "__main__":

@@ -55,6 +55,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     replay.add_argument("transcript", metavar="DIR")
     replay.add_argument("--redcap-target", metavar="TARGET", default="fake")
+    replay.add_argument(
+        "--summary", action="store_true", help="only the differences grouped by field, not each one"
+    )
     provision = commands.add_parser(
         "provision",
         help="build the contract suite's reference projects on a REDCap server through its API",
@@ -161,7 +164,8 @@ def replay(args: argparse.Namespace) -> int:
     # By its import name: in an editable install the folder is the clone's contract_tests/, which is not
     # importable from another working folder.
     module = importlib.import_module(f"{found[0]}.replay")
-    return int(module.main([args.transcript, "--redcap-target", args.redcap_target]))
+    summary = ["--summary"] if args.summary else []
+    return int(module.main([args.transcript, "--redcap-target", args.redcap_target, *summary]))
 
 
 def provision(args: argparse.Namespace) -> int:

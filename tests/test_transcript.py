@@ -27,7 +27,14 @@ from contract_tests.transcript import (
     request_record,
 )
 from fake_redcap import load_fixture
-from tests.support.contract_runs import REFERENCE_FIXTURES, REPO, fake_redcap_command, run_suite
+from tests.support.contract_runs import (
+    REFERENCE_FIXTURES,
+    REPO,
+    fake_redcap_command,
+    run_suite,
+    served_fake,
+    write_target,
+)
 
 KEPT = Path(__file__).resolve().parent / "transcripts" / "fake-15.7.6"
 
@@ -242,3 +249,42 @@ def test_a_new_run_of_the_suite_writes_the_kept_transcript_again(tmp_path: Path)
     assert names == sorted(p.relative_to(KEPT).as_posix() for p in KEPT.rglob("*") if p.is_file())
     stale = [n for n in names if (folder / n).read_bytes() != (KEPT / n).read_bytes()]
     assert stale == [], "tests/transcripts/fake-15.7.6 is out of date: write it again with `make transcript`"
+
+
+def test_replay_sums_up_the_differences_by_field(capsys: pytest.CaptureFixture[str]) -> None:
+    # Against 13.6.1 the same few fields differ in many exchanges: the summary says each once.
+    assert main([str(KEPT), "--redcap-target", "fake@13.6.1", "--summary"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "recorded" not in out[0] and out[0] == "Differences by field:"
+    fields = [line.strip().split(":")[0] for line in out[1:-1]]
+    assert len(fields) == len(set(fields)) and "header content-security-policy" in fields
+    assert all(" exchange(s) in " in line and "; first " in line for line in out[1:-1])
+    assert out[-1].endswith("difference(s)")
+
+
+def test_replay_against_a_server_it_cannot_reach_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "target.yaml"
+    target.write_text(
+        "url: http://127.0.0.1:9/api/\nfixture: reference_classic.yaml\ntokens: {full_user: RC_X}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("RC_X", "A" * 32)
+    assert main([str(KEPT), "--redcap-target", str(target)]) == 2
+    assert "fake-redcap replay: cannot reach http://127.0.0.1:9/api/" in capsys.readouterr().err
+
+
+def test_replay_against_a_served_fake_named_by_a_target_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `fake-redcap serve` as its own process, named by a TARGET.yaml as a real server is: the kept
+    # transcript replays against it as against the in-process fake.
+    with served_fake(REFERENCE_FIXTURES) as url:
+        target, environ = write_target(tmp_path, url)
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        code = main([str(KEPT), "--redcap-target", str(target), "--summary"])
+    out = capsys.readouterr().out
+    assert code == 0, out[-3000:]
+    assert out.splitlines()[-1].endswith(": 0 difference(s)")
