@@ -131,7 +131,7 @@ def _error(response: requests.Response) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m contract_tests.upload_reference",
+        prog=f"python -m {__package__}.upload_reference",  # contract_tests, or fake_redcap_contract installed
         description="Upload the reference files into the projects a TARGET.yaml names, via Import File.",
     )
     parser.add_argument("--target", required=True, type=Path, help="the TARGET.yaml the suite uses")

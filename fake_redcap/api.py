@@ -150,8 +150,6 @@ METHODS: dict[tuple[str, str], Method] = {
     ("fileRepository", "export"): file_repository.export_file,
     ("fileRepository", "delete"): file_repository.delete_file,
 }
-# /api/ runs api/index.php, which may be named (V15 html/api/index.php); /api answers a 301 (below).
-API_SCRIPT_PATHS = frozenset({"/api/", "/api/index.php"})
 CONTROL_ENVIRON = CONTROL_HEADER.upper().replace("-", "_")
 WsgiReply = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
@@ -197,11 +195,17 @@ class Api:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
-        if path == "/api":
-            return _moved_to_api_slash(environ, start_response)
-        if home.answers(path, environ.get("REQUEST_METHOD", ""), f"HTTP_{CONTROL_ENVIRON}" in environ):
-            return home.respond(environ, start_response)  # REDCap's login page: a URL without /api/
-        if path not in API_SCRIPT_PATHS:
+        where = home.place(
+            path,
+            environ.get("REQUEST_METHOD", ""),
+            f"HTTP_{CONTROL_ENVIRON}" in environ,
+            home.version_folders(self.state),
+        )
+        if where is home.Place.SLASH:
+            return _moved_to_slash(environ, start_response)
+        if where is home.Place.LOGIN:
+            return home.respond(environ, start_response, self.state)  # a URL without /api/
+        if where is not home.Place.API:
             return self.flask_app(environ, start_response)
         req = PhpSizedRequest(environ, self.state.incoming)
         try:
@@ -427,10 +431,14 @@ def _to_wsgi(reply: Reply, entry: JournalEntry, profile: Profile) -> WsgiReply:
     return status_line(reply.status), headers, CountingBody(body, entry)
 
 
-def _moved_to_api_slash(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    """`/api`, whatever the method: Apache's DirectorySlash answers a 301 to `/api/`, with its own page
+def _moved_to_slash(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """A folder without its slash (`/api`, `/redcap_v15.7.6`), whatever the method: Apache's
+    DirectorySlash answers a 301 to the folder with its slash (and the query string), with its own page
     (source audit #3); clients that follow it with a GET then meet the 501 (REDCapR issue #166)."""
-    location = Request(environ).root_url.rstrip("/") + "/api/"
+    req = Request(environ)
+    location = req.root_url.rstrip("/") + req.path + "/"
+    if req.query_string:
+        location += "?" + req.query_string.decode("latin-1")
     body = apache.moved_permanently(location)
     start_response(
         status_line(301),

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.metadata
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -40,9 +42,22 @@ def _megabytes(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (argparse reports the message)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number: give 0 to 65535") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number: give 0 to 65535 (0 picks a free one)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fake-redcap", description="A fake REDCap API server for file methods."
+        prog="fake-redcap",
+        description="A fake REDCap server for testing code that calls REDCap's API, and the contract "
+        "suite that holds it (and your own REDCap) to REDCap's behaviour.",
     )
     parser.add_argument("--version", action="version", version=f"fake-redcap {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -71,12 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the secret the control endpoints and the page ask for (default: ${SECRET_ENV}, else random)",
     )
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
     )
     serve.add_argument("--redcap-version", metavar="V", help="behave as this REDCap version (e.g. 13.6.1)")
     serve.add_argument(
         "--max-upload-mb",
-        type=int,
+        type=_megabytes,
         default=32,
         metavar="MB",
         help="Import File's size limit for File Upload fields, REDCap's maxUploadSizeEdoc (default 32)",
@@ -211,8 +226,7 @@ def serve(args: argparse.Namespace) -> int:
         server.start()
     except OSError as error:
         print(
-            f"fake-redcap: cannot listen on {args.host}:{args.port} ({_reason(error)}). "
-            "Pass --port 0 to pick a free port, or another --port.",
+            f"fake-redcap: cannot listen on {args.host}:{args.port} ({_reason(error)}). {_listen_fix(error)}",
             file=sys.stderr,
         )
         return 2
@@ -236,12 +250,25 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen_fix(error: OSError) -> str:
+    """What to do when the socket cannot be bound: another port when the port is the problem (taken, or
+    below 1024 without the right), another --host when the address is not this machine's."""
+    text = str(error)
+    if error.errno in (errno.EADDRNOTAVAIL,) or "Cannot assign requested address" in text:
+        return "Give --host an address of this machine (the default 127.0.0.1 always is)."
+    if isinstance(error, socket.gaierror) or "Name or service not known" in text or "[Errno -" in text:
+        return "Give --host an address or a name this machine resolves (the default 127.0.0.1 always works)."
+    if error.errno == errno.EACCES or "Permission denied" in text:
+        return "Ports below 1024 need privileges: pass --port 0 to pick a free port, or one above 1023."
+    return "Pass --port 0 to pick a free port, or another --port."
+
+
 def _reason(error: OSError) -> str:
     """Why a socket could not be bound: the OS's words. cheroot wraps the bind's error in an OSError of
     its own ("No socket could be created -- ((host, port): [Errno 98] Address already in use)")."""
     if error.strerror:
         return error.strerror
-    found = re.search(r"\[Errno \d+\] ([^)]+)", str(error))
+    found = re.search(r"\[Errno -?\d+\] ([^)]+)", str(error))
     return found[1] if found else str(error) or type(error).__name__
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 SUITE_PACKAGES = ("fake_redcap_contract", "contract_tests")  # installed name, then a clone's folder
+_ALREADY_IMPORTED = "Module already imported so cannot be rewritten"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -121,6 +122,10 @@ def pytest_arguments(args: argparse.Namespace, folder: Path) -> list[str]:
         "--strict-markers",
         "-o",
         "xfail_strict=true",
+        # This command imported fake_redcap before pytest loads it as the plugin: nothing of the suite
+        # is rewritten by it, so pytest's note that it cannot rewrite the package is noise for the user.
+        "-W",
+        f"ignore:{_ALREADY_IMPORTED}:pytest.PytestAssertRewriteWarning",
     ]
     for target in args.redcap_target or []:
         arguments += ["--redcap-target", target]

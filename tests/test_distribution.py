@@ -14,12 +14,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import sysconfig
+import threading
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -33,6 +38,8 @@ USER_TEST = '''\
 """A user's own test file: the plugin's fixtures, beside a module of the user's named client.py."""
 
 from pathlib import Path
+
+import pytest
 
 import client  # the user's own module: it must not shadow anything the plugin needs
 
@@ -52,7 +59,42 @@ def test_download(redcap_client, tmp_path):
 def test_journal(redcap_client, fake_redcap):
     assert redcap_client.export_version() == "15.7.6"
     fake_redcap.journal.assert_request_made(content="version")
+
+
+def test_every_fixture_the_plugins_page_names(
+    redcap_fixtures,
+    fake_redcap_server,
+    fake_redcap,
+    redcap_url,
+    redcap_control_headers,
+    redcap_tokens,
+    redcap_project_tokens,
+    redcap_client,
+    redcap_client_for,
+    fake_redcap_servers,
+):
+    import requests
+
+    assert [p.name for p in redcap_fixtures] == ["classic.yaml", "longitudinal.yaml"]  # the demos
+    assert fake_redcap_servers.server_for(redcap_fixtures) is fake_redcap_server
+    assert fake_redcap_server.state is fake_redcap and fake_redcap_server.url == redcap_url
+    health = requests.get(redcap_url.replace("/api/", "/__fake__/health"), headers=redcap_control_headers)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert redcap_tokens["full_user"] == redcap_project_tokens[14]["full_user"]
+    assert redcap_client.export_version() == "15.7.6"
+    assert redcap_client_for("full_user", 15, retries=0).export_file(
+        "101", "consent_form", event="baseline_arm_1"
+    ).filename == "consent.pdf"
+    assert [e.params["token"] for e in fake_redcap.journal.entries()] == ["importer_user", "full_user"]
+
+
+@pytest.mark.redcap_fixtures("my_project.yaml")
+def test_the_users_own_project(redcap_project_tokens, redcap_client_for, tmp_path):
+    assert list(redcap_project_tokens) == [42]
+    path = redcap_client_for("pipeline").download_file("S-001", "ecg_trace", tmp_path)
+    assert path.read_text() == "t,mV\\n0,0.1\\n1,0.4\\n"
 '''
+USER_TESTS = 5  # the test functions of USER_TEST
 
 
 @dataclass(frozen=True)
@@ -138,6 +180,10 @@ def _build(root: Path) -> Installed:
     assert pip.returncode == 0, f"pip install <repository> failed:\n{pip.stdout}\n{pip.stderr}"
     (user / "client.py").write_text('WHO = "the user\'s own client.py"\n')
     (user / "test_user.py").write_text(USER_TEST)
+    (user / "my_project.yaml").write_bytes((REPO / "docs" / "examples" / "my_project.yaml").read_bytes())
+    for extra in (REPO / "docs" / "examples").iterdir():  # any folder of files my_project.yaml names
+        if extra.is_dir():
+            shutil.copytree(extra, user / extra.name)
     return installed
 
 
@@ -196,7 +242,30 @@ def test_every_module_and_data_file_of_the_clone_is_installed(installed: Install
 def test_a_users_test_file_passes_with_the_plugin(installed: Installed) -> None:
     result = installed.run(installed.bin("python"), "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert f"{USER_TESTS} passed" in result.stdout and "warning" not in result.stdout.lower()
+    assert result.stdout.count("were served the bundled demo projects") == 1  # said once, at the end
+
+
+def test_the_users_test_file_asks_for_every_fixture_the_plugins_page_names() -> None:
+    page = (REPO / "docs" / "pytest-plugin.md").read_text(encoding="utf-8")
+    table = page.split("| fixture | scope |")[1].split("\n\n")[0]
+    documented = set(re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE))
+    assert "redcap_client_for" in documented and "fake_redcap_servers" in documented
+    asked = USER_TEST.split("def test_every_fixture_the_plugins_page_names(")[1].split(")")[0]
+    assert documented == {name.strip() for name in asked.split(",") if name.strip()}
+    assert USER_TEST.count("\ndef test_") == USER_TESTS
+
+
+def test_the_wheel_lists_every_folder_it_ships_as_a_package() -> None:
+    """setuptools warns of a shipped folder that is not in `packages` ("Package would be ignored")."""
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = set()
+    for name, folder in TOP_LEVEL.items():
+        for path in _repo_files():
+            if path.is_relative_to(REPO / folder) and not path.name.startswith("."):
+                parts = path.parent.relative_to(REPO / folder).parts
+                folders.add(".".join((name, *parts)))
+    assert folders == listed, f"[tool.setuptools] packages in pyproject.toml: add {sorted(folders - listed)}"
 
 
 def test_version_and_commands(installed: Installed) -> None:
@@ -216,7 +285,63 @@ def test_fake_redcap_contract_runs_the_suite_from_the_installed_copy(installed: 
     assert f"rootdir: {installed.site_packages / 'fake_redcap_contract'}" in result.stdout
     summary = json.loads(report.with_suffix(".json").read_text())
     assert summary["targets"][0]["label"] == "fake (in-process)"
-    assert "passed" in result.stdout.splitlines()[-1]
+    last = result.stdout.splitlines()[-1]
+    assert re.search(r"\b\d+ passed\b", last) and not re.search(
+        r"\b\d+ (failed|errors?|warnings?)\b", last
+    ), last
+
+
+def test_serve_from_the_installed_copy_answers_its_own_curl_line(installed: Installed) -> None:
+    """`fake-redcap serve --port 0`, then the `curl` line its banner prints, then `redcap-file`."""
+    server = subprocess.Popen(
+        [installed.bin("fake-redcap"), "serve", "--port", "0"],
+        cwd=installed.user_project,
+        env=_clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(120, server.kill)  # a banner that never ends fails the test, not the run
+    watchdog.start()
+    try:
+        assert server.stdout is not None
+        banner = _banner(server.stdout)
+        url = banner[0].strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/", url), banner
+        curl = next(line.strip() for line in banner if line.strip().startswith("curl "))
+        assert url in curl
+        fetched = subprocess.run(
+            ["bash", "-c", curl], cwd=installed.user_project, capture_output=True, text=True, timeout=60
+        )
+        assert fetched.returncode == 0, fetched.stderr
+        assert fetched.stdout.startswith("HTTP/1.1 200 OK")
+        stored = REPO / "fake_redcap" / "demo" / "files" / "consent.pdf"
+        assert (installed.user_project / "exported.bin").read_bytes() == stored.read_bytes()
+        env = {**_clean_env(), "REDCAP_API_TOKEN": "1401FA4EFA4EFA4EFA4EFA4EFA4EFA4E"}
+        (installed.user_project / "out").mkdir(exist_ok=True)
+        exported = subprocess.run(
+            [installed.bin("redcap-file"), "export", "--url", url, "--record", "1", "--field", "consent_form",
+             "-o", installed.user_project / "out", "--overwrite"],
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )  # fmt: skip
+        assert (exported.returncode, exported.stdout.strip()) == (
+            0,
+            str(installed.user_project / "out" / "consent.pdf"),
+        )
+    finally:
+        watchdog.cancel()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _banner(stream: IO[str]) -> list[str]:
+    """What `serve` prints at start, up to its last line (or the end of its output)."""
+    lines: list[str] = []
+    for line in iter(stream.readline, ""):
+        lines.append(line)
+        if line.startswith("Ctrl-C stops the server"):
+            break
+    return lines
 
 
 def test_a_transcript_written_by_the_installed_suite_replays_without_differences(

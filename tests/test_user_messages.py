@@ -104,6 +104,47 @@ def test_a_busy_port_is_named_with_the_systems_reason(capsys: pytest.CaptureFixt
     assert "None" not in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--port", "99999"], "argument --port: 99999 is not a port number: give 0 to 65535"),
+        (["--port", "-1"], "argument --port: -1 is not a port number"),
+        (["--port", "http"], "argument --port: 'http' is not a port number"),
+        (["--max-upload-mb", "0"], "argument --max-upload-mb: 0 MB: give a whole number of megabytes"),
+    ],
+)
+def test_an_impossible_option_is_a_usage_error_not_a_traceback(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        fake_main(["serve", *argv])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("host", "reason", "fix"),
+    [
+        ("192.0.2.1", ["Cannot assign requested address"], "Give --host an address of this machine"),
+        # the resolver's words: no such name, or no resolver reachable
+        (
+            "no-such-host.invalid",
+            ["Name or service not known", "Temporary failure in name resolution"],
+            "a name this machine resolves",
+        ),
+    ],
+)
+def test_an_address_that_is_not_this_machines_is_named_with_the_fix_for_it(
+    host: str, reason: list[str], fix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert fake_main(["serve", "--host", host, "--allow-remote", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert any(f"cannot listen on {host}:0 ({words})." in err for words in reason), err
+    assert fix in err
+    assert "--port 0" not in err and "None" not in err
+
+
 # -- redcap-file / RedcapClient: local problems named for what the user gave -----------------------------
 
 

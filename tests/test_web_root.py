@@ -4,6 +4,8 @@ API URL fails as it would in production."""
 
 from __future__ import annotations
 
+import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,8 @@ def assert_login_page(response: requests.Response | TestResponse) -> None:
     assert headers["cache-control"] == "no-store, no-cache, must-revalidate"
     assert b"<title>REDCap</title>" in body and b">Log In</h4>" in body
     assert b"name='redcap_login_a38us_09i85'" in body
-    assert b"15.7.6" not in body and FULL.encode() not in body
+    page = re.sub(rb"action='[^']*'", b"", body)  # the form posts back to the path asked for
+    assert b"15.7.6" not in page and FULL.encode() not in body
 
 
 @pytest.mark.parametrize("path", ["/", "/index.php"])
@@ -122,3 +125,102 @@ def test_redcap_file_with_the_servers_root_downloads_nothing(
     assert "names no file" in err
     assert list(tmp_path.iterdir()) == []
     assert main(["version", "--url", root]) == EXIT_SERVER
+
+
+# The version folder: a REDCap server has `/redcap_v<version>/` beside `/api/` (V15 html/redcap_v15.7.6/).
+
+
+@pytest.mark.parametrize(
+    "path", ["/redcap_v15.7.6/", "/redcap_v15.7.6/index.php", "/redcap_v15.7.6/index.php?pid=14"]
+)
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "OPTIONS"])
+def test_the_version_folders_index_is_the_login_page(path: str, method: str) -> None:
+    """index.php authenticates first (init_global.php without pid, init_project.php with it): the login
+    page, with or without a token in the body, whatever the method."""
+    client = create_app(FakeState()).test_client()
+    response = client.open(path, method=method, data=VERSION_BODY)
+    assert_login_page(response)
+    assert f"action='{path}'".encode() in response.get_data()
+
+
+@pytest.mark.parametrize("path", ["/redcap_v15.7.6/API/", "/redcap_v15.7.6/API/index.php"])
+def test_the_version_folders_api_script_is_the_api(path: str) -> None:
+    client = create_app(FakeState()).test_client()
+    response = client.post(path, data=VERSION_BODY)
+    assert (response.status_code, response.get_data()) == (200, b"15.7.6")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(path).status_code == 501  # the API's own answer to a GET
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/api", "/api/"),
+        ("/api?a=1&b=2", "/api/?a=1&b=2"),
+        ("/redcap_v15.7.6", "/redcap_v15.7.6/"),
+        ("/redcap_v15.7.6/API", "/redcap_v15.7.6/API/"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD"])
+def test_a_folder_without_its_slash_is_apaches_301(path: str, location: str, method: str) -> None:
+    """mod_dir's DirectorySlash: the folder with its slash, the query string kept."""
+    response = create_app(FakeState()).test_client().open(path, method=method, data=VERSION_BODY)
+    assert response.status_code == 301
+    assert response.headers["Location"] == "http://localhost" + location
+    assert response.headers["Content-Type"] == "text/html; charset=iso-8859-1"
+    if method != "HEAD":
+        assert b"The document has moved" in response.get_data()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/redcap_v14.5.11/",  # a version the server does not run: no such folder
+        "/redcap_v14.5.11/API/",
+        "/redcap_v15.7.6/no_such_page.php",  # pages the fake does not know (docs/differences.md)
+        "/redcap_v15.7.6/api/",  # the folder is API, and Linux file names are case-sensitive
+        "/redcap_v/",
+        "/redcap/",
+    ],
+)
+def test_other_version_paths_are_apaches_404(path: str) -> None:
+    response = create_app(FakeState()).test_client().post(path, data=VERSION_BODY)
+    assert (response.status_code, response.get_data()) == (404, NOT_FOUND)
+
+
+def test_the_version_folder_follows_the_served_projects_versions() -> None:
+    demo = Path(__file__).resolve().parent.parent / "fake_redcap" / "demo" / "classic.yaml"
+    client = create_app(FakeState([demo], redcap_version="13.6.1")).test_client()
+    assert_login_page(client.post("/redcap_v13.6.1/index.php", data=VERSION_BODY))
+    assert client.post("/redcap_v13.6.1/API/", data=VERSION_BODY).get_data() == b"13.6.1"
+    assert client.post("/redcap_v15.7.6/", data=VERSION_BODY).status_code == 404
+
+
+def test_the_login_page_carries_system_inits_headers_and_compression() -> None:
+    client = create_app(FakeState()).test_client()
+    plain = client.post("/", data=VERSION_BODY)
+    names = [name for name, _ in plain.headers]
+    assert names[:9] == [
+        "Expires",
+        "Cache-control",
+        "Pragma",
+        "X-XSS-Protection",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Permissions-Policy",
+        "Access-Control-Allow-Origin",
+        "Content-Security-Policy",
+    ]
+    assert 1 <= len(plain.headers["REDCap-Random-Text"]) <= 64
+    assert plain.headers["Content-Length"] == str(len(plain.get_data()))
+    packed = client.post("/", data=VERSION_BODY, headers={"Accept-Encoding": "gzip, deflate"})
+    assert (packed.headers["Content-Encoding"], packed.headers["Vary"]) == ("gzip", "Accept-Encoding")
+    assert "Content-Length" not in packed.headers
+    assert gzip.decompress(packed.get_data()).startswith(b"<!DOCTYPE HTML>")
+
+
+def test_without_compression_the_login_page_has_neither_gzip_nor_random_text() -> None:
+    client = create_app(FakeState(compression=False)).test_client()
+    response = client.post("/", data=VERSION_BODY, headers={"Accept-Encoding": "gzip"})
+    assert "REDCap-Random-Text" not in response.headers and "Content-Encoding" not in response.headers
+    assert_login_page(response)
