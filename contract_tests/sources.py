@@ -43,6 +43,13 @@ V15_HOME = (
     f"{V15} index.php, home.php, Classes/Authentication.php authenticate, "
     "Config/init_functions.php loginFunction"
 )
+# The version folder: its index.php runs init_global.php (init_project.php with pid), which authenticates
+# first; its API/index.php is the script the web root's api/index.php includes.
+V15_VERSION_FOLDER = (
+    f"{V15} redcap_v15.7.6/index.php:7-11, Classes/System.php initGlobalPage, "
+    "Classes/Authentication.php authenticate"
+)
+V15_VERSION_API = f"{V15} api/index.php:9 (includes redcap_v<version>/API/index.php)"
 V14_SYSTEM = "REDCap 14.5.11 Classes/System.php"
 V13_SYSTEM = "REDCap 13.6.1 Classes/System.php"
 V15_INSTALL_SQL = f"{V15} Resources/sql/install.sql (utf8mb4_unicode_ci)"

@@ -289,6 +289,37 @@ def test_a_post_to_the_web_root_gets_the_login_page_not_the_api(
     assert LOGIN_TOKEN_FIELD in response.content
 
 
+def _version_folder(classic: ProjectUnderTest) -> str:
+    """The server's version folder, `redcap_v<version>/` beside `api/`."""
+    body = {"token": classic.token("full_user"), "content": "version"}
+    version = classic.session.post(classic.url, data=body, timeout=TIMEOUT).text
+    return urllib.parse.urljoin(classic.url, f"../redcap_v{version}/")
+
+
+@pytest.mark.source(f"{src.V15_VERSION_FOLDER}: no session, so the login page (200), whatever it posts")
+@pytest.mark.parametrize("page", ["", "index.php"], ids=["folder", "index.php"])
+def test_the_version_folders_index_gets_the_login_page_not_the_api(
+    classic: ProjectUnderTest, page: str
+) -> None:
+    body = {"token": classic.token("full_user"), "content": "version"}
+    url = _version_folder(classic) + page
+    response = classic.session.post(url, data=body, timeout=TIMEOUT, allow_redirects=False)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert LOGIN_TOKEN_FIELD in response.content
+
+
+@pytest.mark.source(f"{src.V15_VERSION_API}: the same script at the version folder's own address")
+def test_the_version_folders_api_script_is_the_api(classic: ProjectUnderTest) -> None:
+    body = {"token": classic.token("full_user"), "content": "version"}
+    at_api = classic.session.post(classic.url, data=body, timeout=TIMEOUT, allow_redirects=False)
+    at_folder = classic.session.post(
+        _version_folder(classic) + "API/", data=body, timeout=TIMEOUT, allow_redirects=False
+    )
+    assert (at_folder.status_code, at_folder.content) == (at_api.status_code, at_api.content)
+    assert at_folder.status_code == 200
+
+
 @pytest.mark.source(f"{src.V15} api/index.php: the API's own script, what /api/ runs")
 def test_api_index_php_is_the_api(classic: ProjectUnderTest) -> None:
     body = {"token": classic.token("full_user"), "content": "version"}

@@ -152,13 +152,16 @@ def _installed_suite() -> tuple[str, Path] | None:
 
 
 def contract(args: argparse.Namespace) -> int:
-    """Run the suite; pytest's exit status (0 all passed, 1 a clause failed, 2 and up usage problems)."""
+    """Run the suite. Exit 0 all passed, 1 a clause failed, 2 a usage problem (a bad option or target
+    file: pytest's 4, made 2 as in every other command), 3 pytest's internal error, 5 nothing
+    collected, 130 interrupted (pytest's 2)."""
     found = _installed_suite()
     if found is None:
         return 2
     import pytest  # only this command needs pytest at import time
 
-    return int(pytest.main(pytest_arguments(args, found[1])))
+    status = int(pytest.main(pytest_arguments(args, found[1])))
+    return {int(pytest.ExitCode.USAGE_ERROR): 2, int(pytest.ExitCode.INTERRUPTED): 130}.get(status, status)
 
 
 def replay(args: argparse.Namespace) -> int:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fake_redcap import FakeServer
+from fake_redcap.cli import build_parser
 from fake_redcap.cli import main as fake_main
 from redcap_file_client import RedcapClient
 from redcap_file_client.cli import EXIT_LOCAL, EXIT_SERVER
@@ -211,3 +216,28 @@ def test_a_longitudinal_export_without_event_hints_at_event(
     assert "REDCap answered HTTP 400: invalid event (the project is longitudinal: pass --event" in err
     assert client_main([*argv, "--retries", "0", "--event", "no_such_event"]) == EXIT_SERVER
     assert "pass --event" not in capsys.readouterr().err  # given: REDCap's message alone
+
+
+# -- every command: exit 2 for a usage problem, every serve option documented ---------------------------
+
+
+def test_fake_redcap_contract_exits_2_for_a_target_file_that_does_not_exist(tmp_path: Path) -> None:
+    """pytest's own usage error is 4; the command says 2, as serve, check and snapshot do."""
+    done = subprocess.run(
+        [sys.executable, "-m", "fake_redcap", "contract", "--redcap-target", str(tmp_path / "missing.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "missing.yaml: cannot read the target file" in done.stdout + done.stderr
+
+
+def test_every_serve_option_is_in_the_server_pages_command_line() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = {o for a in commands.choices["serve"]._actions for o in a.option_strings if o.startswith("--")}
+    page = (Path(__file__).resolve().parent.parent / "docs" / "server.md").read_text(encoding="utf-8")
+    section = page.split("## Command line")[1].split("\n## ")[0]
+    assert options - {"--help"} <= set(re.findall(r"--[a-z-]+", section.split("```")[1]))
