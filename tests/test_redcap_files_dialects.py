@@ -4,11 +4,15 @@ Excel padding of annotations, the arms download's CSV-injection TAB, and empty e
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+import requests
+import yaml
 
+from fake_redcap import FakeServer, FakeState
 from fake_redcap.fixture import FixtureError, load_fixture
 from fake_redcap.fixture.redcap_csv import delimiter
 from tests.support import write_fixture
@@ -37,7 +41,7 @@ LABELS = [
 FIELDS = [
     ["record_id", "visit", "", "text", "Record ID"],
     ["pets", "visit", "About you", "checkbox", "Pets, if any", "1, Cat | 2, Dog; or wolf"],
-    ["age", "visit", "", "text", "Age", "", "", "integer", "0", "120"],
+    ["age", "visit", "", "text", "Age", "", "", "Integer", "0", "120"],  # the upload lower-cases it
     ["when", "visit", "", "text", "Visit date", "", "", "date_ymd", *[""] * 9, " @TODAY"],
 ]
 RECORDS = [
@@ -255,3 +259,37 @@ def test_an_export_of_labels_is_refused_with_a_fix_that_says_so(
         files["records"] = records
         with pytest.raises(FixtureError, match=re.escape(message)):
             load_fixture(project_from(tmp_path / "again", files))
+
+
+def test_the_control_endpoint_loads_redcap_files_named_in_yaml_and_json(tmp_path: Path) -> None:
+    """`/__fake__/load` takes what `serve --fixture` takes: a YAML or JSON fixture whose `redcap:` files
+    lie beside it (paths relative to the fixture, not to the server's working directory)."""
+    files = {
+        "data_dictionary": fputcsv([LABELS, *FIELDS], ";"),
+        "arms": fputcsv(ARMS, ";"),
+        "events": fputcsv(EVENTS, ";"),
+        "instrument_event_mappings": fputcsv(MAPPINGS, ";"),
+        "records": fputcsv(RECORDS, ";"),
+    }
+    yaml_path = project_from(tmp_path / "yaml", files)
+    json_path = tmp_path / "yaml" / "project.json"
+    document = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    document["users"][0]["token"] = "5A1F0D6E2B9A47F3A5D2C7B19E04F6A2"
+    document["project"] = {"project_id": 2}
+    json_path.write_text(json.dumps(document), encoding="utf-8")
+    with FakeServer(FakeState(), "127.0.0.1", 0) as server:
+        for path in (yaml_path, json_path):
+            answer = requests.post(
+                server.base_url + "/__fake__/load",
+                json={"fixtures": [str(path)]},
+                headers=server.control_headers,
+                timeout=30,
+            )
+            assert answer.status_code == 200, answer.text
+            token = server.state.served[-1].project.users[0].token
+            body = {"token": token, "content": "record", "format": "json"}
+            rows = requests.post(server.url, data=body, timeout=30).json()
+            assert [(r["record_id"], r["redcap_event_name"], r["age"]) for r in rows] == [
+                ("1", "one_arm_1", "40"),
+                ("2", "two_arm_2", ""),
+            ]
