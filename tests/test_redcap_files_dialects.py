@@ -12,32 +12,14 @@ import pytest
 import requests
 import yaml
 
+from contract_tests.reference_csv import DICTIONARY_COLUMNS
 from fake_redcap import FakeServer, FakeState
 from fake_redcap.fixture import FixtureError, load_fixture
 from fake_redcap.fixture.redcap_csv import delimiter
 from tests.support import write_fixture
 
 USER = {"username": "u", "token": "8C1F0D6E2B9A47F3A5D2C7B19E04F6A1", "data_export": "full"}
-LABELS = [
-    "Variable / Field Name",
-    "Form Name",
-    "Section Header",
-    "Field Type",
-    "Field Label",
-    "Choices, Calculations, OR Slider Labels",
-    "Field Note",
-    "Text Validation Type OR Show Slider Number",
-    "Text Validation Min",
-    "Text Validation Max",
-    "Identifier?",
-    "Branching Logic (Show field only if...)",
-    "Required Field?",
-    "Custom Alignment",
-    "Question Number (surveys only)",
-    "Matrix Group Name",
-    "Matrix Ranking?",
-    "Field Annotation",
-]
+LABELS = list(DICTIONARY_COLUMNS)  # the header REDCap's download writes
 FIELDS = [
     ["record_id", "visit", "", "text", "Record ID"],
     ["pets", "visit", "About you", "checkbox", "Pets, if any", "1, Cat | 2, Dog; or wolf"],

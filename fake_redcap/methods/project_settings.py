@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 from fake_redcap import messages as msg
 from fake_redcap.call import Call
 from fake_redcap.errors import ApiError, ReturnFormat
+from fake_redcap.fixture.structure import INTEGER_ATTRIBUTES, TEXT_ATTRIBUTES
 from fake_redcap.messages import Change
 from fake_redcap.methods.design_import import DESIGN_RIGHTS_REPEATING
 from fake_redcap.methods.export_format import decoded_string, not_implemented, reply
@@ -27,32 +28,10 @@ from fake_redcap.methods.record_import import _parse_csv
 from fake_redcap.project_log import log_event
 from fake_redcap.responses import Reply
 
-# getAttributesApiImportProjectInfo's attributes (as the export names them); the others are kept by
-# storeItems but never written.
-_TEXT = frozenset(
-    {
-        "project_language",
-        "purpose_other",
-        "project_notes",
-        "custom_record_label",
-        "secondary_unique_field",
-        "project_irb_number",
-        "project_grant_number",
-        "project_pi_firstname",
-        "project_pi_lastname",
-    }
-)
-_INTEGER = frozenset(
-    {
-        "purpose",
-        "surveys_enabled",
-        "scheduling_enabled",
-        "record_autonumbering_enabled",
-        "randomization_enabled",
-        "display_today_now_button",
-        "bypass_branching_erase_field_prompt",
-    }
-)
+# getAttributesApiImportProjectInfo's attributes (as the export names them), the fixture's
+# `project.attributes`; the others are kept by storeItems but never written.
+_TEXT = frozenset(TEXT_ATTRIBUTES)
+_INTEGER = frozenset(INTEGER_ATTRIBUTES)
 
 # A nested array or object in `data`: not followed (decoded_string answers not implemented).
 NESTED = "content=project_settings with a nested value"
