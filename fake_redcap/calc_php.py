@@ -16,6 +16,8 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from fake_redcap.logic import ordered
+
 Value = int | float | str | bool | None
 
 NAN = float("nan")
@@ -138,7 +140,7 @@ def compare(op: str, left: Value, right: Value, php7: bool = False) -> bool:
         a, b = left, right
     if isinstance(a, bool) and isinstance(b, bool):
         order = int(a) - int(b)
-        return _ordered(op, order)
+        return ordered(op, order)
     if is_nan(a) or is_nan(b):
         return op == "!="  # NAN is uncomparable, with a number or a string
     number_and_text = isinstance(a, (int, float)) != isinstance(b, (int, float))
@@ -146,20 +148,9 @@ def compare(op: str, left: Value, right: Value, php7: bool = False) -> bool:
         x, y = number(a, True), number(b, True)
         if math.isnan(x) or math.isnan(y):
             return op == "!="
-        return _ordered(op, (x > y) - (x < y))
+        return ordered(op, (x > y) - (x < y))
     sa, sb = to_string(a).encode(), to_string(b).encode()
-    return _ordered(op, (sa > sb) - (sa < sb))
-
-
-def _ordered(op: str, order: int) -> bool:
-    return {
-        "==": order == 0,
-        "!=": order != 0,
-        "<": order < 0,
-        ">": order > 0,
-        "<=": order <= 0,
-        ">=": order >= 0,
-    }[op]
+    return ordered(op, (sa > sb) - (sa < sb))
 
 
 _COMMA_NUMBER = re.compile(r"[-+]?[0-9]*,?[0-9]+([eE][-+]?[0-9]+)?")

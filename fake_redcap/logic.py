@@ -221,6 +221,12 @@ def php_compare(op: str, left: str | float, right: str | float) -> bool:
     else:
         x, y = _as_string(left).encode(), _as_string(right).encode()
         order = (x > y) - (x < y)
+    return ordered(op, order)
+
+
+def ordered(op: str, order: int) -> bool:
+    """Whether `op` (==, !=, <, >, <=, >=) holds between two operands whose order is `order` (-1, 0, 1);
+    calc_php's comparisons take it too."""
     return {
         "==": order == 0,
         "!=": order != 0,
